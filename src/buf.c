@@ -1,0 +1,71 @@
+/*
+ * buf.c: bounded output buffers.
+ *
+ * Request-time code builds Locations and responses in fixed buffers whose
+ * size does not depend on the request.  An append that does not fit is
+ * dropped whole and marks the buffer overflowed; the caller checks
+ * `overflow` once when it is done and answers 414 (or logs) instead of
+ * sending a truncated value.
+ */
+#include <stdarg.h>
+#include <string.h>
+
+#include "fcgi-redirect.h"
+
+/* Use mem[0..cap) as an empty buffer; cap must be at least 1. */
+void
+buf_init(struct buf *b, char *mem, size_t cap)
+{
+	b->data = mem;
+	b->len = 0;
+	b->cap = cap;
+	b->overflow = 0;
+	mem[0] = '\0';
+}
+
+/* Append n bytes of s, or mark the buffer overflowed. */
+void
+buf_add(struct buf *b, const char *s, size_t n)
+{
+	if (b->overflow || n >= b->cap - b->len) {
+		b->overflow = 1;
+		return;
+	}
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void
+buf_adds(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+void
+buf_addc(struct buf *b, char c)
+{
+	buf_add(b, &c, 1);
+}
+
+/* Append formatted text; a truncated result marks the buffer overflowed. */
+void
+buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+	size_t	room;
+
+	if (b->overflow)
+		return;
+	room = b->cap - b->len;
+	va_start(ap, fmt);
+	n = vsnprintf(b->data + b->len, room, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= room) {
+		b->overflow = 1;
+		b->data[b->len] = '\0';
+		return;
+	}
+	b->len += (size_t)n;
+}

@@ -1,0 +1,287 @@
+/*
+ * fcgi-redirect.h: the one internal header.
+ *
+ * Each file's external functions are listed under a comment naming the file;
+ * everything else in a file is static.  The design in one paragraph:
+ * ini_load.c reads an INI rule file (through inih, with a line reader of our
+ * own) and hands each section and key to ruleset.c, which validates it and,
+ * only when the whole file is valid, compiles a read-only struct ruleset
+ * with its indexes (index.c).  At request time request.c turns the CGI
+ * variables into a struct request, match.c finds the rule (a pure function
+ * of rule set and request), location.c builds the Location, response.c
+ * formats the answer, and handle.c ties those together.  serve.c does the
+ * I/O with libfcgi; main.c is the command line.
+ *
+ * Struct types are never typedef'd.
+ */
+#ifndef FCGI_REDIRECT_H
+#define FCGI_REDIRECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#define FR_VERSION "0.1.0"
+
+/* Request limits.  A request URI longer than URI_MAX gets 414. */
+#define URI_MAX		16384
+/* A normalized path may grow threefold (every byte percent-encoded). */
+#define PATH_BUF	(3 * URI_MAX + 1)
+/* The longest Location we send; a longer one gets 414. */
+#define LOCATION_MAX	(4 * URI_MAX + 8192)
+/* A host name (RFC 1035 allows 253) plus a port; longer Hosts get 400. */
+#define HOST_MAX	255
+/* The longest physical line of a rule file (values of 8 KiB work whole). */
+#define LINE_MAX_LEN	32768
+/* Regex captures usable in a target: $1..$9. */
+#define CAPTURES_MAX	9
+
+/* ---- buf.c: bounded output buffers ---- */
+
+/*
+ * A byte buffer with a fixed capacity.  Appends past the capacity are
+ * dropped and set `overflow`, so a caller checks once at the end.  The
+ * content is always NUL-terminated (cap includes room for the NUL).
+ */
+struct buf {
+	char	*data;
+	size_t	 len;
+	size_t	 cap;
+	int	 overflow;
+};
+
+void	 buf_init(struct buf *, char *, size_t);
+void	 buf_add(struct buf *, const char *, size_t);
+void	 buf_adds(struct buf *, const char *);
+void	 buf_addc(struct buf *, char);
+void	 buf_printf(struct buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* ---- url.c: URL normalization and percent-encoding (RFC 3986) ---- */
+
+#define URL_BAD		(-1)	/* malformed escape, %00, not a path */
+#define URL_TOO_LONG	(-2)	/* does not fit the output */
+
+int	 url_normalize_path(const char *, size_t, char *, size_t);
+void	 url_encode_uri(struct buf *, const char *, size_t);
+int	 url_is_pchar(unsigned char);
+int	 url_host_valid(const char *, size_t, size_t *);
+
+/* ---- diag.c: FILE:LINE diagnostics for rule files ---- */
+
+struct diag {
+	FILE		*out;		/* where messages go; NULL: count only */
+	const char	*file;		/* name used in messages */
+	unsigned	 errors;
+	unsigned	 warnings;
+	unsigned	 printed;	/* capped at DIAG_PRINT_MAX */
+};
+#define DIAG_PRINT_MAX	200
+
+void	 diag_init(struct diag *, FILE *, const char *);
+void	 diag_error(struct diag *, unsigned, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	 diag_warning(struct diag *, unsigned, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	 diag_finish(struct diag *);
+
+/* ---- arena.c: the memory of one rule set ---- */
+
+struct arena_block;
+struct arena {
+	struct arena_block	*head;
+};
+
+void	 arena_init(struct arena *);
+void	*arena_alloc(struct arena *, size_t);
+char	*arena_strndup(struct arena *, const char *, size_t);
+void	 arena_free(struct arena *);
+
+/* ---- rule set (ruleset.c builds it, index.c indexes it) ---- */
+
+enum rule_kind {
+	RULE_PATH,		/* path = : exact */
+	RULE_PREFIX,		/* prefix = */
+	RULE_REGEX,		/* regex = */
+	RULE_MAP_ENTRY		/* /key = target in a [map NAME] */
+};
+
+#define OPT_QUERY_DROP		0x01	/* query = drop */
+#define OPT_CASE_IGNORE		0x02	/* case = ignore */
+#define OPT_SLASH_EITHER	0x04	/* slash = either */
+
+enum scheme {
+	SCHEME_ANY = 0,
+	SCHEME_HTTP,
+	SCHEME_HTTPS
+};
+
+/*
+ * The options a rule inherits from [defaults] and may set itself; a map's
+ * options are shared by all its entries.  All strings live in the arena.
+ */
+struct rule_opts {
+	int		 status;	/* 301 302 303 307 308 */
+	unsigned	 flags;		/* OPT_* */
+	const char	*cache;		/* Cache-Control value or NULL */
+	const char	**hosts;	/* lowercase patterns, "*.x" for subdomains */
+	size_t		 nhosts;
+	const char	**methods;
+	size_t		 nmethods;
+	enum scheme	 scheme;
+	int		 has_from, has_until;
+	time_t		 from, until;	/* active when from <= now < until */
+	const char	**headers;	/* "Name: value", already validated */
+	size_t		 nheaders;
+	unsigned	 set;		/* which fields the section set itself */
+};
+
+struct rule {
+	const char		*name;	  /* section name (map name for entries) */
+	unsigned		 line;	  /* line of the section or map entry */
+	enum rule_kind		 kind;
+	const char		*pattern; /* normalized path or prefix, or regex */
+	size_t			 pattern_len;
+	void			*re;	  /* pcre2_code * for RULE_REGEX */
+	const char		*target;  /* validated, URI-encoded, base applied */
+	size_t			 target_split; /* where its '?' or '#' starts */
+	unsigned		 target_flags; /* TARGET_* */
+	const struct rule_opts	*opts;
+};
+
+/* What a target uses, found when it is compiled. */
+#define TARGET_USES_PATH	0x01	/* ${path}: no prefix rest appended */
+#define TARGET_USES_QUERY	0x02	/* ${query}: the query is not appended */
+#define TARGET_USES_HOST	0x04
+
+struct index;
+
+struct ruleset {
+	struct arena		 arena;
+	const char		*file;
+	struct rule		*rules;		/* in file order: index = order */
+	size_t			 nrules;
+	size_t			 nmaps, nentries, nregex;
+	struct index		*exact;		/* path rules and map entries */
+	struct index		*prefix;	/* prefix rules */
+	uint32_t		*regex;		/* rule numbers of regex rules */
+	unsigned		 exact_variants; /* OPT_ flag sets in use */
+	unsigned		 prefix_variants;
+	/* When nothing matches: 404, 410, or a redirect to fallback_target. */
+	int			 fallback_status;
+	struct rule		 fallback;	/* a rule whose target is the fallback */
+	struct rule_opts	 defaults;
+};
+
+/* ---- ini_load.c: reading a rule file through inih ---- */
+
+struct ruleset	*ruleset_load_file(const char *, struct diag *);
+struct ruleset	*ruleset_load_buffer(const char *, const char *, size_t,
+		    struct diag *);
+
+/* ---- ruleset.c: validating sections and keys, compiling the set ---- */
+
+struct builder;
+
+struct builder	*builder_new(const char *, struct diag *);
+void		 builder_section(struct builder *, const char *, unsigned);
+void		 builder_key(struct builder *, const char *, const char *,
+		    unsigned);
+struct ruleset	*builder_finish(struct builder *);
+void		 ruleset_free(struct ruleset *);
+
+/* ---- rule_values.c: parsing option values ---- */
+
+int	 value_status(const char *);
+int	 value_time(const char *, time_t *);
+int	 value_host_pattern(const char *, size_t);
+int	 value_token(const char *, size_t);
+int	 value_header(const char *, size_t *, const char **);
+int	 value_cache(const char *);
+
+/* ---- index.c: hash indexes of exact paths and prefixes ---- */
+
+struct index	*index_new(size_t);
+int		 index_add(struct index *, const struct rule *, uint32_t,
+		    const char *, size_t, unsigned, uint32_t *);
+uint32_t	 index_find(const struct index *, const struct rule *,
+		    const char *, size_t, unsigned, uint64_t);
+uint32_t	 index_next(const struct index *, uint32_t);
+uint64_t	 index_hash(const char *, size_t, unsigned);
+uint64_t	 index_hash_step(uint64_t, const char *, size_t);
+uint64_t	 index_hash_end(uint64_t, unsigned);
+#define INDEX_HASH_INIT	14695981039346656037ULL
+void		 index_free(struct index *);
+#define INDEX_NONE	UINT32_MAX
+
+/* ---- request.c: the request, from CGI variables (RFC 3875) ---- */
+
+struct request {
+	const char	*method;
+	char		 path[PATH_BUF];	/* normalized */
+	size_t		 path_len;
+	const char	*query;		/* raw, after '?'; NULL when absent */
+	size_t		 query_len;
+	char		 host[HOST_MAX + 1];	/* lowercase, no port; may be "" */
+	size_t		 host_len;
+	int		 https;
+	time_t		 now;
+};
+
+const char	*request_param(char **, const char *);
+int		 request_parse(struct request *, char **, time_t);
+
+/* ---- match.c: finding the rule for a request ---- */
+
+struct match {
+	const struct rule	*rule;	/* NULL: nothing matched */
+	size_t			 rest_off; /* prefix rules: where the rest starts */
+	size_t			 ncaptures;
+	size_t			 cap_off[CAPTURES_MAX + 1];
+	size_t			 cap_len[CAPTURES_MAX + 1];
+};
+
+struct match_scratch;
+
+struct match_scratch	*match_scratch_new(void);
+void			 match_scratch_free(struct match_scratch *);
+int			 match_lookup(const struct ruleset *,
+			    const struct request *, struct match_scratch *,
+			    struct match *);
+
+/* ---- location.c: building the Location ---- */
+
+int	 location_build(const struct request *, const struct match *,
+	    struct buf *);
+
+/* ---- response.c: status lines, headers and the HTML note ---- */
+
+const char	*response_reason(int);
+void		 response_redirect(struct buf *, int, const char *,
+		    const struct rule_opts *, int);
+void		 response_error(struct buf *, int, int);
+
+/* ---- handle.c: one request, from variables to response bytes ---- */
+
+/* What was decided for a request, for the response and for --explain. */
+struct decision {
+	int			 status;
+	const struct rule	*rule;	/* NULL when no rule decided */
+	int			 head;	/* HEAD: no body */
+	char			 location[LOCATION_MAX];
+	size_t			 location_len;
+};
+
+/* The response buffer: headers and the HTML note of the longest Location. */
+#define RESPONSE_MAX	(7 * LOCATION_MAX)
+
+void	 handle_decide(const struct ruleset *, char **, time_t,
+	    struct match_scratch *, struct decision *);
+void	 handle_respond(const struct decision *, struct buf *);
+
+/* ---- serve.c: CGI and FastCGI serving ---- */
+
+int	 serve(const char *, int);
+
+#endif /* FCGI_REDIRECT_H */

@@ -1,0 +1,71 @@
+/*
+ * handle.c: one request, from CGI variables to response bytes.
+ *
+ * The whole request-time pipeline without any I/O: request.c parses,
+ * match.c finds the rule, location.c builds the Location, response.c
+ * formats.  serve.c calls it for real requests and main.c for --explain,
+ * so both give the same answer.
+ */
+#include <string.h>
+
+#include "fcgi-redirect.h"
+
+/*
+ * Decide the answer to the request in envp at time now.  rs NULL (the rule
+ * file could not be loaded) gives 503.  Fills d; never fails.
+ */
+void
+handle_decide(const struct ruleset *rs, char **envp, time_t now,
+    struct match_scratch *scratch, struct decision *d)
+{
+	static struct request	 req;	/* 48 KiB: not on the stack */
+	struct match		 m;
+	struct buf		 loc;
+	const char		*method;
+	int			 rc;
+
+	d->rule = NULL;
+	d->location[0] = '\0';
+	d->location_len = 0;
+	method = request_param(envp, "REQUEST_METHOD");
+	d->head = method != NULL && strcmp(method, "HEAD") == 0;
+	if (rs == NULL) {
+		d->status = 503;
+		return;
+	}
+	if ((rc = request_parse(&req, envp, now)) != 0) {
+		d->status = rc;
+		return;
+	}
+	match_lookup(rs, &req, scratch, &m);
+	if (m.rule == NULL && rs->fallback_status != 0) {
+		d->status = rs->fallback_status;
+		return;
+	}
+	if (m.rule == NULL) {
+		m.rule = &rs->fallback;	/* a redirect for every miss */
+		m.rest_off = req.path_len;
+	}
+	buf_init(&loc, d->location, sizeof(d->location));
+	if ((rc = location_build(&req, &m, &loc)) != 0) {
+		d->status = rc;
+		return;
+	}
+	d->rule = m.rule;
+	d->status = m.rule->opts->status;
+	d->location_len = loc.len;
+}
+
+/*
+ * Format the decided answer into out (RESPONSE_MAX bytes is always
+ * enough).
+ */
+void
+handle_respond(const struct decision *d, struct buf *out)
+{
+	if (d->location_len > 0)
+		response_redirect(out, d->status, d->location, d->rule->opts,
+		    d->head);
+	else
+		response_error(out, d->status, d->head);
+}

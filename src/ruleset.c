@@ -1,0 +1,1020 @@
+/*
+ * ruleset.c: validating a rule file's sections and keys and compiling them
+ * into a read-only rule set.
+ *
+ * ini_load.c feeds the builder one section or key at a time, in file order.
+ * Each value is checked when it arrives; each section is checked when the
+ * next one starts (a rule needs exactly one of path, prefix, regex, and a
+ * `to`); targets are checked and compiled once their section is complete.
+ * builder_finish() builds the indexes only when no error was reported, and
+ * otherwise frees everything: a rule set is complete and valid, or it is
+ * not used at all.
+ *
+ * [defaults] must come before the first rule or map, so that every rule
+ * inherits what stands above it; a rule's own header lines are sent after
+ * the inherited ones.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pcre2.h>
+
+#include "fcgi-redirect.h"
+
+enum section_kind {
+	SEC_NONE,	/* before the first section */
+	SEC_BAD,	/* a section already reported as wrong: keys ignored */
+	SEC_DEFAULTS,
+	SEC_RULE,
+	SEC_MAP
+};
+
+/* Options, as bits of rule_opts.set and indexes of section.opt_line. */
+enum opt_bit {
+	O_STATUS, O_QUERY, O_CASE, O_SLASH, O_CACHE, O_HOST, O_METHODS,
+	O_SCHEME, O_FROM, O_UNTIL, O_HEADER, O_FALLBACK, O_BASE, O_PATH,
+	O_PREFIX, O_REGEX, O_TO, O_NOPTS
+};
+
+static const char *const opt_names[O_NOPTS] = {
+	"status", "query", "case", "slash", "cache", "host", "methods",
+	"scheme", "from", "until", "header", "fallback", "base", "path",
+	"prefix", "regex", "to"
+};
+
+#define BIT(o)	(1u << (o))
+/* Keys each kind of section accepts. */
+#define KEYS_COMMON	(BIT(O_STATUS) | BIT(O_QUERY) | BIT(O_CASE) | \
+	BIT(O_SLASH) | BIT(O_CACHE) | BIT(O_HEADER))
+#define KEYS_CONDITIONS	(BIT(O_HOST) | BIT(O_METHODS) | BIT(O_SCHEME) | \
+	BIT(O_FROM) | BIT(O_UNTIL))
+#define KEYS_DEFAULTS	(KEYS_COMMON | BIT(O_FALLBACK) | BIT(O_BASE))
+#define KEYS_MAP	(KEYS_COMMON | KEYS_CONDITIONS)
+#define KEYS_RULE	(KEYS_MAP | BIT(O_PATH) | BIT(O_PREFIX) | \
+	BIT(O_REGEX) | BIT(O_TO))
+
+struct section {
+	enum section_kind	 kind;
+	unsigned		 line;
+	const char		*name;		/* in the arena */
+	struct rule_opts	*opts;		/* in the arena */
+	unsigned		 opt_line[O_NOPTS]; /* 0: not set */
+	const char		*value[O_NOPTS];   /* in the arena */
+	const char		**headers;	/* being collected (malloc) */
+	size_t			 nheaders;
+	size_t			 first_entry;	/* maps: rule number */
+};
+
+struct builder {
+	struct diag		*diag;
+	struct ruleset		*rs;
+	struct section		 sec;
+	int			 seen_rule;	/* a rule or map so far */
+	unsigned		 defaults_line;
+	size_t			 cap;		/* of rs->rules */
+	/* Rule and map names, for duplicates: open addressing. */
+	const char		**names;
+	unsigned		*name_lines;
+	size_t			 names_cap, nnames;
+	const char		*base;		/* from [defaults], no '/' at end */
+	unsigned		 errors_at_start;
+	int			 oom;
+};
+
+/* ---- names ---- */
+
+static uint64_t
+name_hash(const char *s)
+{
+	uint64_t	 h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/*
+ * Remember a rule or map name; returns 0, or the line of an earlier
+ * section of the same name.
+ */
+static unsigned
+builder_name_add(struct builder *b, const char *name, unsigned line)
+{
+	size_t	 i, j, ncap;
+
+	if (b->nnames * 2 >= b->names_cap) {
+		const char	**n;
+		unsigned	 *nl;
+
+		ncap = b->names_cap ? b->names_cap * 2 : 64;
+		n = calloc(ncap, sizeof(*n));
+		nl = calloc(ncap, sizeof(*nl));
+		if (n == NULL || nl == NULL) {
+			free(n);
+			free(nl);
+			b->oom = 1;
+			return 0;
+		}
+		for (i = 0; i < b->names_cap; i++) {
+			if (b->names[i] == NULL)
+				continue;
+			for (j = name_hash(b->names[i]) & (ncap - 1);
+			    n[j] != NULL; j = (j + 1) & (ncap - 1))
+				continue;
+			n[j] = b->names[i];
+			nl[j] = b->name_lines[i];
+		}
+		free(b->names);
+		free(b->name_lines);
+		b->names = n;
+		b->name_lines = nl;
+		b->names_cap = ncap;
+	}
+	for (i = name_hash(name) & (b->names_cap - 1); b->names[i] != NULL;
+	    i = (i + 1) & (b->names_cap - 1))
+		if (strcmp(b->names[i], name) == 0)
+			return b->name_lines[i];
+	b->names[i] = name;
+	b->name_lines[i] = line;
+	b->nnames++;
+	return 0;
+}
+
+/* ---- allocation ---- */
+
+static char *
+builder_strdup(struct builder *b, const char *s, size_t n)
+{
+	char	*p;
+
+	if ((p = arena_strndup(&b->rs->arena, s, n)) == NULL)
+		b->oom = 1;
+	return p;
+}
+
+/* Append a rule; returns it (zeroed) or NULL when out of memory. */
+static struct rule *
+builder_rule_add(struct builder *b)
+{
+	struct rule	*r;
+
+	if (b->rs->nrules == b->cap) {
+		size_t	 ncap = b->cap ? b->cap * 2 : 256;
+
+		if (ncap >= INDEX_NONE ||
+		    (r = realloc(b->rs->rules, ncap * sizeof(*r))) == NULL) {
+			b->oom = 1;
+			return NULL;
+		}
+		b->rs->rules = r;
+		b->cap = ncap;
+	}
+	r = &b->rs->rules[b->rs->nrules++];
+	memset(r, 0, sizeof(*r));
+	return r;
+}
+
+/*
+ * Start a builder for the file called `file` in messages.  Returns NULL
+ * when out of memory.
+ */
+struct builder *
+builder_new(const char *file, struct diag *d)
+{
+	struct builder	*b;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return NULL;
+	if ((b->rs = calloc(1, sizeof(*b->rs))) == NULL) {
+		free(b);
+		return NULL;
+	}
+	b->diag = d;
+	b->errors_at_start = d->errors;
+	arena_init(&b->rs->arena);
+	b->rs->file = builder_strdup(b, file, strlen(file));
+	b->rs->defaults.status = 307;
+	b->rs->fallback_status = 404;
+	b->rs->fallback.name = "(fallback)";
+	b->rs->fallback.opts = &b->rs->defaults;
+	return b;
+}
+
+/* ---- targets ---- */
+
+/*
+ * Check a target and compile it into the arena: literal text URI-encoded,
+ * placeholders ($1..$9, $$, ${host} ${path} ${query} ${scheme}) kept for
+ * location.c, [defaults] base put before a /path.  `ncaptures` is how many
+ * groups the rule's regex has (0 for other rules; -1 where $N is not
+ * allowed at all).  Sets r->target, r->target_flags and r->target_split.
+ * Returns 0, or -1 after reporting the problem at `line`.
+ */
+static int
+builder_target(struct builder *b, struct rule *r, const char *t,
+    unsigned line, int ncaptures, const char *what)
+{
+	char		 mem[LINE_MAX_LEN * 3 + 1];
+	struct buf	 out;
+	const char	*p, *auth, *auth_end, *lit;
+	size_t		 hostlen, n;
+	int		 absolute = 0;
+
+	buf_init(&out, mem, sizeof(mem));
+	r->target_flags = 0;
+	if (strncasecmp(t, "http://", 7) == 0 ||
+	    strncasecmp(t, "https://", 8) == 0 ||
+	    strncmp(t, "${scheme}://", 12) == 0) {
+		absolute = 1;
+		auth = strstr(t, "://") + 3;
+		auth_end = auth + strcspn(auth, "/?#");
+		n = (size_t)(auth_end - auth);
+		if (memchr(auth, '@', n) != NULL) {
+			diag_error(b->diag, line, "%s: user information "
+			    "('@') is not allowed in a target", what);
+			return -1;
+		}
+		if (n >= 7 && strncmp(auth, "${host}", 7) == 0) {
+			/* "h:PORT" checks the port the way a Host is checked. */
+			char	 hp[16] = "h";
+
+			if (n > 7 && (auth[7] != ':' || n - 7 > 6 ||
+			    (memcpy(hp + 1, auth + 7, n - 7), 0) ||
+			    url_host_valid(hp, n - 6, &hostlen) != 0)) {
+				diag_error(b->diag, line, "%s: bad port after "
+				    "${host}", what);
+				return -1;
+			}
+		} else if (n == 0 || memchr(auth, '$', n) != NULL ||
+		    url_host_valid(auth, n, &hostlen) != 0) {
+			diag_error(b->diag, line, "%s: bad host in target "
+			    "'%.*s' (only ${host} may stand for it)", what,
+			    (int)n, auth);
+			return -1;
+		}
+		/* The scheme in lowercase, the host as written. */
+		for (p = t; *p != ':'; p++)
+			buf_addc(&out, (char)tolower((unsigned char)*p));
+		buf_add(&out, p, (size_t)(auth_end - p));
+		p = auth_end;
+	} else if (t[0] == '/' && t[1] != '/' && t[1] != '\\') {
+		if (b->base != NULL)
+			buf_adds(&out, b->base);
+		p = t;
+	} else {
+		diag_error(b->diag, line, "%s '%s' is neither an absolute "
+		    "http(s) URL nor a /path", what, t);
+		return -1;
+	}
+	/* The rest: literal runs encoded, placeholders checked and kept. */
+	r->target_split = SIZE_MAX;
+	for (lit = p; ; p++) {
+		if (*p != '$' && *p != '\0') {
+			if ((*p == '?' || *p == '#') &&
+			    r->target_split == SIZE_MAX) {
+				url_encode_uri(&out, lit, (size_t)(p - lit));
+				lit = p;
+				r->target_split = out.len;
+			}
+			continue;
+		}
+		url_encode_uri(&out, lit, (size_t)(p - lit));
+		if (*p == '\0')
+			break;
+		if (p[1] == '$') {
+			buf_add(&out, "$$", 2);
+			p++;
+		} else if (p[1] >= '1' && p[1] <= '9') {
+			if (ncaptures < 0 || p[1] - '0' > ncaptures) {
+				diag_error(b->diag, line, "%s uses $%c but the "
+				    "%s has %s", what, p[1], ncaptures < 0 ?
+				    "rule" : "regex", ncaptures <= 0 ?
+				    "no capture groups" : "fewer groups");
+				return -1;
+			}
+			buf_add(&out, p, 2);
+			p++;
+		} else if (strncmp(p, "${host}", 7) == 0 ||
+		    strncmp(p, "${path}", 7) == 0 ||
+		    strncmp(p, "${query}", 8) == 0 ||
+		    strncmp(p, "${scheme}", 9) == 0) {
+			n = strchr(p, '}') - p + 1;
+			if (p[2] == 'p')
+				r->target_flags |= TARGET_USES_PATH;
+			else if (p[2] == 'q')
+				r->target_flags |= TARGET_USES_QUERY;
+			else if (p[2] == 'h')
+				r->target_flags |= TARGET_USES_HOST;
+			buf_add(&out, p, n);
+			p += n - 1;
+		} else {
+			diag_error(b->diag, line, "%s: unknown placeholder at "
+			    "'%.12s' (write $$ for a literal $)", what, p);
+			return -1;
+		}
+		lit = p + 1;
+	}
+	if (absolute && strstr(t, "${host}") != NULL)
+		r->target_flags |= TARGET_USES_HOST;
+	if (out.overflow) {
+		diag_error(b->diag, line, "%s is too long", what);
+		return -1;
+	}
+	if (r->target_split == SIZE_MAX)
+		r->target_split = out.len;
+	r->target = builder_strdup(b, out.data, out.len);
+	return r->target != NULL ? 0 : -1;
+}
+
+/* ---- option values ---- */
+
+/* A space-separated list into an arena array; returns the count or -1. */
+static int
+builder_words(struct builder *b, const char *v, const char ***out,
+    size_t *n, int (*check)(const char *, size_t), int lower,
+    unsigned line, const char *what)
+{
+	const char	*p, *w;
+	size_t		 count = 0, i = 0, k;
+
+	for (p = v; *p != '\0'; ) {
+		p += strspn(p, " \t,");
+		if (*p == '\0')
+			break;
+		count++;
+		p += strcspn(p, " \t,");
+	}
+	if (count == 0) {
+		diag_error(b->diag, line, "%s: empty list", what);
+		return -1;
+	}
+	if ((*out = arena_alloc(&b->rs->arena, count * sizeof(**out))) ==
+	    NULL) {
+		b->oom = 1;
+		return -1;
+	}
+	for (p = v; *p != '\0'; ) {
+		char	*s;
+
+		p += strspn(p, " \t,");
+		if (*p == '\0')
+			break;
+		w = p;
+		p += strcspn(p, " \t,");
+		if (check(w, (size_t)(p - w)) != 0) {
+			diag_error(b->diag, line, "%s: bad %s '%.*s'", what,
+			    what, (int)(p - w), w);
+			return -1;
+		}
+		if ((s = builder_strdup(b, w, (size_t)(p - w))) == NULL)
+			return -1;
+		for (k = 0; lower && s[k] != '\0'; k++)
+			s[k] = (char)tolower((unsigned char)s[k]);
+		(*out)[i++] = s;
+	}
+	*n = count;
+	return 0;
+}
+
+static int
+check_method(const char *s, size_t n)
+{
+	return value_token(s, n);
+}
+
+/* Parse one option's value into o; returns 0 or -1 (reported). */
+static int
+builder_option(struct builder *b, struct rule_opts *o, enum opt_bit bit,
+    const char *v, unsigned line)
+{
+	struct diag	*d = b->diag;
+	const char	*hv;
+	size_t		 nl = 0;
+	int		 rc;
+
+	switch (bit) {
+	case O_STATUS:
+		if ((o->status = value_status(v)) < 0) {
+			diag_error(d, line, "status must be 301, 302, 303, "
+			    "307 or 308, not '%s'", v);
+			return -1;
+		}
+		return 0;
+	case O_QUERY:
+		if (strcmp(v, "keep") == 0)
+			o->flags &= ~OPT_QUERY_DROP;
+		else if (strcmp(v, "drop") == 0)
+			o->flags |= OPT_QUERY_DROP;
+		else {
+			diag_error(d, line, "query must be keep or drop, "
+			    "not '%s'", v);
+			return -1;
+		}
+		return 0;
+	case O_CASE:
+		if (strcmp(v, "exact") == 0)
+			o->flags &= ~OPT_CASE_IGNORE;
+		else if (strcmp(v, "ignore") == 0)
+			o->flags |= OPT_CASE_IGNORE;
+		else {
+			diag_error(d, line, "case must be exact or ignore, "
+			    "not '%s'", v);
+			return -1;
+		}
+		return 0;
+	case O_SLASH:
+		if (strcmp(v, "exact") == 0)
+			o->flags &= ~OPT_SLASH_EITHER;
+		else if (strcmp(v, "either") == 0)
+			o->flags |= OPT_SLASH_EITHER;
+		else {
+			diag_error(d, line, "slash must be exact or either, "
+			    "not '%s'", v);
+			return -1;
+		}
+		return 0;
+	case O_CACHE:
+		if (value_cache(v) != 0) {
+			diag_error(d, line, "cache: a Cache-Control value "
+			    "of printable text is needed");
+			return -1;
+		}
+		o->cache = builder_strdup(b, v, strlen(v));
+		return 0;
+	case O_HOST:
+		return builder_words(b, v, &o->hosts, &o->nhosts,
+		    value_host_pattern, 1, line, "host");
+	case O_METHODS:
+		return builder_words(b, v, &o->methods, &o->nmethods,
+		    check_method, 0, line, "method");
+	case O_SCHEME:
+		if (strcmp(v, "http") == 0)
+			o->scheme = SCHEME_HTTP;
+		else if (strcmp(v, "https") == 0)
+			o->scheme = SCHEME_HTTPS;
+		else {
+			diag_error(d, line, "scheme must be http or https, "
+			    "not '%s'", v);
+			return -1;
+		}
+		return 0;
+	case O_FROM:
+	case O_UNTIL:
+		if (value_time(v, bit == O_FROM ? &o->from : &o->until) != 0) {
+			diag_error(d, line, "%s: '%s' is not an RFC 3339 time "
+			    "such as 2026-12-24T00:00:00Z", opt_names[bit], v);
+			return -1;
+		}
+		if (bit == O_FROM)
+			o->has_from = 1;
+		else
+			o->has_until = 1;
+		return 0;
+	case O_HEADER:
+		rc = value_header(v, &nl, &hv);
+		if (rc == -1)
+			diag_error(d, line, "header: expected 'Name: value' "
+			    "with a valid header name");
+		else if (rc == -2)
+			diag_error(d, line, "header: the value is empty or "
+			    "has control characters");
+		else if (rc == -3)
+			diag_error(d, line, "header: %.*s is set by "
+			    "fcgi-redirect itself%s", (int)nl, v,
+			    strncasecmp(v, "Cache-Control", nl) == 0 ?
+			    " (use cache =)" : "");
+		if (rc != 0)
+			return -1;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* ---- sections ---- */
+
+/* Time-window and header checks shared by rules and maps. */
+static void
+builder_section_opts_done(struct builder *b, struct section *s)
+{
+	struct rule_opts	*o = s->opts;
+	const struct rule_opts	*def = &b->rs->defaults;
+	size_t			 i;
+
+	if (o->has_from && o->has_until && o->from >= o->until)
+		diag_error(b->diag, s->opt_line[O_UNTIL], "'from' (line %u) "
+		    "must be before 'until'", s->opt_line[O_FROM]);
+	/* Inherit what the section did not set itself. */
+	if (!(o->set & BIT(O_STATUS)))
+		o->status = def->status;
+	if (!(o->set & BIT(O_QUERY)))
+		o->flags = (o->flags & ~OPT_QUERY_DROP) |
+		    (def->flags & OPT_QUERY_DROP);
+	if (!(o->set & BIT(O_CASE)))
+		o->flags = (o->flags & ~OPT_CASE_IGNORE) |
+		    (def->flags & OPT_CASE_IGNORE);
+	if (!(o->set & BIT(O_SLASH)))
+		o->flags = (o->flags & ~OPT_SLASH_EITHER) |
+		    (def->flags & OPT_SLASH_EITHER);
+	if (!(o->set & BIT(O_CACHE)))
+		o->cache = def->cache;
+	/* Headers: the inherited ones, then the section's own. */
+	o->nheaders = def->nheaders + s->nheaders;
+	if (o->nheaders > 0) {
+		o->headers = arena_alloc(&b->rs->arena,
+		    o->nheaders * sizeof(*o->headers));
+		if (o->headers == NULL) {
+			b->oom = 1;
+			o->nheaders = 0;
+			return;
+		}
+		for (i = 0; i < def->nheaders; i++)
+			o->headers[i] = def->headers[i];
+		for (i = 0; i < s->nheaders; i++)
+			o->headers[def->nheaders + i] = s->headers[i];
+	}
+}
+
+/* Compile a regex rule's pattern; returns its capture count or -1. */
+static int
+builder_regex(struct builder *b, struct rule *r, unsigned line)
+{
+	pcre2_code	*re;
+	PCRE2_UCHAR	 msg[256];
+	PCRE2_SIZE	 off;
+	uint32_t	 groups;
+	int		 err;
+
+	re = pcre2_compile((PCRE2_SPTR)r->pattern, r->pattern_len,
+	    (r->opts->flags & OPT_CASE_IGNORE ? PCRE2_CASELESS : 0) |
+	    PCRE2_DOLLAR_ENDONLY | PCRE2_NEVER_UTF, &err, &off, NULL);
+	if (re == NULL) {
+		pcre2_get_error_message(err, msg, sizeof(msg));
+		diag_error(b->diag, line, "regex: %s at offset %zu", msg,
+		    (size_t)off);
+		return -1;
+	}
+	/* The JIT is an optimisation: without it (no JIT here) it still works. */
+	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &groups);
+	r->re = re;
+	return groups > CAPTURES_MAX ? CAPTURES_MAX : (int)groups;
+}
+
+/* Finish a rule section: exactly one matcher, a target, its options. */
+static void
+builder_rule_done(struct builder *b, struct section *s)
+{
+	struct rule	*r = &b->rs->rules[s->first_entry];
+	enum opt_bit	 which = O_NOPTS, k;
+	int		 n = 0, groups = 0;
+	char		 norm[PATH_BUF];
+	const char	*v;
+	int		 len;
+
+	for (k = O_PATH; k <= O_REGEX; k++)
+		if (s->opt_line[k] != 0) {
+			n++;
+			which = k;
+		}
+	if (n != 1) {
+		diag_error(b->diag, s->line, "rule [%s] needs exactly one of "
+		    "path, prefix and regex (it has %d)", s->name, n);
+		return;
+	}
+	if (s->opt_line[O_TO] == 0) {
+		diag_error(b->diag, s->line, "rule [%s] has no 'to'", s->name);
+		return;
+	}
+	v = s->value[which];
+	if (which == O_REGEX) {
+		r->kind = RULE_REGEX;
+		r->pattern = v;
+		r->pattern_len = strlen(v);
+		if ((groups = builder_regex(b, r, s->opt_line[O_REGEX])) < 0)
+			return;
+	} else {
+		r->kind = which == O_PATH ? RULE_PATH : RULE_PREFIX;
+		len = url_normalize_path(v, strlen(v), norm, sizeof(norm));
+		if (len < 0) {
+			diag_error(b->diag, s->opt_line[which], "%s: '%s' is "
+			    "not a valid path (it must start with '/' and "
+			    "have no bad %%-escape)", opt_names[which], v);
+			return;
+		}
+		/* A prefix matches at a '/': its own trailing '/' is moot. */
+		if (r->kind == RULE_PREFIX && len > 0 && norm[len - 1] == '/')
+			len--;
+		if ((r->pattern = builder_strdup(b, norm, (size_t)len)) == NULL)
+			return;
+		r->pattern_len = (size_t)len;
+		groups = -1;
+	}
+	builder_target(b, r, s->value[O_TO], s->opt_line[O_TO], groups, "to");
+}
+
+/*
+ * [defaults] base: an absolute http(s) URL with no query, fragment or
+ * placeholder, kept compiled and without a trailing '/'.
+ */
+static void
+builder_base(struct builder *b, const char *v, unsigned line)
+{
+	struct rule	 tmp;
+	size_t		 n;
+
+	if ((strncasecmp(v, "http://", 7) != 0 &&
+	    strncasecmp(v, "https://", 8) != 0) || strpbrk(v, "?#$") != NULL) {
+		diag_error(b->diag, line, "base must be an absolute http(s) "
+		    "URL without query, fragment or placeholders");
+		return;
+	}
+	memset(&tmp, 0, sizeof(tmp));
+	if (builder_target(b, &tmp, v, line, -1, "base") != 0)
+		return;
+	for (n = strlen(tmp.target); n > 0 && tmp.target[n - 1] == '/'; n--)
+		continue;
+	b->base = builder_strdup(b, tmp.target, n);
+}
+
+/* Close the current section, checking what it needs as a whole. */
+static void
+builder_section_done(struct builder *b)
+{
+	struct section	*s = &b->sec;
+	const char	*v;
+
+	switch (s->kind) {
+	case SEC_DEFAULTS:
+		if ((v = s->value[O_BASE]) != NULL)
+			builder_base(b, v, s->opt_line[O_BASE]);
+		builder_section_opts_done(b, s);
+		if ((v = s->value[O_FALLBACK]) != NULL) {
+			if (strcmp(v, "404") == 0 || strcmp(v, "410") == 0)
+				b->rs->fallback_status = v[1] == '0' ? 404 :
+				    410;
+			else if (builder_target(b, &b->rs->fallback, v,
+			    s->opt_line[O_FALLBACK], -1, "fallback") == 0)
+				b->rs->fallback_status = 0;
+		}
+		break;
+	case SEC_RULE:
+		builder_section_opts_done(b, s);
+		builder_rule_done(b, s);
+		break;
+	case SEC_MAP:
+		builder_section_opts_done(b, s);
+		if (b->rs->nrules == s->first_entry)
+			diag_warning(b->diag, s->line, "map [map %s] has no "
+			    "entries", s->name);
+		break;
+	default:
+		break;
+	}
+	free(s->headers);
+	memset(s, 0, sizeof(*s));
+}
+
+/* A rule or map name: letters, digits, '-', '_', '.'. */
+static int
+name_valid(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && strchr("-_.", *s) == NULL)
+			return 0;
+	return 1;
+}
+
+/* A new [section] at `line`; `name` is whole (the reader's copy). */
+void
+builder_section(struct builder *b, const char *name, unsigned line)
+{
+	struct section	*s = &b->sec;
+	unsigned	 prev;
+	struct rule	*r;
+
+	builder_section_done(b);
+	s->line = line;
+	s->kind = SEC_BAD;
+	if (strcmp(name, "defaults") == 0) {
+		if (b->defaults_line != 0) {
+			diag_error(b->diag, line, "[defaults] again (first at "
+			    "line %u)", b->defaults_line);
+			return;
+		}
+		b->defaults_line = line;
+		if (b->seen_rule) {
+			diag_error(b->diag, line, "[defaults] must come before "
+			    "the first rule or map");
+			return;
+		}
+		s->kind = SEC_DEFAULTS;
+		s->name = "defaults";
+		s->opts = &b->rs->defaults;
+		return;
+	}
+	b->seen_rule = 1;
+	if (strncmp(name, "map", 3) == 0 && (name[3] == ' ' ||
+	    name[3] == '\t' || name[3] == '\0')) {
+		name += 3;
+		name += strspn(name, " \t");
+		if (!name_valid(name)) {
+			diag_error(b->diag, line, "[map NAME] needs a name of "
+			    "letters, digits, '-', '_' and '.'");
+			return;
+		}
+		s->kind = SEC_MAP;
+	} else if (!name_valid(name)) {
+		diag_error(b->diag, line, "unknown section [%s]: a section is "
+		    "[defaults], [map NAME] or a rule name of letters, digits, "
+		    "'-', '_' and '.'", name);
+		return;
+	} else
+		s->kind = SEC_RULE;
+	if ((s->name = builder_strdup(b, name, strlen(name))) == NULL ||
+	    (s->opts = arena_alloc(&b->rs->arena, sizeof(*s->opts))) == NULL) {
+		b->oom = 1;
+		s->kind = SEC_BAD;
+		return;
+	}
+	memset(s->opts, 0, sizeof(*s->opts));
+	if ((prev = builder_name_add(b, s->name, line)) != 0) {
+		diag_error(b->diag, line, "duplicate rule name '%s' (first at "
+		    "line %u)", s->name, prev);
+		s->kind = SEC_BAD;
+		return;
+	}
+	s->first_entry = b->rs->nrules;
+	if (s->kind == SEC_RULE) {
+		if ((r = builder_rule_add(b)) == NULL) {
+			s->kind = SEC_BAD;
+			return;
+		}
+		r->name = s->name;
+		r->line = line;
+		r->opts = s->opts;
+	} else
+		b->rs->nmaps++;
+}
+
+/* A map entry: `/old/path = target`. */
+static void
+builder_map_entry(struct builder *b, const char *key, const char *value,
+    unsigned line)
+{
+	struct section	*s = &b->sec;
+	struct rule	*r;
+	char		 norm[PATH_BUF];
+	int		 len;
+
+	len = url_normalize_path(key, strlen(key), norm, sizeof(norm));
+	if (len < 0) {
+		diag_error(b->diag, line, "'%s' is not a valid path (a bad "
+		    "%%-escape?)", key);
+		return;
+	}
+	if ((r = builder_rule_add(b)) == NULL)
+		return;
+	r->name = s->name;
+	r->line = line;
+	r->kind = RULE_MAP_ENTRY;
+	r->opts = s->opts;
+	if ((r->pattern = builder_strdup(b, norm, (size_t)len)) == NULL)
+		return;
+	r->pattern_len = (size_t)len;
+	if (builder_target(b, r, value, line, -1, "target") != 0)
+		b->rs->nrules--;	/* reported; keep no half entry */
+	else
+		b->rs->nentries++;
+}
+
+static enum opt_bit
+opt_lookup(const char *key)
+{
+	enum opt_bit	 k;
+
+	for (k = 0; k < O_NOPTS; k++)
+		if (strcmp(key, opt_names[k]) == 0)
+			return k;
+	return O_NOPTS;
+}
+
+/* A key = value of the current section, at `line`. */
+void
+builder_key(struct builder *b, const char *key, const char *value,
+    unsigned line)
+{
+	struct section	*s = &b->sec;
+	enum opt_bit	 k;
+	unsigned	 allowed;
+	const char	**nh;
+	char		*v;
+
+	switch (s->kind) {
+	case SEC_NONE:
+		diag_error(b->diag, line, "'%s' outside a section", key);
+		return;
+	case SEC_BAD:
+		return;
+	case SEC_DEFAULTS:
+		allowed = KEYS_DEFAULTS;
+		break;
+	case SEC_MAP:
+		if (key[0] == '/') {
+			builder_map_entry(b, key, value, line);
+			return;
+		}
+		allowed = KEYS_MAP;
+		break;
+	default:
+		allowed = KEYS_RULE;
+		break;
+	}
+	if ((k = opt_lookup(key)) == O_NOPTS || !(allowed & BIT(k))) {
+		diag_error(b->diag, line, "unknown key '%s' in %s", key,
+		    s->kind == SEC_DEFAULTS ? "[defaults]" :
+		    s->kind == SEC_MAP ? "a map (entries start with '/')" :
+		    "a rule");
+		return;
+	}
+	if (*value == '\0') {
+		diag_error(b->diag, line, "'%s' needs a value", key);
+		return;
+	}
+	if (s->opt_line[k] != 0 && k != O_HEADER) {
+		diag_error(b->diag, line, "'%s' set twice in this section "
+		    "(first at line %u)", key, s->opt_line[k]);
+		return;
+	}
+	if ((v = builder_strdup(b, value, strlen(value))) == NULL)
+		return;
+	s->opt_line[k] = line;
+	s->value[k] = v;
+	s->opts->set |= BIT(k);
+	if (k == O_HEADER) {
+		if (builder_option(b, s->opts, k, v, line) != 0)
+			return;
+		nh = realloc(s->headers, (s->nheaders + 1) * sizeof(*nh));
+		if (nh == NULL) {
+			b->oom = 1;
+			return;
+		}
+		s->headers = nh;
+		s->headers[s->nheaders++] = v;
+		return;
+	}
+	builder_option(b, s->opts, k, v, line);
+}
+
+/* ---- finishing ---- */
+
+/* True when a rule has no condition: it matches whenever its path does. */
+static int
+rule_unconditional(const struct rule *r)
+{
+	const struct rule_opts	*o = r->opts;
+
+	return o->nhosts == 0 && o->nmethods == 0 && o->scheme == SCHEME_ANY &&
+	    !o->has_from && !o->has_until;
+}
+
+/* The index key of an exact rule: case and slash folded per its options. */
+static size_t
+exact_key(const struct rule *r, char *out)
+{
+	size_t	 n = r->pattern_len, i;
+
+	memcpy(out, r->pattern, n);
+	if ((r->opts->flags & OPT_SLASH_EITHER) && n > 1 && out[n - 1] == '/')
+		n--;
+	if (r->opts->flags & OPT_CASE_IGNORE)
+		for (i = 0; i < n; i++)
+			out[i] = (char)tolower((unsigned char)out[i]);
+	out[n] = '\0';
+	return n;
+}
+
+/* Build the indexes of a valid rule set; returns 0 or -1 (reported). */
+static int
+builder_index(struct builder *b)
+{
+	struct ruleset	*rs = b->rs;
+	size_t		 i, nexact = 0, nprefix = 0, nregex = 0, n;
+	struct rule	*r;
+	char		*key;
+	uint32_t	 first;
+	unsigned	 variant;
+	int		 rc;
+
+	for (i = 0; i < rs->nrules; i++) {
+		r = &rs->rules[i];
+		if (r->kind == RULE_REGEX)
+			nregex++;
+		else if (r->kind == RULE_PREFIX)
+			nprefix++;
+		else
+			nexact++;
+	}
+	rs->exact = index_new(nexact);
+	rs->prefix = index_new(nprefix);
+	rs->regex = malloc((nregex + 1) * sizeof(*rs->regex));
+	key = malloc(PATH_BUF);
+	if (rs->exact == NULL || rs->prefix == NULL || rs->regex == NULL ||
+	    key == NULL) {
+		free(key);
+		diag_error(b->diag, 0, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < rs->nrules; i++) {
+		r = &rs->rules[i];
+		if (r->kind == RULE_REGEX) {
+			rs->regex[rs->nregex++] = (uint32_t)i;
+			continue;
+		}
+		if (r->kind == RULE_PREFIX) {
+			variant = r->opts->flags & OPT_CASE_IGNORE;
+			n = r->pattern_len;
+			memcpy(key, r->pattern, n);
+			if (variant)
+				for (size_t j = 0; j < n; j++)
+					key[j] = (char)tolower(
+					    (unsigned char)key[j]);
+			rc = index_add(rs->prefix, rs->rules, (uint32_t)i,
+			    key, n, variant, &first);
+			rs->prefix_variants |= 1u << variant;
+		} else {
+			variant = r->opts->flags &
+			    (OPT_CASE_IGNORE | OPT_SLASH_EITHER);
+			n = exact_key(r, key);
+			rc = index_add(rs->exact, rs->rules, (uint32_t)i,
+			    key, n, variant, &first);
+			rs->exact_variants |= 1u << variant;
+		}
+		if (rc != 0) {
+			free(key);
+			diag_error(b->diag, 0, "out of memory");
+			return -1;
+		}
+		if (first != INDEX_NONE &&
+		    rule_unconditional(&rs->rules[first]))
+			diag_warning(b->diag, r->line, "never used: [%s] at "
+			    "line %u already answers %s", rs->rules[first].name,
+			    rs->rules[first].line, r->pattern_len ? r->pattern :
+			    "/");
+	}
+	free(key);
+	return 0;
+}
+
+/*
+ * End of file: close the last section and, if nothing was wrong, build the
+ * indexes.  Frees the builder.  Returns the rule set, or NULL when any
+ * error was reported (everything is freed then).
+ */
+struct ruleset *
+builder_finish(struct builder *b)
+{
+	struct ruleset	*rs = b->rs;
+	unsigned	 errors;
+
+	builder_section_done(b);
+	if (b->oom)
+		diag_error(b->diag, 0, "out of memory");
+	errors = b->diag->errors - b->errors_at_start;
+	if (errors == 0 && rs->nrules == 0 &&
+	    rs->fallback_status != 0)
+		diag_warning(b->diag, 0, "no rules: every request gets the "
+		    "fallback %d", rs->fallback_status);
+	if (errors == 0 && builder_index(b) != 0)
+		errors++;
+	free(b->names);
+	free(b->name_lines);
+	free(b);
+	if (errors != 0) {
+		ruleset_free(rs);
+		return NULL;
+	}
+	return rs;
+}
+
+/* Free a rule set and everything it owns; NULL is fine. */
+void
+ruleset_free(struct ruleset *rs)
+{
+	size_t	 i;
+
+	if (rs == NULL)
+		return;
+	for (i = 0; i < rs->nrules; i++)
+		if (rs->rules[i].kind == RULE_REGEX && rs->rules[i].re != NULL)
+			pcre2_code_free(rs->rules[i].re);
+	index_free(rs->exact);
+	index_free(rs->prefix);
+	free(rs->regex);
+	free(rs->rules);
+	arena_free(&rs->arena);
+	free(rs);
+}
