@@ -3,7 +3,7 @@
  *
  *   fcgi-redirect [-c FILE]                    serve (FastCGI or CGI)
  *   fcgi-redirect --check [-c FILE]            validate a rule file
- *   fcgi-redirect --explain [-c FILE] [-X METHOD] URL
+ *   fcgi-redirect --explain [-c FILE] [-X METHOD] [--at TIME] URL
  *   fcgi-redirect --help | --version
  *
  * Only main decides to exit.  Under CGI, Apache may pass the words of an
@@ -36,7 +36,7 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: fcgi-redirect [-c FILE]\n"
 	    "       fcgi-redirect --check [-c FILE]\n"
-	    "       fcgi-redirect --explain [-c FILE] [-X METHOD] URL\n"
+	    "       fcgi-redirect --explain [-c FILE] [-X METHOD] [--at TIME] URL\n"
 	    "       fcgi-redirect --help | --version\n"
 	    "\n"
 	    "Answers web requests with redirects decided by an INI rule file,\n"
@@ -48,7 +48,9 @@ usage(FILE *f)
 	    "                      FILE:LINE; exit 0 valid, 1 invalid\n"
 	    "  --explain URL       print the answer to a request for URL and the\n"
 	    "                      rule that decided it\n"
-	    "  -X, --method METHOD the method for --explain (default GET)\n",
+	    "  -X, --method METHOD the method for --explain (default GET)\n"
+	    "  --at TIME           --explain as at an RFC 3339 time, such as\n"
+	    "                      2026-12-25T12:00:00Z (default now)\n",
 	    RULES_DEFAULT);
 }
 
@@ -97,7 +99,8 @@ cmd_check(const char *path)
  * (host "localhost").
  */
 static int
-cmd_explain(const char *path, const char *method, const char *url)
+cmd_explain(const char *path, const char *method, const char *url,
+    time_t now)
 {
 	static struct decision	 d;
 	static char		 uri[URI_MAX + 64], hostvar[HOST_MAX + 64];
@@ -149,7 +152,7 @@ cmd_explain(const char *path, const char *method, const char *url)
 		ruleset_free(rs);
 		return EXIT_INVALID;
 	}
-	handle_decide(rs, envp, time(NULL), scratch, &d);
+	handle_decide(rs, envp, now, scratch, &d);
 	printf("%d %s\n", d.status, response_reason(d.status));
 	if (d.location_len > 0)
 		printf("Location: %s\n", d.location);
@@ -175,12 +178,14 @@ main(int argc, char *argv[])
 		{ "check",	no_argument,	   NULL, 'k' },
 		{ "explain",	no_argument,	   NULL, 'e' },
 		{ "method",	required_argument, NULL, 'X' },
+		{ "at",		required_argument, NULL, 'a' },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ "version",	no_argument,	   NULL, 'V' },
 		{ NULL,		0,		   NULL, 0 }
 	};
 	const char	*config = NULL, *method = "GET";
 	int		 ch, check = 0, explain = 0;
+	time_t		 now = time(NULL);
 
 	/* Started by a web server: arguments may be query words. */
 	if (getenv("GATEWAY_INTERFACE") != NULL)
@@ -199,6 +204,13 @@ main(int argc, char *argv[])
 			break;
 		case 'X':
 			method = optarg;
+			break;
+		case 'a':
+			if (value_time(optarg, &now) != 0) {
+				fprintf(stderr, "fcgi-redirect: --at: '%s' is "
+				    "not an RFC 3339 time\n", optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -221,7 +233,7 @@ main(int argc, char *argv[])
 	if (check)
 		return cmd_check(rules_path(config));
 	if (explain)
-		return cmd_explain(rules_path(config), method, argv[0]);
+		return cmd_explain(rules_path(config), method, argv[0], now);
 	if (FCGX_IsCGI() && getenv("REQUEST_METHOD") == NULL) {
 		fprintf(stderr, "fcgi-redirect: not started by a web server "
 		    "(no FastCGI socket on fd 0, no CGI request); see --help\n");
