@@ -4,9 +4,9 @@
  * Each file's external functions are listed under a comment naming the file;
  * everything else in a file is static.  The design in one paragraph:
  * ini_load.c reads an INI rule file (through inih, with a line reader of our
- * own) and hands each section and key to ruleset.c, which validates it and,
- * only when the whole file is valid, compiles a read-only struct ruleset
- * with its indexes (index.c).  At request time request.c turns the CGI
+ * own) and hands each section and key to ruleset.c, which validates it
+ * (targets are compiled by target.c) and, only when the whole file is
+ * valid, has index.c build the hash indexes of a read-only struct ruleset.  At request time request.c turns the CGI
  * variables into a struct request, match.c finds the rule (a pure function
  * of rule set and request), location.c builds the Location, response.c
  * formats the answer, and handle.c ties those together.  serve.c does the
@@ -191,6 +191,11 @@ void		 builder_key(struct builder *, const char *, const char *,
 struct ruleset	*builder_finish(struct builder *);
 void		 ruleset_free(struct ruleset *);
 
+/* ---- target.c: checking and compiling redirect targets ---- */
+
+int	 target_compile(struct arena *, struct diag *, const char *,
+	    struct rule *, const char *, unsigned, int, const char *);
+
 /* ---- rule_values.c: parsing option values ---- */
 
 int	 value_status(const char *);
@@ -208,6 +213,7 @@ int		 index_add(struct index *, const struct rule *, uint32_t,
 uint32_t	 index_find(const struct index *, const struct rule *,
 		    const char *, size_t, unsigned, uint64_t);
 uint32_t	 index_next(const struct index *, uint32_t);
+int		 index_build(struct ruleset *, struct diag *);
 uint64_t	 index_hash(const char *, size_t, unsigned);
 uint64_t	 index_hash_step(uint64_t, const char *, size_t);
 uint64_t	 index_hash_end(uint64_t, unsigned);

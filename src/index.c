@@ -15,6 +15,7 @@
  * index stores only rule numbers and hashes: 12 bytes a slot plus 4 bytes
  * a rule.  Built once at load time, then only read.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -183,6 +184,107 @@ uint32_t
 index_next(const struct index *ix, uint32_t rule)
 {
 	return ix->next[rule];
+}
+
+/* True when a rule has no condition: it matches whenever its path does. */
+static int
+rule_unconditional(const struct rule *r)
+{
+	const struct rule_opts	*o = r->opts;
+
+	return o->nhosts == 0 && o->nmethods == 0 && o->scheme == SCHEME_ANY &&
+	    !o->has_from && !o->has_until;
+}
+
+/* The index key of an exact rule: case and slash folded per its options. */
+static size_t
+exact_key(const struct rule *r, char *out)
+{
+	size_t	 n = r->pattern_len, i;
+
+	memcpy(out, r->pattern, n);
+	if ((r->opts->flags & OPT_SLASH_EITHER) && n > 1 && out[n - 1] == '/')
+		n--;
+	if (r->opts->flags & OPT_CASE_IGNORE)
+		for (i = 0; i < n; i++)
+			out[i] = (char)tolower((unsigned char)out[i]);
+	out[n] = '\0';
+	return n;
+}
+
+/*
+ * Build the indexes of a complete, valid rule set, in file order, warning
+ * on d about exact keys that an earlier unconditional rule already
+ * answers.  Returns 0, or -1 when out of memory (reported).
+ */
+int
+index_build(struct ruleset *rs, struct diag *d)
+{
+	size_t		 i, nexact = 0, nprefix = 0, nregex = 0, n;
+	struct rule	*r;
+	char		*key;
+	uint32_t	 first;
+	unsigned	 variant;
+	int		 rc;
+
+	for (i = 0; i < rs->nrules; i++) {
+		r = &rs->rules[i];
+		if (r->kind == RULE_REGEX)
+			nregex++;
+		else if (r->kind == RULE_PREFIX)
+			nprefix++;
+		else
+			nexact++;
+	}
+	rs->exact = index_new(nexact);
+	rs->prefix = index_new(nprefix);
+	rs->regex = malloc((nregex + 1) * sizeof(*rs->regex));
+	key = malloc(PATH_BUF);
+	if (rs->exact == NULL || rs->prefix == NULL || rs->regex == NULL ||
+	    key == NULL) {
+		free(key);
+		diag_error(d, 0, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < rs->nrules; i++) {
+		r = &rs->rules[i];
+		if (r->kind == RULE_REGEX) {
+			rs->regex[rs->nregex++] = (uint32_t)i;
+			continue;
+		}
+		if (r->kind == RULE_PREFIX) {
+			variant = r->opts->flags & OPT_CASE_IGNORE;
+			n = r->pattern_len;
+			memcpy(key, r->pattern, n);
+			if (variant)
+				for (size_t j = 0; j < n; j++)
+					key[j] = (char)tolower(
+					    (unsigned char)key[j]);
+			rc = index_add(rs->prefix, rs->rules, (uint32_t)i,
+			    key, n, variant, &first);
+			rs->prefix_variants |= 1u << variant;
+		} else {
+			variant = r->opts->flags &
+			    (OPT_CASE_IGNORE | OPT_SLASH_EITHER);
+			n = exact_key(r, key);
+			rc = index_add(rs->exact, rs->rules, (uint32_t)i,
+			    key, n, variant, &first);
+			rs->exact_variants |= 1u << variant;
+		}
+		if (rc != 0) {
+			free(key);
+			diag_error(d, 0, "out of memory");
+			return -1;
+		}
+		if (first != INDEX_NONE &&
+		    rule_unconditional(&rs->rules[first]))
+			diag_warning(d, r->line, "never used: [%s] at "
+			    "line %u already answers %s", rs->rules[first].name,
+			    rs->rules[first].line, r->pattern_len ? r->pattern :
+			    "/");
+	}
+	free(key);
+	return 0;
 }
 
 void

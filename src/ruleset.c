@@ -201,130 +201,18 @@ builder_new(const char *file, struct diag *d)
 	return b;
 }
 
-/* ---- targets ---- */
-
-/*
- * Check a target and compile it into the arena: literal text URI-encoded,
- * placeholders ($1..$9, $$, ${host} ${path} ${query} ${scheme}) kept for
- * location.c, [defaults] base put before a /path.  `ncaptures` is how many
- * groups the rule's regex has (0 for other rules; -1 where $N is not
- * allowed at all).  Sets r->target, r->target_flags and r->target_split.
- * Returns 0, or -1 after reporting the problem at `line`.
- */
+/* Compile a target in the builder's arena with its base; 0 or -1. */
 static int
 builder_target(struct builder *b, struct rule *r, const char *t,
     unsigned line, int ncaptures, const char *what)
 {
-	char		 mem[LINE_MAX_LEN * 3 + 1];
-	struct buf	 out;
-	const char	*p, *auth, *auth_end, *lit;
-	size_t		 hostlen, n;
-	int		 absolute = 0;
+	int	 rc;
 
-	buf_init(&out, mem, sizeof(mem));
-	r->target_flags = 0;
-	if (strncasecmp(t, "http://", 7) == 0 ||
-	    strncasecmp(t, "https://", 8) == 0 ||
-	    strncmp(t, "${scheme}://", 12) == 0) {
-		absolute = 1;
-		auth = strstr(t, "://") + 3;
-		auth_end = auth + strcspn(auth, "/?#");
-		n = (size_t)(auth_end - auth);
-		if (memchr(auth, '@', n) != NULL) {
-			diag_error(b->diag, line, "%s: user information "
-			    "('@') is not allowed in a target", what);
-			return -1;
-		}
-		if (n >= 7 && strncmp(auth, "${host}", 7) == 0) {
-			/* "h:PORT" checks the port the way a Host is checked. */
-			char	 hp[16] = "h";
-
-			if (n > 7 && (auth[7] != ':' || n - 7 > 6 ||
-			    (memcpy(hp + 1, auth + 7, n - 7), 0) ||
-			    url_host_valid(hp, n - 6, &hostlen) != 0)) {
-				diag_error(b->diag, line, "%s: bad port after "
-				    "${host}", what);
-				return -1;
-			}
-		} else if (n == 0 || memchr(auth, '$', n) != NULL ||
-		    url_host_valid(auth, n, &hostlen) != 0) {
-			diag_error(b->diag, line, "%s: bad host in target "
-			    "'%.*s' (only ${host} may stand for it)", what,
-			    (int)n, auth);
-			return -1;
-		}
-		/* The scheme in lowercase, the host as written. */
-		for (p = t; *p != ':'; p++)
-			buf_addc(&out, (char)tolower((unsigned char)*p));
-		buf_add(&out, p, (size_t)(auth_end - p));
-		p = auth_end;
-	} else if (t[0] == '/' && t[1] != '/' && t[1] != '\\') {
-		if (b->base != NULL)
-			buf_adds(&out, b->base);
-		p = t;
-	} else {
-		diag_error(b->diag, line, "%s '%s' is neither an absolute "
-		    "http(s) URL nor a /path", what, t);
-		return -1;
-	}
-	/* The rest: literal runs encoded, placeholders checked and kept. */
-	r->target_split = SIZE_MAX;
-	for (lit = p; ; p++) {
-		if (*p != '$' && *p != '\0') {
-			if ((*p == '?' || *p == '#') &&
-			    r->target_split == SIZE_MAX) {
-				url_encode_uri(&out, lit, (size_t)(p - lit));
-				lit = p;
-				r->target_split = out.len;
-			}
-			continue;
-		}
-		url_encode_uri(&out, lit, (size_t)(p - lit));
-		if (*p == '\0')
-			break;
-		if (p[1] == '$') {
-			buf_add(&out, "$$", 2);
-			p++;
-		} else if (p[1] >= '1' && p[1] <= '9') {
-			if (ncaptures < 0 || p[1] - '0' > ncaptures) {
-				diag_error(b->diag, line, "%s uses $%c but the "
-				    "%s has %s", what, p[1], ncaptures < 0 ?
-				    "rule" : "regex", ncaptures <= 0 ?
-				    "no capture groups" : "fewer groups");
-				return -1;
-			}
-			buf_add(&out, p, 2);
-			p++;
-		} else if (strncmp(p, "${host}", 7) == 0 ||
-		    strncmp(p, "${path}", 7) == 0 ||
-		    strncmp(p, "${query}", 8) == 0 ||
-		    strncmp(p, "${scheme}", 9) == 0) {
-			n = strchr(p, '}') - p + 1;
-			if (p[2] == 'p')
-				r->target_flags |= TARGET_USES_PATH;
-			else if (p[2] == 'q')
-				r->target_flags |= TARGET_USES_QUERY;
-			else if (p[2] == 'h')
-				r->target_flags |= TARGET_USES_HOST;
-			buf_add(&out, p, n);
-			p += n - 1;
-		} else {
-			diag_error(b->diag, line, "%s: unknown placeholder at "
-			    "'%.12s' (write $$ for a literal $)", what, p);
-			return -1;
-		}
-		lit = p + 1;
-	}
-	if (absolute && strstr(t, "${host}") != NULL)
-		r->target_flags |= TARGET_USES_HOST;
-	if (out.overflow) {
-		diag_error(b->diag, line, "%s is too long", what);
-		return -1;
-	}
-	if (r->target_split == SIZE_MAX)
-		r->target_split = out.len;
-	r->target = builder_strdup(b, out.data, out.len);
-	return r->target != NULL ? 0 : -1;
+	rc = target_compile(&b->rs->arena, b->diag, b->base, r, t, line,
+	    ncaptures, what);
+	if (rc == -2)
+		b->oom = 1;
+	return rc == 0 ? 0 : -1;
 }
 
 /* ---- option values ---- */
@@ -383,6 +271,38 @@ check_method(const char *s, size_t n)
 	return value_token(s, n);
 }
 
+/* The options that are one of two words, each setting or clearing a flag. */
+static const struct {
+	enum opt_bit	 bit;
+	const char	*off, *on;
+	unsigned	 flag;
+} flag_words[] = {
+	{ O_QUERY, "keep",  "drop",   OPT_QUERY_DROP },
+	{ O_CASE,  "exact", "ignore", OPT_CASE_IGNORE },
+	{ O_SLASH, "exact", "either", OPT_SLASH_EITHER },
+};
+
+/* query, case, slash: set or clear the option's flag; 0 or -1 (reported). */
+static int
+builder_flag(struct builder *b, struct rule_opts *o, enum opt_bit bit,
+    const char *v, unsigned line)
+{
+	size_t	 i;
+
+	for (i = 0; flag_words[i].bit != bit; i++)
+		continue;
+	if (strcmp(v, flag_words[i].off) == 0)
+		o->flags &= ~flag_words[i].flag;
+	else if (strcmp(v, flag_words[i].on) == 0)
+		o->flags |= flag_words[i].flag;
+	else {
+		diag_error(b->diag, line, "%s must be %s or %s, not '%s'",
+		    opt_names[bit], flag_words[i].off, flag_words[i].on, v);
+		return -1;
+	}
+	return 0;
+}
+
 /* Parse one option's value into o; returns 0 or -1 (reported). */
 static int
 builder_option(struct builder *b, struct rule_opts *o, enum opt_bit bit,
@@ -402,38 +322,9 @@ builder_option(struct builder *b, struct rule_opts *o, enum opt_bit bit,
 		}
 		return 0;
 	case O_QUERY:
-		if (strcmp(v, "keep") == 0)
-			o->flags &= ~OPT_QUERY_DROP;
-		else if (strcmp(v, "drop") == 0)
-			o->flags |= OPT_QUERY_DROP;
-		else {
-			diag_error(d, line, "query must be keep or drop, "
-			    "not '%s'", v);
-			return -1;
-		}
-		return 0;
 	case O_CASE:
-		if (strcmp(v, "exact") == 0)
-			o->flags &= ~OPT_CASE_IGNORE;
-		else if (strcmp(v, "ignore") == 0)
-			o->flags |= OPT_CASE_IGNORE;
-		else {
-			diag_error(d, line, "case must be exact or ignore, "
-			    "not '%s'", v);
-			return -1;
-		}
-		return 0;
 	case O_SLASH:
-		if (strcmp(v, "exact") == 0)
-			o->flags &= ~OPT_SLASH_EITHER;
-		else if (strcmp(v, "either") == 0)
-			o->flags |= OPT_SLASH_EITHER;
-		else {
-			diag_error(d, line, "slash must be exact or either, "
-			    "not '%s'", v);
-			return -1;
-		}
-		return 0;
+		return builder_flag(b, o, bit, v, line);
 	case O_CACHE:
 		if (value_cache(v) != 0) {
 			diag_error(d, line, "cache: a Cache-Control value "
@@ -871,104 +762,6 @@ builder_key(struct builder *b, const char *key, const char *value,
 
 /* ---- finishing ---- */
 
-/* True when a rule has no condition: it matches whenever its path does. */
-static int
-rule_unconditional(const struct rule *r)
-{
-	const struct rule_opts	*o = r->opts;
-
-	return o->nhosts == 0 && o->nmethods == 0 && o->scheme == SCHEME_ANY &&
-	    !o->has_from && !o->has_until;
-}
-
-/* The index key of an exact rule: case and slash folded per its options. */
-static size_t
-exact_key(const struct rule *r, char *out)
-{
-	size_t	 n = r->pattern_len, i;
-
-	memcpy(out, r->pattern, n);
-	if ((r->opts->flags & OPT_SLASH_EITHER) && n > 1 && out[n - 1] == '/')
-		n--;
-	if (r->opts->flags & OPT_CASE_IGNORE)
-		for (i = 0; i < n; i++)
-			out[i] = (char)tolower((unsigned char)out[i]);
-	out[n] = '\0';
-	return n;
-}
-
-/* Build the indexes of a valid rule set; returns 0 or -1 (reported). */
-static int
-builder_index(struct builder *b)
-{
-	struct ruleset	*rs = b->rs;
-	size_t		 i, nexact = 0, nprefix = 0, nregex = 0, n;
-	struct rule	*r;
-	char		*key;
-	uint32_t	 first;
-	unsigned	 variant;
-	int		 rc;
-
-	for (i = 0; i < rs->nrules; i++) {
-		r = &rs->rules[i];
-		if (r->kind == RULE_REGEX)
-			nregex++;
-		else if (r->kind == RULE_PREFIX)
-			nprefix++;
-		else
-			nexact++;
-	}
-	rs->exact = index_new(nexact);
-	rs->prefix = index_new(nprefix);
-	rs->regex = malloc((nregex + 1) * sizeof(*rs->regex));
-	key = malloc(PATH_BUF);
-	if (rs->exact == NULL || rs->prefix == NULL || rs->regex == NULL ||
-	    key == NULL) {
-		free(key);
-		diag_error(b->diag, 0, "out of memory");
-		return -1;
-	}
-	for (i = 0; i < rs->nrules; i++) {
-		r = &rs->rules[i];
-		if (r->kind == RULE_REGEX) {
-			rs->regex[rs->nregex++] = (uint32_t)i;
-			continue;
-		}
-		if (r->kind == RULE_PREFIX) {
-			variant = r->opts->flags & OPT_CASE_IGNORE;
-			n = r->pattern_len;
-			memcpy(key, r->pattern, n);
-			if (variant)
-				for (size_t j = 0; j < n; j++)
-					key[j] = (char)tolower(
-					    (unsigned char)key[j]);
-			rc = index_add(rs->prefix, rs->rules, (uint32_t)i,
-			    key, n, variant, &first);
-			rs->prefix_variants |= 1u << variant;
-		} else {
-			variant = r->opts->flags &
-			    (OPT_CASE_IGNORE | OPT_SLASH_EITHER);
-			n = exact_key(r, key);
-			rc = index_add(rs->exact, rs->rules, (uint32_t)i,
-			    key, n, variant, &first);
-			rs->exact_variants |= 1u << variant;
-		}
-		if (rc != 0) {
-			free(key);
-			diag_error(b->diag, 0, "out of memory");
-			return -1;
-		}
-		if (first != INDEX_NONE &&
-		    rule_unconditional(&rs->rules[first]))
-			diag_warning(b->diag, r->line, "never used: [%s] at "
-			    "line %u already answers %s", rs->rules[first].name,
-			    rs->rules[first].line, r->pattern_len ? r->pattern :
-			    "/");
-	}
-	free(key);
-	return 0;
-}
-
 /*
  * End of file: close the last section and, if nothing was wrong, build the
  * indexes.  Frees the builder.  Returns the rule set, or NULL when any
@@ -988,7 +781,7 @@ builder_finish(struct builder *b)
 	    rs->fallback_status != 0)
 		diag_warning(b->diag, 0, "no rules: every request gets the "
 		    "fallback %d", rs->fallback_status);
-	if (errors == 0 && builder_index(b) != 0)
+	if (errors == 0 && index_build(rs, b->diag) != 0)
 		errors++;
 	free(b->names);
 	free(b->name_lines);
