@@ -236,6 +236,7 @@ struct request {
 };
 
 const char	*request_param(char **, const char *);
+const char	*request_method(char **);
 int		 request_parse(struct request *, char **, time_t);
 
 /* ---- match.c: finding the rule for a request ---- */

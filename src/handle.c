@@ -21,14 +21,12 @@ handle_decide(const struct ruleset *rs, char **envp, time_t now,
 	static struct request	 req;	/* 48 KiB: not on the stack */
 	struct match		 m;
 	struct buf		 loc;
-	const char		*method;
 	int			 rc;
 
 	d->rule = NULL;
 	d->location[0] = '\0';
 	d->location_len = 0;
-	method = request_param(envp, "REQUEST_METHOD");
-	d->head = method != NULL && strcmp(method, "HEAD") == 0;
+	d->head = strcmp(request_method(envp), "HEAD") == 0;
 	if (rs == NULL) {
 		d->status = 503;
 		return;

@@ -19,6 +19,11 @@
 
 #include "fcgi-redirect.h"
 
+/* Every way an exact key may be folded: the OPT_ flags that fold it. */
+static const unsigned exact_variants[] = {
+	0, OPT_CASE_IGNORE, OPT_SLASH_EITHER, OPT_CASE_IGNORE | OPT_SLASH_EITHER
+};
+
 /* Per-process scratch for matching: never shared between threads. */
 struct match_scratch {
 	pcre2_match_data	*md;
@@ -132,8 +137,10 @@ match_lookup(const struct ruleset *rs, const struct request *req,
 		for (i = 0; i <= len; i++)
 			scratch->lower[i] = (char)tolower((unsigned char)path[i]);
 
-	/* Exact paths: one lookup per variant in use. */
-	for (v = 0; v < 4; v++) {
+	/* Exact paths: one lookup per variant (case/slash folding) in use. */
+	for (i = 0; i < sizeof(exact_variants) / sizeof(exact_variants[0]);
+	    i++) {
+		v = exact_variants[i];
 		if (!(rs->exact_variants & (1u << v)))
 			continue;
 		key = v & OPT_CASE_IGNORE ? scratch->lower : path;

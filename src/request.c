@@ -24,6 +24,21 @@ request_param(char **envp, const char *name)
 	return NULL;
 }
 
+/*
+ * The request's method: REDIRECT_REQUEST_METHOD (the original request's,
+ * under Apache's ErrorDocument) when set, else REQUEST_METHOD, else GET.
+ */
+const char *
+request_method(char **envp)
+{
+	const char	*v;
+
+	if ((v = request_param(envp, "REDIRECT_REQUEST_METHOD")) == NULL ||
+	    *v == '\0')
+		v = request_param(envp, "REQUEST_METHOD");
+	return v != NULL && *v != '\0' ? v : "GET";
+}
+
 /* Set req->host from a Host value; 0, or 400 when it is not host[:port]. */
 static int
 request_host(struct request *req, const char *h, int from_client)
@@ -74,10 +89,7 @@ request_parse(struct request *req, char **envp, time_t now)
 	req->path[0] = '\0';
 	req->path_len = 0;
 
-	if ((v = request_param(envp, "REDIRECT_REQUEST_METHOD")) == NULL ||
-	    *v == '\0')
-		v = request_param(envp, "REQUEST_METHOD");
-	req->method = v != NULL && *v != '\0' ? v : "GET";
+	req->method = request_method(envp);
 	if (value_token(req->method, strlen(req->method)) != 0)
 		return 400;
 
