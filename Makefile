@@ -35,6 +35,11 @@ $(B)/obj/unit/%.o: tests/unit/%.c $(HDR) tests/unit/unit.h | $(B)/obj/unit
 	$(CC) $(CPPFLAGS_ALL) -Isrc $(shell $(PKG_CONFIG) --cflags cunit) \
 	    $(CFLAGS) $(WARN) -c -o $@ $<
 
+# The compiled-in rule file follows PREFIX: rebuild main.o when it changes.
+$(B)/rules-default: FORCE | $(B)/obj
+	@echo '$(RULES_DEFAULT)' | cmp -s - $@ || echo '$(RULES_DEFAULT)' > $@
+$(B)/obj/main.o: $(B)/rules-default
+
 $(B)/fcgi-redirect: $(B)/obj/main.o $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
@@ -73,4 +78,4 @@ deps:
 	apt-get install -y build-essential pkg-config libfcgi-dev libfcgi-bin \
 	    libinih-dev libpcre2-dev libcunit1-dev spawn-fcgi curl
 
-.PHONY: all test run install clean deps
+.PHONY: all test run install clean deps FORCE
