@@ -25,6 +25,7 @@ struct index {
 	uint32_t	*head;	/* first rule of the chain, INDEX_NONE: empty */
 	uint32_t	*tail;	/* last rule of the chain, to append in order */
 	uint32_t	*hash;	/* low bits of the key's hash */
+	uint32_t	*always; /* first rule without conditions, or NONE */
 	uint32_t	*next;	/* next rule with the same key, per rule */
 	uint32_t	*keylen; /* folded key length, per rule */
 	size_t		 mask;
@@ -76,7 +77,9 @@ index_new(size_t n)
 	ix->head = malloc(size * sizeof(*ix->head));
 	ix->tail = malloc(size * sizeof(*ix->tail));
 	ix->hash = malloc(size * sizeof(*ix->hash));
-	if (ix->head == NULL || ix->tail == NULL || ix->hash == NULL) {
+	ix->always = malloc(size * sizeof(*ix->always));
+	if (ix->head == NULL || ix->tail == NULL || ix->hash == NULL ||
+	    ix->always == NULL) {
 		index_free(ix);
 		return NULL;
 	}
@@ -128,27 +131,42 @@ index_key_equal(const struct index *ix, const struct rule *rules,
 	return memcmp(rule->pattern, key, n) == 0;
 }
 
+/* True when a rule has no condition: it matches whenever its path does. */
+static int
+rule_unconditional(const struct rule *r)
+{
+	const struct rule_opts	*o = r->opts;
+
+	return o->nhosts == 0 && o->nmethods == 0 && o->scheme == SCHEME_ANY &&
+	    !o->has_from && !o->has_until;
+}
+
 /*
  * Add rule number `rule` (of rules[]) under key[0..n) and variant; rules
  * are added in file order and at most the n given to index_new() keys.
- * Sets *first to the first rule already under that key, INDEX_NONE when
- * the key is new.  Returns 0, or -1 when out of memory.
+ * Sets *shadow to the first rule already under that key that has no
+ * conditions (so `rule` can never be used), else INDEX_NONE.  Returns 0,
+ * or -1 when out of memory.
  */
 int
 index_add(struct index *ix, const struct rule *rules, uint32_t rule,
-    const char *key, size_t n, unsigned variant, uint32_t *first)
+    const char *key, size_t n, unsigned variant, uint32_t *shadow)
 {
 	uint64_t	 h = index_hash(key, n, variant);
+	uint32_t	 always;
 	size_t		 i;
 
 	if (index_grow_rules(ix, rule) != 0)
 		return -1;
 	ix->keylen[rule] = (uint32_t)n;
 	ix->next[rule] = INDEX_NONE;
+	always = rule_unconditional(&rules[rule]) ? rule : INDEX_NONE;
 	for (i = h & ix->mask; ix->head[i] != INDEX_NONE; i = (i + 1) & ix->mask)
 		if (ix->hash[i] == (uint32_t)h && index_key_equal(ix, rules,
 		    ix->head[i], key, n, variant)) {
-			*first = ix->head[i];
+			*shadow = ix->always[i];
+			if (ix->always[i] == INDEX_NONE)
+				ix->always[i] = always;
 			ix->next[ix->tail[i]] = rule;
 			ix->tail[i] = rule;
 			return 0;
@@ -156,8 +174,9 @@ index_add(struct index *ix, const struct rule *rules, uint32_t rule,
 	ix->head[i] = rule;
 	ix->tail[i] = rule;
 	ix->hash[i] = (uint32_t)h;
+	ix->always[i] = always;
 	ix->count++;
-	*first = INDEX_NONE;
+	*shadow = INDEX_NONE;
 	return 0;
 }
 
@@ -184,16 +203,6 @@ uint32_t
 index_next(const struct index *ix, uint32_t rule)
 {
 	return ix->next[rule];
-}
-
-/* True when a rule has no condition: it matches whenever its path does. */
-static int
-rule_unconditional(const struct rule *r)
-{
-	const struct rule_opts	*o = r->opts;
-
-	return o->nhosts == 0 && o->nmethods == 0 && o->scheme == SCHEME_ANY &&
-	    !o->has_from && !o->has_until;
 }
 
 /* The index key of an exact rule: case and slash folded per its options. */
@@ -276,8 +285,7 @@ index_build(struct ruleset *rs, struct diag *d)
 			diag_error(d, 0, "out of memory");
 			return -1;
 		}
-		if (first != INDEX_NONE &&
-		    rule_unconditional(&rs->rules[first]))
+		if (first != INDEX_NONE)
 			diag_warning(d, r->line, "never used: [%s] at "
 			    "line %u already answers %s", rs->rules[first].name,
 			    rs->rules[first].line, r->pattern_len ? r->pattern :
@@ -295,6 +303,7 @@ index_free(struct index *ix)
 	free(ix->head);
 	free(ix->tail);
 	free(ix->hash);
+	free(ix->always);
 	free(ix->next);
 	free(ix->keylen);
 	free(ix);

@@ -61,6 +61,30 @@ request_host(struct request *req, const char *h, int from_client)
 }
 
 /*
+ * Join the decoded SCRIPT_NAME and PATH_INFO (each at most URI_MAX bytes,
+ * either may be NULL) into out, of 3 * URI_MAX + 1 bytes, writing each '%'
+ * as "%25" so that normalizing cannot decode it again.  Returns the length.
+ */
+static size_t
+join_decoded(char *out, const char *a, const char *b)
+{
+	size_t	 n = 0;
+	int	 k;
+
+	for (k = 0; k < 2; k++)
+		for (const char *p = k == 0 ? a : b; p != NULL && *p != '\0';
+		    p++) {
+			if (*p == '%') {
+				memcpy(out + n, "%25", 3);
+				n += 3;
+			} else
+				out[n++] = *p;
+		}
+	out[n] = '\0';
+	return n;
+}
+
+/*
  * Fill req from the CGI variables in envp, at time `now`.
  *
  * The path and query come from REQUEST_URI, as the client sent them (an
@@ -76,7 +100,7 @@ request_host(struct request *req, const char *h, int from_client)
 int
 request_parse(struct request *req, char **envp, time_t now)
 {
-	char		 joined[URI_MAX + 1];
+	char		 joined[3 * URI_MAX + 1];
 	const char	*uri, *v, *q, *end, *path;
 	size_t		 uri_len, path_len;
 	int		 n, rc;
@@ -140,10 +164,9 @@ request_parse(struct request *req, char **envp, time_t now)
 		q = request_param(envp, "QUERY_STRING");
 		if (a + b > URI_MAX || (q != NULL && strlen(q) > URI_MAX))
 			return 414;
-		memcpy(joined, sn ? sn : "", a);
-		memcpy(joined + a, pi ? pi : "", b);
+		/* Already decoded: a '%' here is a literal percent sign. */
+		path_len = join_decoded(joined, sn, pi);
 		path = joined;
-		path_len = a + b;
 		if (path_len == 0) {
 			path = "/";
 			path_len = 1;

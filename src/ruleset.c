@@ -385,7 +385,13 @@ builder_option(struct builder *b, struct rule_opts *o, enum opt_bit bit,
 
 /* ---- sections ---- */
 
-/* Time-window and header checks shared by rules and maps. */
+/* What [defaults] inherits from: nothing. */
+static const struct rule_opts no_defaults = { .status = 307 };
+
+/*
+ * A section's options are complete: check the time window and inherit from
+ * [defaults] what the section did not set itself.
+ */
 static void
 builder_section_opts_done(struct builder *b, struct section *s)
 {
@@ -396,6 +402,9 @@ builder_section_opts_done(struct builder *b, struct section *s)
 	if (o->has_from && o->has_until && o->from >= o->until)
 		diag_error(b->diag, s->opt_line[O_UNTIL], "'from' (line %u) "
 		    "must be before 'until'", s->opt_line[O_FROM]);
+	/* [defaults] itself inherits nothing: it only has its own headers. */
+	if (o == def)
+		def = &no_defaults;
 	/* Inherit what the section did not set itself. */
 	if (!(o->set & BIT(O_STATUS)))
 		o->status = def->status;

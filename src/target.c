@@ -31,7 +31,7 @@ target_compile(struct arena *arena, struct diag *d, const char *base,
 {
 	char		 mem[LINE_MAX_LEN * 3 + 1];
 	struct buf	 out;
-	const char	*p, *auth, *auth_end, *lit;
+	const char	*p, *auth, *auth_end, *lit, *ph;
 	size_t		 hostlen, n;
 	int		 absolute = 0;
 
@@ -42,7 +42,15 @@ target_compile(struct arena *arena, struct diag *d, const char *base,
 	    strncmp(t, "${scheme}://", 12) == 0) {
 		absolute = 1;
 		auth = strstr(t, "://") + 3;
+		/*
+		 * The authority ends at '/', '?', '#' or ${path} (which
+		 * starts with '/'); any other placeholder there could
+		 * lengthen the host ("https://${host}$1" with $1 =
+		 * ".evil.example") and is refused below.
+		 */
 		auth_end = auth + strcspn(auth, "/?#");
+		if ((ph = strstr(auth, "${path}")) != NULL && ph < auth_end)
+			auth_end = ph;
 		n = (size_t)(auth_end - auth);
 		if (memchr(auth, '@', n) != NULL) {
 			diag_error(d, line, "%s: user information "
@@ -56,11 +64,15 @@ target_compile(struct arena *arena, struct diag *d, const char *base,
 			if (n > 7 && (auth[7] != ':' || n - 7 > 6 ||
 			    (memcpy(hp + 1, auth + 7, n - 7), 0) ||
 			    url_host_valid(hp, n - 6, &hostlen) != 0)) {
-				diag_error(d, line, "%s: bad port after "
-				    "${host}", what);
+				diag_error(d, line, "%s: only ':PORT' may "
+				    "follow ${host} in the host part", what);
 				return -1;
 			}
-		} else if (n == 0 || memchr(auth, '$', n) != NULL ||
+		} else if (n == 0) {
+			diag_error(d, line, "%s: the target has no host",
+			    what);
+			return -1;
+		} else if (memchr(auth, '$', n) != NULL ||
 		    url_host_valid(auth, n, &hostlen) != 0) {
 			diag_error(d, line, "%s: bad host in target "
 			    "'%.*s' (only ${host} may stand for it)", what,
