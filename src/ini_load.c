@@ -116,12 +116,14 @@ loader_section(struct loader *l, const char *line, size_t n)
 
 	if (close == NULL) {
 		diag_error(l->diag, l->lineno, "section line without ']'");
+		builder_section(l->builder, NULL, l->lineno);
 		return -1;
 	}
 	for (p = close + 1; p < line + n && (*p == ' ' || *p == '\t'); p++)
 		continue;
 	if (p < line + n && *p != ';' && *p != '#') {
 		diag_error(l->diag, l->lineno, "unexpected text after ']'");
+		builder_section(l->builder, NULL, l->lineno);
 		return -1;
 	}
 	for (name = line + 1; name < close && (*name == ' ' || *name == '\t');

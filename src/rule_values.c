@@ -18,7 +18,7 @@ value_status(const char *s)
 	char	*end;
 	long	 v;
 
-	if (!isdigit((unsigned char)s[0]))
+	if (strlen(s) != 3 || !isdigit((unsigned char)s[0]))
 		return -1;
 	errno = 0;
 	v = strtol(s, &end, 10);

@@ -588,7 +588,11 @@ name_valid(const char *s)
 	return 1;
 }
 
-/* A new [section] at `line`; `name` is whole (the reader's copy). */
+/*
+ * A new [section] at `line`; `name` is whole (the reader's copy), or NULL
+ * for a section line already reported as broken: its keys are ignored
+ * rather than added to the section above it.
+ */
 void
 builder_section(struct builder *b, const char *name, unsigned line)
 {
@@ -599,6 +603,8 @@ builder_section(struct builder *b, const char *name, unsigned line)
 	builder_section_done(b);
 	s->line = line;
 	s->kind = SEC_BAD;
+	if (name == NULL)
+		return;
 	if (strcmp(name, "defaults") == 0) {
 		if (b->defaults_line != 0) {
 			diag_error(b->diag, line, "[defaults] again (first at "
