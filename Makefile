@@ -56,7 +56,7 @@ test: $(B)/fcgi-redirect $(B)/unit-tests
 	tests/check.sh $(B)/fcgi-redirect
 	tests/cgi.sh $(B)/fcgi-redirect
 	tests/fastcgi.sh $(B)/fcgi-redirect
-	tests/e2e/lighttpd.sh $(B)/fcgi-redirect
+	tests/e2e/run.sh $(B)/fcgi-redirect
 
 run: $(B)/fcgi-redirect
 	$(B)/fcgi-redirect --check -c etc/redirects.ini
@@ -77,6 +77,8 @@ clean:
 # Debian/Ubuntu packages to build and test (run as root).
 deps:
 	apt-get install -y build-essential pkg-config libfcgi-dev libfcgi-bin \
-	    libinih-dev libpcre2-dev libcunit1-dev spawn-fcgi curl lighttpd
+	    libinih-dev libpcre2-dev libcunit1-dev spawn-fcgi curl python3 \
+	    lighttpd apache2 libapache2-mod-fcgid nginx-light fcgiwrap \
+	    chromium
 
 .PHONY: all test run install clean deps FORCE
