@@ -58,12 +58,11 @@ test: $(B)/fcgi-redirect $(B)/unit-tests
 	tests/fastcgi.sh $(B)/fcgi-redirect
 	tests/e2e/run.sh $(B)/fcgi-redirect
 
+# The main job: the example rules behind a real lighttpd on 127.0.0.1:$(PORT).
+PORT	?= 8080
 run: $(B)/fcgi-redirect
 	$(B)/fcgi-redirect --check -c etc/redirects.ini
-	@for u in http://www.example.re/news.html 'http://www.example.re/blog/2019/a?utm=x' \
-	    http://www.example.re/item/42 http://shop.example.re/anything; do \
-	    echo "\$$ fcgi-redirect --explain $$u"; \
-	    $(B)/fcgi-redirect --explain -c etc/redirects.ini "$$u"; echo; done
+	etc/lighttpd/demo.sh $(B)/fcgi-redirect etc/redirects.ini $(PORT)
 
 install: $(B)/fcgi-redirect
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/fcgi-redirect
