@@ -54,6 +54,7 @@ $(B)/obj $(B)/obj/unit:
 test: $(B)/fcgi-redirect $(B)/unit-tests
 	$(B)/unit-tests
 	tests/check.sh $(B)/fcgi-redirect
+	tests/example.sh $(B)/fcgi-redirect
 	tests/cgi.sh $(B)/fcgi-redirect
 	tests/fastcgi.sh $(B)/fcgi-redirect
 	tests/e2e/run.sh $(B)/fcgi-redirect
