@@ -16,7 +16,7 @@ WARN	 = -Wall -Wextra -Wmissing-prototypes -Wshadow -Wstrict-prototypes \
 CPPFLAGS_ALL = -D_GNU_SOURCE -DPCRE2_CODE_UNIT_WIDTH=8 \
 	   -DRULES_DEFAULT='"$(RULES_DEFAULT)"' \
 	   $(shell $(PKG_CONFIG) --cflags $(LIBS_PC)) $(CPPFLAGS)
-LDLIBS_ALL = $(shell $(PKG_CONFIG) --libs $(LIBS_PC)) $(LDLIBS)
+LDLIBS_ALL = $(shell $(PKG_CONFIG) --libs $(LIBS_PC)) -lpthread $(LDLIBS)
 
 B	 = build
 SRCS	 = $(filter-out src/main.c,$(wildcard src/*.c))

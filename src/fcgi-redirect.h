@@ -287,8 +287,20 @@ void	 handle_decide(const struct ruleset *, char **, time_t,
 	    struct match_scratch *, struct decision *);
 void	 handle_respond(const struct decision *, struct buf *);
 
-/* ---- serve.c: CGI and FastCGI serving ---- */
+/* ---- reload.c: noticing a changed rule file, loading it beside ---- */
+
+struct reload;
+
+struct reload		*reload_new(const char *);
+const struct ruleset	*reload_rules(const struct reload *);
+int			 reload_poll(struct reload *, int);
+void			 reload_free(struct reload *);
+
+/* ---- serve.c: CGI and FastCGI serving, signals ---- */
 
 int	 serve(const char *, int);
+int	 serve_fastcgi(int, struct reload *, int);
+void	 serve_signals(int);
+int	 serve_stopping(void);
 
 #endif /* FCGI_REDIRECT_H */

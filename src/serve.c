@@ -1,18 +1,26 @@
 /*
- * serve.c: CGI and FastCGI serving.
+ * serve.c: CGI and FastCGI serving, and what signals mean to a server.
  *
- * The only file that talks to libfcgi.  Under FastCGI (fd 0 is a listening
- * socket: mod_fcgid, lighttpd's bin-path, spawn-fcgi) it accepts requests
- * one at a time with FCGX_Accept_r and answers each; under CGI (fd 0 is
- * not a socket) it answers the one request in its environment on stdout.
- * The request body is never read: a 307 or 308 makes the client send it
- * again to the new address.
+ * The only file (with prefork.c) that talks to libfcgi.  Under FastCGI (fd
+ * 0 is a listening socket: mod_fcgid, lighttpd's bin-path, spawn-fcgi) it
+ * accepts requests one at a time and answers each; under CGI (fd 0 is not a
+ * socket) it answers the one request in its environment on stdout.  The
+ * request body is never read: a 307 or 308 makes the client send it again
+ * to the new address.
  *
- * When the rule file cannot be loaded, the reasons go to stderr (the web
- * server's error log) and every request gets 503: clients never see paths
- * or parser messages.
+ * Signals, as the process managers use them (mod_fcgid and lighttpd stop
+ * their FastCGI processes with SIGTERM; libfcgi's own convention is
+ * SIGUSR1): SIGTERM, SIGINT and SIGUSR1 stop the process, at once when it
+ * is idle, after the request in hand when it is answering one.  SIGHUP
+ * checks the rule file now instead of within a second.  SIGPIPE is ignored
+ * (a client that went away is the web server's business).
+ *
+ * When no rule set could be loaded, every request gets 503 and the reasons
+ * are on stderr (the web server's error log): clients never see paths or
+ * parser messages.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,23 +31,101 @@
 
 extern char **environ;
 
-/* Load the rules, logging problems to stderr; NULL when unusable. */
-static struct ruleset *
-serve_load(const char *path)
-{
-	struct diag	 d;
-	struct ruleset	*rs;
+static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t check_requested;
 
-	diag_init(&d, stderr, path);
-	rs = ruleset_load_file(path, &d);
-	diag_finish(&d);
-	if (rs == NULL)
-		fprintf(stderr, "fcgi-redirect: %s: not loaded (%u errors); "
-		    "answering 503\n", path, d.errors);
-	return rs;
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
 }
 
-/* Write all of buf to stdout; 0 or -1. */
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	check_requested = 1;
+}
+
+/*
+ * Install the serving signals.  No SA_RESTART: a signal must interrupt
+ * accept() so that an idle process stops at once.  `hup`: SIGHUP checks
+ * the rule file (else it is ignored: a pre-forked worker leaves reloading
+ * to its parent).
+ */
+void
+serve_signals(int hup)
+{
+	struct sigaction	 sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = hup ? on_hup : SIG_IGN;
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* True once SIGTERM, SIGINT or SIGUSR1 has asked this process to stop. */
+int
+serve_stopping(void)
+{
+	return stop_requested != 0;
+}
+
+/*
+ * Answer FastCGI requests on the listening socket `fd` until asked to
+ * stop, with the rules of r; `watch`: check the rule file between requests
+ * (a pre-forked worker does not: its parent does).  Returns the exit
+ * status.
+ */
+int
+serve_fastcgi(int fd, struct reload *r, int watch)
+{
+	static char		 mem[RESPONSE_MAX];
+	static struct decision	 d;
+	struct match_scratch	*scratch;
+	struct buf		 out;
+	FCGX_Request		 req;
+
+	if ((scratch = match_scratch_new()) == NULL ||
+	    FCGX_Init() != 0 ||
+	    FCGX_InitRequest(&req, fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+		fprintf(stderr, "fcgi-redirect: cannot start FastCGI\n");
+		return 1;
+	}
+	while (!stop_requested) {
+		if (watch) {
+			reload_poll(r, check_requested);
+			check_requested = 0;
+		}
+		if (FCGX_Accept_r(&req) < 0) {
+			if (errno == EINTR || stop_requested)
+				continue;	/* a signal: see what it asked */
+			fprintf(stderr, "fcgi-redirect: accept: %s\n",
+			    strerror(errno));
+			break;
+		}
+		if (watch)
+			reload_poll(r, 0);
+		handle_decide(reload_rules(r), req.envp, time(NULL), scratch,
+		    &d);
+		buf_init(&out, mem, sizeof(mem));
+		handle_respond(&d, &out);
+		FCGX_PutStr(out.data, (int)out.len, req.out);
+		FCGX_Finish_r(&req);
+	}
+	FCGX_Free(&req, 1);
+	match_scratch_free(scratch);
+	return 0;
+}
+
+/* Write all of p[0..n) to stdout; 0 or -1. */
 static int
 write_all(const char *p, size_t n)
 {
@@ -57,45 +143,53 @@ write_all(const char *p, size_t n)
 	return 0;
 }
 
-/*
- * Serve requests with the rules at `path`: FastCGI when `fastcgi`, else
- * one CGI request.  Returns the process exit status.
- */
-int
-serve(const char *path, int fastcgi)
+/* Answer the one CGI request in the environment.  Returns the exit status. */
+static int
+serve_cgi(const struct ruleset *rs)
 {
 	static char		 mem[RESPONSE_MAX];
 	static struct decision	 d;
 	struct match_scratch	*scratch;
-	struct ruleset		*rs;
 	struct buf		 out;
-	FCGX_Request		 req;
 
 	if ((scratch = match_scratch_new()) == NULL) {
 		fprintf(stderr, "fcgi-redirect: out of memory\n");
 		return 1;
 	}
-	rs = serve_load(path);
+	handle_decide(rs, environ, time(NULL), scratch, &d);
+	buf_init(&out, mem, sizeof(mem));
+	handle_respond(&d, &out);
+	match_scratch_free(scratch);
+	return write_all(out.data, out.len) == 0 ? 0 : 1;
+}
+
+/*
+ * Serve with the rules at `path`: FastCGI on fd 0 when `fastcgi`, else the
+ * one CGI request.  Returns the process exit status.
+ */
+int
+serve(const char *path, int fastcgi)
+{
+	struct reload	*r;
+	struct ruleset	*rs;
+	struct diag	 d;
+	int		 rc;
+
 	if (!fastcgi) {
-		handle_decide(rs, environ, time(NULL), scratch, &d);
-		buf_init(&out, mem, sizeof(mem));
-		handle_respond(&d, &out);
+		/* One request: errors to the server's log, nothing else. */
+		diag_init(&d, stderr, path);
+		rs = ruleset_load_file(path, &d);
+		diag_finish(&d);
+		rc = serve_cgi(rs);
 		ruleset_free(rs);
-		match_scratch_free(scratch);
-		return write_all(out.data, out.len) == 0 ? 0 : 1;
+		return rc;
 	}
-	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, 0, 0) != 0) {
-		fprintf(stderr, "fcgi-redirect: cannot start FastCGI\n");
+	if ((r = reload_new(path)) == NULL) {
+		fprintf(stderr, "fcgi-redirect: out of memory\n");
 		return 1;
 	}
-	while (FCGX_Accept_r(&req) >= 0) {
-		handle_decide(rs, req.envp, time(NULL), scratch, &d);
-		buf_init(&out, mem, sizeof(mem));
-		handle_respond(&d, &out);
-		FCGX_PutStr(out.data, (int)out.len, req.out);
-		FCGX_Finish_r(&req);
-	}
-	ruleset_free(rs);
-	match_scratch_free(scratch);
-	return 0;
+	serve_signals(1);
+	rc = serve_fastcgi(0, r, 1);
+	reload_free(r);
+	return rc;
 }

@@ -1,0 +1,225 @@
+/*
+ * reload.c: noticing a changed rule file and loading it without a stop.
+ *
+ * A FastCGI process runs for months while people edit its rule file by
+ * hand, so the file is checked (device, inode, size, modification time:
+ * replaced by rename or rewritten in place) at most once a second, between
+ * requests, and at once after SIGHUP.  A changed file is loaded in a thread
+ * while the current rule set keeps answering; only a complete, valid set
+ * replaces it, in one step, between two requests.  An invalid file is
+ * reported (its FILE:LINE errors, on stderr) once per change, and the old
+ * set keeps serving.  A file that changes while it is being read (a writer
+ * still at work) is not used: it is read again once it has changed, so a
+ * half-written file is never taken for a whole one.
+ *
+ * Only the serving thread calls these functions; the loader thread touches
+ * nothing but its own result.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fcgi-redirect.h"
+
+struct file_id {
+	dev_t		 dev;
+	ino_t		 ino;
+	off_t		 size;
+	struct timespec	 mtime;
+	int		 exists;
+};
+
+struct reload {
+	const char		*path;
+	struct ruleset		*current;	/* NULL: answer 503 */
+	struct file_id		 seen;		/* the file last loaded or tried */
+	time_t			 last_check;
+	/* The loader thread, while `running`. */
+	pthread_t		 thread;
+	int			 running;
+	struct file_id		 loading;	/* what it was asked to load */
+	struct ruleset		*result;	/* its result, once `done` */
+	int			 changed;	/* the file changed meanwhile */
+	volatile int		 done;
+	pthread_mutex_t		 lock;
+};
+
+static void
+file_id_of(const char *path, struct file_id *id)
+{
+	struct stat	 st;
+
+	memset(id, 0, sizeof(*id));
+	if (stat(path, &st) == -1)
+		return;
+	id->exists = 1;
+	id->dev = st.st_dev;
+	id->ino = st.st_ino;
+	id->size = st.st_size;
+	id->mtime = st.st_mtim;
+}
+
+static int
+file_id_equal(const struct file_id *a, const struct file_id *b)
+{
+	return a->exists == b->exists && a->dev == b->dev && a->ino == b->ino &&
+	    a->size == b->size && a->mtime.tv_sec == b->mtime.tv_sec &&
+	    a->mtime.tv_nsec == b->mtime.tv_nsec;
+}
+
+/*
+ * Load r->path and report problems on stderr; *changed is set when the
+ * file was not the same before and after reading it.  Returns the rule set
+ * or NULL.
+ */
+static struct ruleset *
+reload_load(const char *path, const struct file_id *before, int *changed)
+{
+	struct diag	 d;
+	struct ruleset	*rs;
+	struct file_id	 after;
+
+	diag_init(&d, stderr, path);
+	rs = ruleset_load_file(path, &d);
+	diag_finish(&d);
+	file_id_of(path, &after);
+	*changed = !file_id_equal(before, &after);
+	if (*changed) {
+		fprintf(stderr, "fcgi-redirect: %s changed while it was read; "
+		    "reading it again when it settles\n", path);
+		ruleset_free(rs);
+		return NULL;
+	}
+	if (rs == NULL)
+		fprintf(stderr, "fcgi-redirect: %s: not loaded (%u error%s); "
+		    "the rules loaded before, if any, stay in use\n", path,
+		    d.errors, d.errors == 1 ? "" : "s");
+	else
+		fprintf(stderr, "fcgi-redirect: %s: loaded %zu rules and map "
+		    "entries (%u warning%s)\n", path, rs->nrules, d.warnings,
+		    d.warnings == 1 ? "" : "s");
+	return rs;
+}
+
+static void *
+reload_thread(void *arg)
+{
+	struct reload	*r = arg;
+	struct ruleset	*rs;
+	int		 changed;
+
+	rs = reload_load(r->path, &r->loading, &changed);
+	pthread_mutex_lock(&r->lock);
+	r->result = rs;
+	r->changed = changed;
+	r->done = 1;
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+/*
+ * Load the rule file at path now (at start-up) and watch it from then on.
+ * Returns NULL only when out of memory; reload_rules() may be NULL when
+ * the file could not be loaded.
+ */
+struct reload *
+reload_new(const char *path)
+{
+	struct reload	*r;
+	int		 changed, tries = 0;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	r->path = path;
+	pthread_mutex_init(&r->lock, NULL);
+	/* A file being written at start-up: a few tries, then the watch. */
+	do {
+		file_id_of(path, &r->seen);
+		r->current = reload_load(path, &r->seen, &changed);
+	} while (changed && ++tries < 3);
+	if (changed)
+		memset(&r->seen, 0, sizeof(r->seen));
+	r->last_check = time(NULL);
+	return r;
+}
+
+/* The rule set to answer with now; NULL means 503. */
+const struct ruleset *
+reload_rules(const struct reload *r)
+{
+	return r->current;
+}
+
+/*
+ * Between requests: take a finished load into use, and start one when the
+ * file has changed (checked at most once a second, or now when `force`,
+ * after SIGHUP).  Never blocks on a load.  Returns 1 when a new rule set
+ * has just been taken into use, else 0.
+ */
+int
+reload_poll(struct reload *r, int force)
+{
+	struct file_id	 id;
+	time_t		 now = time(NULL);
+	int		 done, swapped = 0;
+
+	if (r->running) {
+		pthread_mutex_lock(&r->lock);
+		done = r->done;
+		pthread_mutex_unlock(&r->lock);
+		if (!done)
+			return 0;
+		pthread_join(r->thread, NULL);
+		r->running = 0;
+		if (r->result != NULL) {
+			ruleset_free(r->current);
+			r->current = r->result;
+			swapped = 1;
+		}
+		r->result = NULL;
+		/* Changed while read: let the next check see it as new. */
+		if (r->changed)
+			memset(&r->seen, 0, sizeof(r->seen));
+	}
+	if (!force && now - r->last_check < 1)
+		return swapped;
+	r->last_check = now;
+	file_id_of(r->path, &id);
+	if (file_id_equal(&id, &r->seen))
+		return swapped;
+	r->seen = id;
+	r->loading = id;
+	r->done = 0;
+	r->changed = 0;
+	if (!id.exists) {
+		fprintf(stderr, "fcgi-redirect: %s: %s; the rules loaded "
+		    "before, if any, stay in use\n", r->path, strerror(ENOENT));
+		return swapped;
+	}
+	if (pthread_create(&r->thread, NULL, reload_thread, r) != 0) {
+		fprintf(stderr, "fcgi-redirect: cannot start a loader thread; "
+		    "trying again in a second\n");
+		memset(&r->seen, 0, sizeof(r->seen));
+		return swapped;
+	}
+	r->running = 1;
+	return swapped;
+}
+
+/* Wait for a load in progress, then free everything. */
+void
+reload_free(struct reload *r)
+{
+	if (r == NULL)
+		return;
+	if (r->running) {
+		pthread_join(r->thread, NULL);
+		ruleset_free(r->result);
+	}
+	ruleset_free(r->current);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
