@@ -301,6 +301,10 @@ void			 reload_free(struct reload *);
 int	 serve(const char *, int);
 int	 serve_fastcgi(int, struct reload *, int);
 void	 serve_signals(int);
-int	 serve_stopping(void);
+
+/* ---- prefork.c: the standalone mode (--listen) ---- */
+
+#define WORKERS_MAX	256
+int	 prefork_run(const char *, long, int, const char *);
 
 #endif /* FCGI_REDIRECT_H */

@@ -2,6 +2,7 @@
  * main.c: the command line.
  *
  *   fcgi-redirect [-c FILE]                    serve (FastCGI or CGI)
+ *   fcgi-redirect --listen ADDR [--socket-mode MODE] [--workers N] [-c FILE]
  *   fcgi-redirect --check [-c FILE]            validate a rule file
  *   fcgi-redirect --explain [-c FILE] [-X METHOD] [--at TIME] URL
  *   fcgi-redirect --help | --version
@@ -11,10 +12,12 @@
  * environment has GATEWAY_INTERFACE the arguments are never read as
  * options: a query like "?--check" cannot change what the program does.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <fcgiapp.h>
 
@@ -35,6 +38,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: fcgi-redirect [-c FILE]\n"
+	    "       fcgi-redirect --listen PATH|HOST:PORT [--socket-mode MODE]\n"
+	    "                     [--workers N] [-c FILE]\n"
 	    "       fcgi-redirect --check [-c FILE]\n"
 	    "       fcgi-redirect --explain [-c FILE] [-X METHOD] [--at TIME] URL\n"
 	    "       fcgi-redirect --help | --version\n"
@@ -48,6 +53,10 @@ usage(FILE *f)
 	    "                      FILE:LINE; exit 0 valid, 1 invalid\n"
 	    "  --explain URL       print the answer to a request for URL and the\n"
 	    "                      rule that decided it\n"
+	    "  --listen ADDR       standalone: open a FastCGI socket (a path or\n"
+	    "                      HOST:PORT) and pre-fork workers\n"
+	    "  --socket-mode MODE  the socket file's permissions (octal, e.g. 0660)\n"
+	    "  --workers N         how many workers (default: the number of CPUs)\n"
 	    "  -X, --method METHOD the method for --explain (default GET)\n"
 	    "  --at TIME           --explain as at an RFC 3339 time, such as\n"
 	    "                      2026-12-25T12:00:00Z (default now)\n",
@@ -179,11 +188,16 @@ main(int argc, char *argv[])
 		{ "explain",	no_argument,	   NULL, 'e' },
 		{ "method",	required_argument, NULL, 'X' },
 		{ "at",		required_argument, NULL, 'a' },
+		{ "listen",	required_argument, NULL, 'l' },
+		{ "socket-mode", required_argument, NULL, 'm' },
+		{ "workers",	required_argument, NULL, 'w' },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ "version",	no_argument,	   NULL, 'V' },
 		{ NULL,		0,		   NULL, 0 }
 	};
-	const char	*config = NULL, *method = "GET";
+	const char	*config = NULL, *method = "GET", *listen_on = NULL;
+	long		 mode = -1, workers = sysconf(_SC_NPROCESSORS_ONLN);
+	char		*end;
 	int		 ch, check = 0, explain = 0;
 	time_t		 now = time(NULL);
 
@@ -205,6 +219,30 @@ main(int argc, char *argv[])
 		case 'X':
 			method = optarg;
 			break;
+		case 'l':
+			listen_on = optarg;
+			break;
+		case 'm':
+			errno = 0;
+			mode = strtol(optarg, &end, 8);
+			if (errno != 0 || *end != '\0' || end == optarg ||
+			    mode < 0 || mode > 0777) {
+				fprintf(stderr, "fcgi-redirect: --socket-mode: "
+				    "'%s' is not an octal mode such as 0660\n",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'w':
+			errno = 0;
+			workers = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg ||
+			    workers < 1 || workers > WORKERS_MAX) {
+				fprintf(stderr, "fcgi-redirect: --workers: a "
+				    "number from 1 to %d\n", WORKERS_MAX);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'a':
 			if (value_time(optarg, &now) != 0) {
 				fprintf(stderr, "fcgi-redirect: --at: '%s' is "
@@ -225,8 +263,9 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 
-	if (check + explain > 1 || (check && argc != 0) ||
-	    (explain && argc != 1) || (!check && !explain && argc != 0)) {
+	if (check + explain + (listen_on != NULL) > 1 ||
+	    (check && argc != 0) || (explain && argc != 1) ||
+	    (!check && !explain && argc != 0)) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -234,6 +273,9 @@ main(int argc, char *argv[])
 		return cmd_check(rules_path(config));
 	if (explain)
 		return cmd_explain(rules_path(config), method, argv[0], now);
+	if (listen_on != NULL)
+		return prefork_run(listen_on, mode, workers < 1 ? 1 :
+		    (int)workers, rules_path(config));
 	if (FCGX_IsCGI() && getenv("REQUEST_METHOD") == NULL) {
 		fprintf(stderr, "fcgi-redirect: not started by a web server "
 		    "(no FastCGI socket on fd 0, no CGI request); see --help\n");

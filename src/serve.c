@@ -71,13 +71,6 @@ serve_signals(int hup)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
-/* True once SIGTERM, SIGINT or SIGUSR1 has asked this process to stop. */
-int
-serve_stopping(void)
-{
-	return stop_requested != 0;
-}
-
 /*
  * Answer FastCGI requests on the listening socket `fd` until asked to
  * stop, with the rules of r; `watch`: check the rule file between requests

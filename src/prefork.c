@@ -1,0 +1,230 @@
+/*
+ * prefork.c: the standalone mode, for nginx and systemd.
+ *
+ *   fcgi-redirect --listen /run/fcgi-redirect.sock [--socket-mode 0660]
+ *                 [--workers N] [-c FILE]
+ *
+ * The parent opens the listening socket itself (FCGX_OpenSocket), loads the
+ * rules once and pre-forks N workers that share the loaded rule set
+ * copy-on-write and answer requests (serve.c).  The parent answers nothing
+ * and writes nothing but logs.  It:
+ *  - restarts a worker that dies (after a pause when they die in a burst);
+ *  - reloads on SIGHUP and when the file changes (checked once a second,
+ *    loaded beside the old set by reload.c): new workers get the new set,
+ *    and the old ones finish the request in hand and exit; an invalid file
+ *    changes nothing;
+ *  - on SIGTERM or SIGINT stops every worker (each finishes the request in
+ *    hand), removes the socket file and exits 0.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "fcgi-redirect.h"
+
+struct worker {
+	pid_t		 pid;		/* 0: free slot */
+	unsigned	 generation;	/* of the rule set it serves */
+};
+
+static volatile sig_atomic_t parent_stop, parent_hup;
+
+static void
+parent_on_stop(int sig)
+{
+	(void)sig;
+	parent_stop = 1;
+}
+
+static void
+parent_on_hup(int sig)
+{
+	(void)sig;
+	parent_hup = 1;
+}
+
+static void
+parent_on_chld(int sig)
+{
+	(void)sig;	/* only to interrupt poll() */
+}
+
+static void
+parent_signals(void)
+{
+	struct sigaction	 sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = parent_on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = parent_on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = parent_on_chld;
+	sigaction(SIGCHLD, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+}
+
+/* Start a worker in slot w serving the current rule set; 0 or -1. */
+static int
+worker_start(struct worker *w, int fd, struct reload *r, unsigned gen)
+{
+	pid_t	 pid;
+
+	if ((pid = fork()) == -1) {
+		fprintf(stderr, "fcgi-redirect: fork: %s\n", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		signal(SIGCHLD, SIG_DFL);
+		serve_signals(0);
+		_exit(serve_fastcgi(fd, r, 0));
+	}
+	w->pid = pid;
+	w->generation = gen;
+	return 0;
+}
+
+/* Ask every worker of a generation older than gen (all: gen 0) to stop. */
+static void
+workers_stop(struct worker *ws, size_t n, unsigned gen)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (ws[i].pid != 0 && (gen == 0 || ws[i].generation < gen))
+			kill(ws[i].pid, SIGTERM);
+}
+
+/* Collect exited workers; returns how many of generation gen died. */
+static unsigned
+workers_reap(struct worker *ws, size_t n, unsigned gen)
+{
+	unsigned	 died = 0;
+	size_t		 i;
+	pid_t		 pid;
+	int		 status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		for (i = 0; i < n; i++) {
+			if (ws[i].pid != pid)
+				continue;
+			ws[i].pid = 0;
+			if (ws[i].generation == gen && !parent_stop) {
+				died++;
+				if (WIFSIGNALED(status))
+					fprintf(stderr, "fcgi-redirect: worker "
+					    "%ld killed by signal %d; starting "
+					    "another\n", (long)pid,
+					    WTERMSIG(status));
+				else
+					fprintf(stderr, "fcgi-redirect: worker "
+					    "%ld exited with %d; starting "
+					    "another\n", (long)pid,
+					    WEXITSTATUS(status));
+			}
+		}
+	return died;
+}
+
+static size_t
+workers_alive(const struct worker *ws, size_t n)
+{
+	size_t	 i, alive = 0;
+
+	for (i = 0; i < n; i++)
+		alive += ws[i].pid != 0;
+	return alive;
+}
+
+/*
+ * Run the standalone server.  `listen`: a socket path or host:port;
+ * `mode`: the socket file's permissions (-1: as the umask leaves them).
+ * Returns the process exit status.
+ */
+int
+prefork_run(const char *listen_on, long mode, int nworkers, const char *rules)
+{
+	struct worker	 ws[WORKERS_MAX * 2];
+	struct reload	*r;
+	size_t		 nslots = (size_t)nworkers * 2, i, started;
+	unsigned	 gen = 1;
+	int		 fd, is_path = strchr(listen_on, '/') != NULL;
+	time_t		 burst_start = 0;
+	unsigned	 burst = 0;
+
+	memset(ws, 0, sizeof(ws));
+	if (FCGX_Init() != 0 || (fd = FCGX_OpenSocket(listen_on, 128)) < 0) {
+		fprintf(stderr, "fcgi-redirect: cannot listen on %s: %s\n",
+		    listen_on, strerror(errno));
+		return 1;
+	}
+	if (is_path && mode >= 0 && chmod(listen_on, (mode_t)mode) == -1) {
+		fprintf(stderr, "fcgi-redirect: chmod %s: %s\n", listen_on,
+		    strerror(errno));
+		unlink(listen_on);
+		return 1;
+	}
+	parent_signals();
+	if ((r = reload_new(rules)) == NULL) {
+		fprintf(stderr, "fcgi-redirect: out of memory\n");
+		return 1;
+	}
+	fprintf(stderr, "fcgi-redirect: listening on %s with %d workers\n",
+	    listen_on, nworkers);
+
+	while (!parent_stop) {
+		/* Keep nworkers workers of the current generation. */
+		for (i = 0, started = 0; i < nslots; i++)
+			started += ws[i].pid != 0 && ws[i].generation == gen;
+		for (i = 0; i < nslots && started < (size_t)nworkers; i++)
+			if (ws[i].pid == 0 &&
+			    worker_start(&ws[i], fd, r, gen) == 0)
+				started++;
+		poll(NULL, 0, 1000);	/* a signal ends it early */
+		if (workers_reap(ws, nslots, gen) > 0) {
+			/* Dying in a burst: do not fork in a tight loop. */
+			if (time(NULL) - burst_start > 1) {
+				burst_start = time(NULL);
+				burst = 0;
+			}
+			if (++burst > (unsigned)nworkers * 2)
+				poll(NULL, 0, 1000);
+		}
+		if (parent_stop)
+			break;
+		if (reload_poll(r, parent_hup)) {
+			/* New workers get the new set; old ones finish. */
+			gen++;
+			workers_stop(ws, nslots, gen);
+		}
+		parent_hup = 0;
+	}
+
+	fprintf(stderr, "fcgi-redirect: stopping\n");
+	workers_stop(ws, nslots, 0);
+	for (i = 0; i < 100 && workers_alive(ws, nslots) > 0; i++) {
+		poll(NULL, 0, 100);
+		workers_reap(ws, nslots, gen);
+	}
+	for (i = 0; i < nslots; i++)
+		if (ws[i].pid != 0)
+			kill(ws[i].pid, SIGKILL);
+	while (waitpid(-1, NULL, 0) > 0)
+		continue;
+	if (is_path)
+		unlink(listen_on);
+	reload_free(r);
+	return 0;
+}
