@@ -6,7 +6,7 @@
 # processes run.  The variables below are the defaults; CHANGE them here or
 # set them in the environment.  With the defaults it runs:
 #
-#   spawn-fcgi -s /run/fcgi-redirect.sock -M 0660 -U www-data -G www-data \
+#   spawn-fcgi -s /run/fcgi-redirect/fcgi-redirect.sock -M 0660 -U www-data -G www-data \
 #       -u www-data -g www-data -F 2 -P /run/fcgi-redirect.pid \
 #       -- /usr/local/bin/fcgi-redirect \
 #          -c /usr/local/etc/fcgi-redirect/redirects.ini
@@ -35,7 +35,7 @@ set -eu
 
 : "${FCGI_REDIRECT_BIN:=/usr/local/bin/fcgi-redirect}"
 : "${FCGI_REDIRECT_RULES:=/usr/local/etc/fcgi-redirect/redirects.ini}"
-: "${FCGI_REDIRECT_SOCKET:=/run/fcgi-redirect.sock}"
+: "${FCGI_REDIRECT_SOCKET:=/run/fcgi-redirect/fcgi-redirect.sock}"
 : "${FCGI_REDIRECT_PIDFILE:=/run/fcgi-redirect.pid}"
 : "${FCGI_REDIRECT_PROCS:=2}"
 # nginx's worker user and group: the socket's owner.
@@ -44,6 +44,11 @@ set -eu
 # The user and group fcgi-redirect runs as.
 : "${FCGI_REDIRECT_USER:=www-data}"
 : "${FCGI_REDIRECT_GROUP:=www-data}"
+
+# The socket's directory (/run is emptied at boot): nginx's workers need to
+# traverse it.
+mkdir -p "$(dirname "$FCGI_REDIRECT_SOCKET")"
+chmod 755 "$(dirname "$FCGI_REDIRECT_SOCKET")"
 
 exec spawn-fcgi -s "$FCGI_REDIRECT_SOCKET" -M 0660 \
     -U "$NGINX_USER" -G "$NGINX_GROUP" \

@@ -17,7 +17,7 @@ bin=$(realpath "$1")
 PATH=$PATH:/usr/sbin:/sbin
 recipe_dir=$E2E_TOP/etc/nginx
 # The socket path written in the recipe, replaced for the test.
-recipe_socket=/run/fcgi-redirect.sock
+recipe_socket=/run/fcgi-redirect/fcgi-redirect.sock
 
 # recipe_body_limit FILE: the recipe's client_max_body_size in bytes (0: no
 # limit), as nginx reads it: a number with an optional k, m or g.
