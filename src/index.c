@@ -12,7 +12,7 @@
  *
  * Open addressing with linear probing over a power-of-two table at most
  * half full.  Keys are compared through the rules they came from, so the
- * index stores only rule numbers and hashes: 12 bytes a slot plus 4 bytes
+ * index stores only rule numbers and hashes: 16 bytes a slot plus 8 bytes
  * a rule.  Built once at load time, then only read.
  */
 #include <ctype.h>
@@ -21,11 +21,16 @@
 
 #include "fcgi-redirect.h"
 
+/* One key: 16 bytes, so that a probe costs one cache line. */
+struct slot {
+	uint32_t	 head;	/* first rule of the chain, INDEX_NONE: empty */
+	uint32_t	 hash;	/* low bits of the key's hash */
+	uint32_t	 tail;	/* last rule of the chain, to append in order */
+	uint32_t	 always; /* first rule without conditions, or NONE */
+};
+
 struct index {
-	uint32_t	*head;	/* first rule of the chain, INDEX_NONE: empty */
-	uint32_t	*tail;	/* last rule of the chain, to append in order */
-	uint32_t	*hash;	/* low bits of the key's hash */
-	uint32_t	*always; /* first rule without conditions, or NONE */
+	struct slot	*slots;
 	uint32_t	*next;	/* next rule with the same key, per rule */
 	uint32_t	*keylen; /* folded key length, per rule */
 	size_t		 mask;
@@ -68,22 +73,18 @@ struct index *
 index_new(size_t n)
 {
 	struct index	*ix;
-	size_t		 size = 16;
+	size_t		 size = 16, i;
 
 	while (size < 2 * n + 2)
 		size *= 2;
 	if ((ix = calloc(1, sizeof(*ix))) == NULL)
 		return NULL;
-	ix->head = malloc(size * sizeof(*ix->head));
-	ix->tail = malloc(size * sizeof(*ix->tail));
-	ix->hash = malloc(size * sizeof(*ix->hash));
-	ix->always = malloc(size * sizeof(*ix->always));
-	if (ix->head == NULL || ix->tail == NULL || ix->hash == NULL ||
-	    ix->always == NULL) {
+	if ((ix->slots = malloc(size * sizeof(*ix->slots))) == NULL) {
 		index_free(ix);
 		return NULL;
 	}
-	memset(ix->head, 0xff, size * sizeof(*ix->head));
+	for (i = 0; i < size; i++)
+		ix->slots[i].head = INDEX_NONE;
 	ix->mask = size - 1;
 	return ix;
 }
@@ -153,6 +154,7 @@ index_add(struct index *ix, const struct rule *rules, uint32_t rule,
     const char *key, size_t n, unsigned variant, uint32_t *shadow)
 {
 	uint64_t	 h = index_hash(key, n, variant);
+	struct slot	*sl;
 	uint32_t	 always;
 	size_t		 i;
 
@@ -161,20 +163,21 @@ index_add(struct index *ix, const struct rule *rules, uint32_t rule,
 	ix->keylen[rule] = (uint32_t)n;
 	ix->next[rule] = INDEX_NONE;
 	always = rule_unconditional(&rules[rule]) ? rule : INDEX_NONE;
-	for (i = h & ix->mask; ix->head[i] != INDEX_NONE; i = (i + 1) & ix->mask)
-		if (ix->hash[i] == (uint32_t)h && index_key_equal(ix, rules,
-		    ix->head[i], key, n, variant)) {
-			*shadow = ix->always[i];
-			if (ix->always[i] == INDEX_NONE)
-				ix->always[i] = always;
-			ix->next[ix->tail[i]] = rule;
-			ix->tail[i] = rule;
+	for (i = h & ix->mask; (sl = &ix->slots[i])->head != INDEX_NONE;
+	    i = (i + 1) & ix->mask)
+		if (sl->hash == (uint32_t)h && index_key_equal(ix, rules,
+		    sl->head, key, n, variant)) {
+			*shadow = sl->always;
+			if (sl->always == INDEX_NONE)
+				sl->always = always;
+			ix->next[sl->tail] = rule;
+			sl->tail = rule;
 			return 0;
 		}
-	ix->head[i] = rule;
-	ix->tail[i] = rule;
-	ix->hash[i] = (uint32_t)h;
-	ix->always[i] = always;
+	sl->head = rule;
+	sl->tail = rule;
+	sl->hash = (uint32_t)h;
+	sl->always = always;
 	ix->count++;
 	*shadow = INDEX_NONE;
 	return 0;
@@ -189,12 +192,14 @@ uint32_t
 index_find(const struct index *ix, const struct rule *rules, const char *key,
     size_t n, unsigned variant, uint64_t h)
 {
-	size_t	 i;
+	const struct slot	*sl;
+	size_t			 i;
 
-	for (i = h & ix->mask; ix->head[i] != INDEX_NONE; i = (i + 1) & ix->mask)
-		if (ix->hash[i] == (uint32_t)h && index_key_equal(ix, rules,
-		    ix->head[i], key, n, variant))
-			return ix->head[i];
+	for (i = h & ix->mask; (sl = &ix->slots[i])->head != INDEX_NONE;
+	    i = (i + 1) & ix->mask)
+		if (sl->hash == (uint32_t)h && index_key_equal(ix, rules,
+		    sl->head, key, n, variant))
+			return sl->head;
 	return INDEX_NONE;
 }
 
@@ -300,10 +305,7 @@ index_free(struct index *ix)
 {
 	if (ix == NULL)
 		return;
-	free(ix->head);
-	free(ix->tail);
-	free(ix->hash);
-	free(ix->always);
+	free(ix->slots);
 	free(ix->next);
 	free(ix->keylen);
 	free(ix);
