@@ -5,8 +5,9 @@
  * 0 is a listening socket: mod_fcgid, lighttpd's bin-path, spawn-fcgi) it
  * accepts requests one at a time and answers each; under CGI (fd 0 is not a
  * socket) it answers the one request in its environment on stdout.  The
- * request body is never read: a 307 or 308 makes the client send it again
- * to the new address.
+ * request body is never used: a 307 or 308 makes the client send it again
+ * to the new address (under CGI it is read and thrown away, see
+ * drain_body()).
  *
  * Signals, as the process managers use them (mod_fcgid and lighttpd stop
  * their FastCGI processes with SIGTERM; libfcgi's own convention is
@@ -136,6 +137,40 @@ write_all(const char *p, size_t n)
 	return 0;
 }
 
+/*
+ * Read and throw away the CGI request body (CONTENT_LENGTH bytes) before
+ * answering.  Under mod_cgid stdin and stdout are one Unix socket: closing
+ * it with unread data makes Linux reset the connection, and Apache loses
+ * the end of the answer.  Done before writing, so a long answer cannot
+ * wait on a full socket while the server waits for us to read.
+ */
+static void
+drain_body(void)
+{
+	static char		 sink[65536];
+	const char		*cl;
+	char			*end;
+	unsigned long long	 left;
+	ssize_t			 n;
+
+	if ((cl = request_param(environ, "CONTENT_LENGTH")) == NULL ||
+	    *cl == '\0')
+		return;
+	errno = 0;
+	left = strtoull(cl, &end, 10);
+	if (errno != 0 || *end != '\0' || cl[0] == '-')
+		return;
+	while (left > 0) {
+		n = read(STDIN_FILENO, sink, left < sizeof(sink) ?
+		    (size_t)left : sizeof(sink));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		left -= (unsigned long long)n;
+	}
+}
+
 /* Answer the one CGI request in the environment.  Returns the exit status. */
 static int
 serve_cgi(const struct ruleset *rs)
@@ -149,6 +184,7 @@ serve_cgi(const struct ruleset *rs)
 		fprintf(stderr, "fcgi-redirect: out of memory\n");
 		return 1;
 	}
+	drain_body();
 	handle_decide(rs, environ, time(NULL), scratch, &d);
 	buf_init(&out, mem, sizeof(mem));
 	handle_respond(&d, &out);
