@@ -69,3 +69,17 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	}
 	b->len += (size_t)n;
 }
+
+/* Append n in decimal (responses are built without printf: it is slow). */
+void
+buf_add_uint(struct buf *b, unsigned long n)
+{
+	char	 digits[24];
+	size_t	 i = sizeof(digits);
+
+	do {
+		digits[--i] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n > 0);
+	buf_add(b, digits + i, sizeof(digits) - i);
+}

@@ -55,6 +55,7 @@ void	 buf_init(struct buf *, char *, size_t);
 void	 buf_add(struct buf *, const char *, size_t);
 void	 buf_adds(struct buf *, const char *);
 void	 buf_addc(struct buf *, char);
+void	 buf_add_uint(struct buf *, unsigned long);
 void	 buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 

@@ -26,12 +26,14 @@ handle_decide(const struct ruleset *rs, char **envp, time_t now,
 	d->rule = NULL;
 	d->location[0] = '\0';
 	d->location_len = 0;
-	d->head = strcmp(request_method(envp), "HEAD") == 0;
 	if (rs == NULL) {
+		d->head = strcmp(request_method(envp), "HEAD") == 0;
 		d->status = 503;
 		return;
 	}
-	if ((rc = request_parse(&req, envp, now)) != 0) {
+	rc = request_parse(&req, envp, now);
+	d->head = strcmp(req.method, "HEAD") == 0;
+	if (rc != 0) {
 		d->status = rc;
 		return;
 	}

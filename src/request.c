@@ -24,6 +24,94 @@ request_param(char **envp, const char *name)
 	return NULL;
 }
 
+/* The CGI variables a request is decided by, found in one pass. */
+struct cgi_vars {
+	const char	*redirect_method, *method, *https, *scheme, *host;
+	const char	*server_name, *uri, *script_name, *path_info, *query;
+};
+
+/*
+ * Set *slot to the value of entry e, of length len (at most 24 counted),
+ * when it is NAME=... and *slot is unset.  The length is known first, so
+ * memcmp never reads past the entry's NUL.
+ */
+#define CGI_VAR(e, len, name, slot) \
+	cgi_var((e), (len), name, sizeof(name) - 1, (slot))
+
+static inline void
+cgi_var(const char *e, size_t len, const char *name, size_t n,
+    const char **slot)
+{
+	if (*slot == NULL && len > n && e[n] == '=' && memcmp(e, name, n) == 0)
+		*slot = e + n + 1;
+}
+
+/*
+ * One pass over envp.  A server passes thirty or so variables; asking for
+ * each of ten by name would scan them ten times.  The first bytes of an
+ * entry, read in order (so never past its NUL), pick the one name it can
+ * be, and only that name is compared.  The first of a name wins, as with
+ * request_param().
+ */
+static void
+cgi_vars_collect(char **envp, struct cgi_vars *v)
+{
+	const char	*e;
+	size_t		 n;
+
+	memset(v, 0, sizeof(*v));
+	for (; envp != NULL && (e = *envp) != NULL; envp++) {
+		/* Our names are at most 23 bytes: 24 tell "NAME=" apart. */
+		switch (e[0]) {
+		case 'H':	/* HTTP_HOST, HTTPS; not the other HTTP_ */
+			if (e[1] != 'T' || e[2] != 'T' || e[3] != 'P')
+				break;
+			n = strnlen(e, 24);
+			if (e[4] == '_' && e[5] == 'H')
+				CGI_VAR(e, n, "HTTP_HOST", &v->host);
+			else if (e[4] == 'S')
+				CGI_VAR(e, n, "HTTPS", &v->https);
+			break;
+		case 'R':	/* REQUEST_*, REDIRECT_REQUEST_METHOD */
+			if (e[1] != 'E')
+				break;
+			n = strnlen(e, 24);
+			if (e[2] == 'Q') {
+				CGI_VAR(e, n, "REQUEST_URI", &v->uri);
+				CGI_VAR(e, n, "REQUEST_METHOD", &v->method);
+				CGI_VAR(e, n, "REQUEST_SCHEME", &v->scheme);
+			} else if (e[2] == 'D')
+				CGI_VAR(e, n, "REDIRECT_REQUEST_METHOD",
+				    &v->redirect_method);
+			break;
+		case 'S':	/* SERVER_NAME, SCRIPT_NAME */
+			n = strnlen(e, 24);
+			if (e[1] == 'E')
+				CGI_VAR(e, n, "SERVER_NAME", &v->server_name);
+			else if (e[1] == 'C')
+				CGI_VAR(e, n, "SCRIPT_NAME", &v->script_name);
+			break;
+		case 'P':
+			n = strnlen(e, 24);
+			CGI_VAR(e, n, "PATH_INFO", &v->path_info);
+			break;
+		case 'Q':
+			n = strnlen(e, 24);
+			CGI_VAR(e, n, "QUERY_STRING", &v->query);
+			break;
+		}
+	}
+}
+
+/* The method of the variables: see request_method(). */
+static const char *
+cgi_method(const struct cgi_vars *v)
+{
+	if (v->redirect_method != NULL && *v->redirect_method != '\0')
+		return v->redirect_method;
+	return v->method != NULL && *v->method != '\0' ? v->method : "GET";
+}
+
 /*
  * The request's method: REDIRECT_REQUEST_METHOD (the original request's,
  * under Apache's ErrorDocument) when set, else REQUEST_METHOD, else GET.
@@ -31,19 +119,18 @@ request_param(char **envp, const char *name)
 const char *
 request_method(char **envp)
 {
-	const char	*v;
+	struct cgi_vars	 v;
 
-	if ((v = request_param(envp, "REDIRECT_REQUEST_METHOD")) == NULL ||
-	    *v == '\0')
-		v = request_param(envp, "REQUEST_METHOD");
-	return v != NULL && *v != '\0' ? v : "GET";
+	cgi_vars_collect(envp, &v);
+	return cgi_method(&v);
 }
 
 /* Set req->host from a Host value; 0, or 400 when it is not host[:port]. */
 static int
 request_host(struct request *req, const char *h, int from_client)
 {
-	size_t	 len = strlen(h), hostlen, i;
+	size_t	 len = strnlen(h, HOST_MAX + 7), hostlen, i;
+	char	 c;
 
 	if (len > HOST_MAX + 6 || url_host_valid(h, len, &hostlen) != 0) {
 		if (from_client)
@@ -53,8 +140,10 @@ request_host(struct request *req, const char *h, int from_client)
 	/* "example.re." names the same host as "example.re". */
 	if (hostlen > 1 && h[hostlen - 1] == '.' && h[0] != '[')
 		hostlen--;
-	for (i = 0; i < hostlen; i++)
-		req->host[i] = (char)tolower((unsigned char)h[i]);
+	for (i = 0; i < hostlen; i++) {
+		c = h[i];
+		req->host[i] = c >= 'A' && c <= 'Z' ? (char)(c + 'a' - 'A') : c;
+	}
 	req->host[hostlen] = '\0';
 	req->host_len = hostlen;
 	return 0;
@@ -101,10 +190,12 @@ int
 request_parse(struct request *req, char **envp, time_t now)
 {
 	char		 joined[3 * URI_MAX + 1];
+	struct cgi_vars	 cv;
 	const char	*uri, *v, *q, *end, *path;
 	size_t		 uri_len, path_len;
 	int		 n, rc;
 
+	cgi_vars_collect(envp, &cv);
 	req->now = now;
 	req->query = NULL;
 	req->query_len = 0;
@@ -113,31 +204,32 @@ request_parse(struct request *req, char **envp, time_t now)
 	req->path[0] = '\0';
 	req->path_len = 0;
 
-	req->method = request_method(envp);
+	req->method = cgi_method(&cv);
 	if (value_token(req->method, strlen(req->method)) != 0)
 		return 400;
 
-	v = request_param(envp, "HTTPS");
+	v = cv.https;
 	req->https = v != NULL && (strcasecmp(v, "on") == 0 ||
 	    strcmp(v, "1") == 0);
-	v = request_param(envp, "REQUEST_SCHEME");
+	v = cv.scheme;
 	if (v != NULL && strcasecmp(v, "https") == 0)
 		req->https = 1;
 
-	if ((v = request_param(envp, "HTTP_HOST")) != NULL && *v != '\0') {
+	if ((v = cv.host) != NULL && *v != '\0') {
 		if ((rc = request_host(req, v, 1)) != 0)
 			return rc;
-	} else if ((v = request_param(envp, "SERVER_NAME")) != NULL)
+	} else if ((v = cv.server_name) != NULL)
 		(void)request_host(req, v, 0);
 
-	uri = request_param(envp, "REQUEST_URI");
+	uri = cv.uri;
 	if (uri != NULL && *uri != '\0') {
 		uri_len = strlen(uri);
 		if (uri_len > URI_MAX)
 			return 414;
 		/* Absolute form (RFC 9112 §3.2.2): skip scheme and authority. */
-		if (strncasecmp(uri, "http://", 7) == 0 ||
-		    strncasecmp(uri, "https://", 8) == 0) {
+		if ((uri[0] == 'h' || uri[0] == 'H') &&
+		    (strncasecmp(uri, "http://", 7) == 0 ||
+		    strncasecmp(uri, "https://", 8) == 0)) {
 			uri = strstr(uri, "://") + 3;
 			uri += strcspn(uri, "/?#");
 			uri_len = strlen(uri);
@@ -157,11 +249,11 @@ request_parse(struct request *req, char **envp, time_t now)
 		}
 	} else {
 		/* These are decoded by the server; normalizing re-encodes. */
-		const char	*sn = request_param(envp, "SCRIPT_NAME");
-		const char	*pi = request_param(envp, "PATH_INFO");
+		const char	*sn = cv.script_name;
+		const char	*pi = cv.path_info;
 		size_t		 a = sn ? strlen(sn) : 0, b = pi ? strlen(pi) : 0;
 
-		q = request_param(envp, "QUERY_STRING");
+		q = cv.query;
 		if (a + b > URI_MAX || (q != NULL && strlen(q) > URI_MAX))
 			return 414;
 		/* Already decoded: a '%' here is a literal percent sign. */

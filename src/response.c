@@ -11,24 +11,64 @@
 
 #include "fcgi-redirect.h"
 
+/* The HTML note: NOTE_1 status reason NOTE_2 reason NOTE_3 ... NOTE_END. */
+#define NOTE_1		"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">" \
+			"<title>"
+#define NOTE_2		"</title></head>\n<body><h1>"
+#define NOTE_3		"</h1>\n"
+#define NOTE_MOVED	"<p>This page has moved <a href=\""
+#define NOTE_MOVED_END	"\">here</a>.</p>\n"
+#define NOTE_END	"</body></html>\n"
+#define LIT(s)		s, sizeof(s) - 1
+
+/*
+ * The codes we send (RFC 9110 §15), with their status line and the head of
+ * their HTML note made at compile time: a response is a few appends.
+ */
+struct status {
+	int		 code;
+	const char	*reason;
+	const char	*line;		/* "Status: 307 Temporary Redirect\r\n" */
+	size_t		 line_len;
+	const char	*note;		/* the HTML note up to its text */
+	size_t		 note_len;
+};
+
+#define STATUS(code, reason) { code, reason,				\
+	LIT("Status: " #code " " reason "\r\n"),				\
+	LIT(NOTE_1 #code " " reason NOTE_2 reason NOTE_3) }
+
+static const struct status statuses[] = {
+	STATUS(301, "Moved Permanently"),
+	STATUS(302, "Found"),
+	STATUS(303, "See Other"),
+	STATUS(307, "Temporary Redirect"),
+	STATUS(308, "Permanent Redirect"),
+	STATUS(400, "Bad Request"),
+	STATUS(404, "Not Found"),
+	STATUS(410, "Gone"),
+	STATUS(414, "URI Too Long"),
+	STATUS(500, "Internal Server Error"),
+	STATUS(503, "Service Unavailable"),
+};
+
+/* The entry of a code; an unknown code answers as 500. */
+static const struct status *
+status_of(int code)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+		if (statuses[i].code == code)
+			return &statuses[i];
+	return status_of(500);
+}
+
 /* The reason phrase of the codes we send (RFC 9110 §15). */
 const char *
 response_reason(int status)
 {
-	switch (status) {
-	case 301: return "Moved Permanently";
-	case 302: return "Found";
-	case 303: return "See Other";
-	case 307: return "Temporary Redirect";
-	case 308: return "Permanent Redirect";
-	case 400: return "Bad Request";
-	case 404: return "Not Found";
-	case 410: return "Gone";
-	case 414: return "URI Too Long";
-	case 500: return "Internal Server Error";
-	case 503: return "Service Unavailable";
-	default:  return "Unknown";
-	}
+	return status_of(status)->reason;
 }
 
 /* What each code says to a person, in the HTML note. */
@@ -45,44 +85,46 @@ response_text(int status)
 	}
 }
 
-static const char *
-html_entity(char c)
-{
-	switch (c) {
-	case '&':  return "&amp;";
-	case '<':  return "&lt;";
-	case '>':  return "&gt;";
-	case '"':  return "&quot;";
-	case '\'': return "&#39;";
-	default:   return NULL;
-	}
-}
+/* The HTML entity of the five bytes that need one, by byte. */
+static const char *const html_entities[256] = {
+	['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;",
+	['\''] = "&#39;",
+};
 
-/* Append s HTML-escaped; with out NULL, only return the escaped length. */
+/*
+ * Append s HTML-escaped, copying the runs between special bytes whole;
+ * with out NULL, only return the escaped length.
+ */
 static size_t
 html_escape(struct buf *out, const char *s)
 {
-	const char	*e;
+	const char	*run = s, *e;
 	size_t		 n = 0;
 
 	for (; *s != '\0'; s++) {
-		e = html_entity(*s);
-		n += e != NULL ? strlen(e) : 1;
-		if (out == NULL)
+		if ((e = html_entities[(unsigned char)*s]) == NULL)
 			continue;
-		if (e != NULL)
+		if (out != NULL) {
+			buf_add(out, run, (size_t)(s - run));
 			buf_adds(out, e);
-		else
-			buf_addc(out, *s);
+		}
+		n += (size_t)(s - run) + strlen(e);
+		run = s + 1;
 	}
-	return n;
+	if (out != NULL)
+		buf_add(out, run, (size_t)(s - run));
+	return n + (size_t)(s - run);
 }
 
-#define NOTE_HEAD	"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">" \
-			"<title>%d %s</title></head>\n<body><h1>%s</h1>\n"
-#define NOTE_MOVED	"<p>This page has moved <a href=\""
-#define NOTE_MOVED_END	"\">here</a>.</p>\n"
-#define NOTE_END	"</body></html>\n"
+/* "Content-Type: ...\r\nContent-Length: N\r\n\r\n" */
+static void
+content_headers(struct buf *out, size_t length)
+{
+	buf_add(out, LIT("Content-Type: text/html; charset=utf-8\r\n"
+	    "Content-Length: "));
+	buf_add_uint(out, length);
+	buf_add(out, LIT("\r\n\r\n"));
+}
 
 /*
  * A redirect: status (301..308) to location, with the options' Cache-Control
@@ -92,54 +134,48 @@ void
 response_redirect(struct buf *out, int status, const char *location,
     const struct rule_opts *o, int head)
 {
-	const char	*reason = response_reason(status);
-	char		 top[256];
-	size_t		 i, body;
-	int		 n;
+	const struct status	*st = status_of(status);
+	size_t			 i, body;
 
-	n = snprintf(top, sizeof(top), NOTE_HEAD, status, reason, reason);
-	if (n < 0 || (size_t)n >= sizeof(top)) {
-		out->overflow = 1;
-		return;
-	}
-	body = (size_t)n + strlen(NOTE_MOVED) + html_escape(NULL, location) +
-	    strlen(NOTE_MOVED_END) + strlen(NOTE_END);
-
-	buf_printf(out, "Status: %d %s\r\nLocation: ", status, reason);
+	body = st->note_len + sizeof(NOTE_MOVED) - 1 +
+	    html_escape(NULL, location) + sizeof(NOTE_MOVED_END NOTE_END) - 1;
+	buf_add(out, st->line, st->line_len);
+	buf_add(out, LIT("Location: "));
 	buf_adds(out, location);
-	buf_adds(out, "\r\n");
-	if (o->cache != NULL)
-		buf_printf(out, "Cache-Control: %s\r\n", o->cache);
-	for (i = 0; i < o->nheaders; i++)
-		buf_printf(out, "%s\r\n", o->headers[i]);
-	buf_printf(out, "Content-Type: text/html; charset=utf-8\r\n"
-	    "Content-Length: %zu\r\n\r\n", body);
+	buf_add(out, LIT("\r\n"));
+	if (o->cache != NULL) {
+		buf_add(out, LIT("Cache-Control: "));
+		buf_adds(out, o->cache);
+		buf_add(out, LIT("\r\n"));
+	}
+	for (i = 0; i < o->nheaders; i++) {
+		buf_adds(out, o->headers[i]);
+		buf_add(out, LIT("\r\n"));
+	}
+	content_headers(out, body);
 	if (head)
 		return;
-	buf_adds(out, top);
-	buf_adds(out, NOTE_MOVED);
+	buf_add(out, st->note, st->note_len);
+	buf_add(out, LIT(NOTE_MOVED));
 	html_escape(out, location);
-	buf_adds(out, NOTE_MOVED_END);
-	buf_adds(out, NOTE_END);
+	buf_add(out, LIT(NOTE_MOVED_END NOTE_END));
 }
 
 /* An error or fallback answer: 400, 404, 410, 414, 503.  `head`: no body. */
 void
 response_error(struct buf *out, int status, int head)
 {
-	const char	*reason = response_reason(status);
-	char		 body[512];
-	int		 n;
+	const struct status	*st = status_of(status);
+	const char		*text = response_text(st->code);
+	size_t			 body;
 
-	n = snprintf(body, sizeof(body), NOTE_HEAD "<p>%s</p>\n" NOTE_END,
-	    status, reason, reason, response_text(status));
-	if (n < 0 || (size_t)n >= sizeof(body)) {
-		out->overflow = 1;
+	body = st->note_len + 3 + strlen(text) + 5 + sizeof(NOTE_END) - 1;
+	buf_add(out, st->line, st->line_len);
+	content_headers(out, body);
+	if (head)
 		return;
-	}
-	buf_printf(out, "Status: %d %s\r\n"
-	    "Content-Type: text/html; charset=utf-8\r\n"
-	    "Content-Length: %d\r\n\r\n", status, reason, n);
-	if (!head)
-		buf_add(out, body, (size_t)n);
+	buf_add(out, st->note, st->note_len);
+	buf_add(out, LIT("<p>"));
+	buf_adds(out, text);
+	buf_add(out, LIT("</p>\n" NOTE_END));
 }

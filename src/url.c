@@ -13,6 +13,7 @@
  * Nothing here allocates; all output goes to buffers the caller owns.
  */
 #include <limits.h>
+#include <string.h>
 #include <stddef.h>
 
 #include "fcgi-redirect.h"
@@ -33,40 +34,37 @@ hexval(unsigned char c)
 }
 
 static int
-is_alnum(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9');
-}
-
-static int
 is_digit(unsigned char c)
 {
 	return c >= '0' && c <= '9';
 }
 
 /*
- * Return 1 if c may stand literally in a path segment, else 0.
- * RFC 3986 §3.3: pchar = unreserved / pct-encoded / sub-delims / ":" / "@",
- * with unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~" (§2.3) and
- * sub-delims = "!" / "$" / "&" / "'" / "(" / ")" / "*" / "+" / "," / ";" /
- * "=" (§2.2).  '%' is not included: pct-encoded is three bytes, handled
- * by the callers.
+ * The bytes that may stand literally in a path segment.  RFC 3986 §3.3:
+ * pchar = unreserved / pct-encoded / sub-delims / ":" / "@", with
+ * unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~" and sub-delims =
+ * "!" / "$" / "&" / "'" / "(" / ")" / "*" / "+" / "," / ";" / "=".
+ * A table: normalization asks once per byte of every request path.
  */
+static const unsigned char pchar_table[256] = {
+	['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, ['0' ... '9'] = 1,
+	['-'] = 1, ['.'] = 1, ['_'] = 1, ['~'] = 1,
+	['!'] = 1, ['$'] = 1, ['&'] = 1, ['\''] = 1, ['('] = 1, [')'] = 1,
+	['*'] = 1, ['+'] = 1, [','] = 1, [';'] = 1, ['='] = 1,
+	[':'] = 1, ['@'] = 1,
+};
+
+/* The bytes of a reg-name host we accept: letters, digits, - . _ */
+static const unsigned char host_table[256] = {
+	['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, ['0' ... '9'] = 1,
+	['-'] = 1, ['.'] = 1, ['_'] = 1,
+};
+
+/* Return 1 if c may stand literally in a path segment, else 0. */
 int
 url_is_pchar(unsigned char c)
 {
-	if (is_alnum(c))
-		return 1;
-	switch (c) {
-	case '-': case '.': case '_': case '~':
-	case '!': case '$': case '&': case '\'': case '(': case ')':
-	case '*': case '+': case ',': case ';': case '=':
-	case ':': case '@':
-		return 1;
-	default:
-		return 0;
-	}
+	return pchar_table[c];
 }
 
 /*
@@ -206,6 +204,31 @@ npath_end_segment(struct npath *np)
  * "//" is kept: §3.3 gives empty segments no special meaning.
  * One pass, O(len), no allocation.
  */
+/*
+ * True when s[0..len) (starting with '/') is already normalized: only
+ * pchar bytes and '/' (so no escape to decode or byte to encode) and no
+ * "." or ".." segment.  That is most request paths, and this check is a
+ * fraction of what the general pass costs.
+ */
+static int
+path_is_normal(const unsigned char *s, size_t len)
+{
+	size_t	 i = 1, seg;
+
+	for (;;) {
+		seg = i;
+		while (i < len && pchar_table[s[i]])
+			i++;
+		if ((i - seg == 1 && s[seg] == '.') ||
+		    (i - seg == 2 && s[seg] == '.' && s[seg + 1] == '.'))
+			return 0;
+		if (i == len)
+			return 1;
+		if (s[i++] != '/')
+			return 0;
+	}
+}
+
 int
 url_normalize_path(const char *src, size_t len, char *out, size_t cap)
 {
@@ -218,6 +241,13 @@ url_normalize_path(const char *src, size_t len, char *out, size_t cap)
 
 	if (len == 0 || s[0] != '/')
 		return URL_BAD;
+	if (path_is_normal(s, len)) {
+		if (len >= cap || len > INT_MAX)
+			return URL_TOO_LONG;
+		memcpy(out, src, len);
+		out[len] = '\0';
+		return (int)len;
+	}
 
 	/*
 	 * The leading '/' must be stored: ".." backs up to it.  When even
@@ -261,7 +291,7 @@ url_normalize_path(const char *src, size_t len, char *out, size_t cap)
 				return URL_BAD;
 			i += 2;
 		}
-		npath_seg_byte(&np, c, url_is_pchar(c));
+		npath_seg_byte(&np, c, pchar_table[c]);
 	}
 	(void)npath_end_segment(&np);
 
@@ -359,8 +389,7 @@ url_host_valid(const char *s, size_t len, size_t *hostlen)
 			return -1;
 	} else {
 		for (i = 0; i < len && u[i] != ':'; i++)
-			if (!is_alnum(u[i]) && u[i] != '-' && u[i] != '.' &&
-			    u[i] != '_')
+			if (!host_table[u[i]])
 				return -1;
 		if (i == 0 || i > HOST_MAX)
 			return -1;
