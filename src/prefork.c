@@ -80,9 +80,18 @@ parent_signals(void)
 static int
 worker_start(struct worker *w, int fd, struct reload *r, unsigned gen)
 {
+	sigset_t all, old;
 	pid_t	 pid;
 
+	/*
+	 * No signal between fork and the worker's own handlers: a SIGTERM
+	 * sent to a new worker at once (a reload) stays pending until the
+	 * worker waits for a connection.
+	 */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
 	if ((pid = fork()) == -1) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		fprintf(stderr, "fcgi-redirect: fork: %s\n", strerror(errno));
 		return -1;
 	}
@@ -91,6 +100,7 @@ worker_start(struct worker *w, int fd, struct reload *r, unsigned gen)
 		serve_signals(0);
 		_exit(serve_fastcgi(fd, r, 0));
 	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	w->pid = pid;
 	w->generation = gen;
 	return 0;
@@ -163,6 +173,7 @@ prefork_run(const char *listen_on, long mode, int nworkers, const char *rules)
 	int		 fd, is_path = strchr(listen_on, '/') != NULL;
 	time_t		 burst_start = 0;
 	unsigned	 burst = 0;
+	int		 hup;
 
 	memset(ws, 0, sizeof(ws));
 	if (FCGX_Init() != 0 || (fd = FCGX_OpenSocket(listen_on, 128)) < 0) {
@@ -204,12 +215,13 @@ prefork_run(const char *listen_on, long mode, int nworkers, const char *rules)
 		}
 		if (parent_stop)
 			break;
-		if (reload_poll(r, parent_hup)) {
+		hup = parent_hup;
+		parent_hup = 0;
+		if (reload_poll(r, hup)) {
 			/* New workers get the new set; old ones finish. */
 			gen++;
 			workers_stop(ws, nslots, gen);
 		}
-		parent_hup = 0;
 	}
 
 	fprintf(stderr, "fcgi-redirect: stopping\n");

@@ -37,6 +37,7 @@ struct reload {
 	struct ruleset		*current;	/* NULL: answer 503 */
 	struct file_id		 seen;		/* the file last loaded or tried */
 	time_t			 last_check;
+	int			 force;		/* a SIGHUP not yet acted on */
 	/* The loader thread, while `running`. */
 	pthread_t		 thread;
 	int			 running;
@@ -120,6 +121,37 @@ reload_thread(void *arg)
 	return NULL;
 }
 
+static void *
+retire_thread(void *arg)
+{
+	ruleset_free(arg);
+	return NULL;
+}
+
+/*
+ * Free a rule set that is no longer in use, in a thread of its own: a
+ * million entries take some 20 ms to free, which a request should not
+ * wait for.  Inline when no thread can be had.
+ */
+static void
+retire(struct ruleset *rs)
+{
+	pthread_attr_t	 attr;
+	pthread_t	 t;
+
+	if (rs == NULL)
+		return;
+	if (pthread_attr_init(&attr) == 0) {
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&t, &attr, retire_thread, rs) == 0) {
+			pthread_attr_destroy(&attr);
+			return;
+		}
+		pthread_attr_destroy(&attr);
+	}
+	ruleset_free(rs);
+}
+
 /*
  * Load the rule file at path now (at start-up) and watch it from then on.
  * Returns NULL only when out of memory; reload_rules() may be NULL when
@@ -166,6 +198,7 @@ reload_poll(struct reload *r, int force)
 	time_t		 now = time(NULL);
 	int		 done, swapped = 0;
 
+	r->force |= force;	/* kept until a check is made */
 	if (r->running) {
 		pthread_mutex_lock(&r->lock);
 		done = r->done;
@@ -175,7 +208,7 @@ reload_poll(struct reload *r, int force)
 		pthread_join(r->thread, NULL);
 		r->running = 0;
 		if (r->result != NULL) {
-			ruleset_free(r->current);
+			retire(r->current);
 			r->current = r->result;
 			swapped = 1;
 		}
@@ -184,8 +217,9 @@ reload_poll(struct reload *r, int force)
 		if (r->changed)
 			memset(&r->seen, 0, sizeof(r->seen));
 	}
-	if (!force && now - r->last_check < 1)
+	if (!r->force && now - r->last_check < 1)
 		return swapped;
+	r->force = 0;
 	r->last_check = now;
 	file_id_of(r->path, &id);
 	if (file_id_equal(&id, &r->seen))

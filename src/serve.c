@@ -14,13 +14,17 @@
  * SIGUSR1): SIGTERM, SIGINT and SIGUSR1 stop the process, at once when it
  * is idle, after the request in hand when it is answering one.  SIGHUP
  * checks the rule file now instead of within a second.  SIGPIPE is ignored
- * (a client that went away is the web server's business).
+ * (a client that went away is the web server's business).  The signals
+ * are blocked except while waiting for a connection, so none can break a
+ * request in the middle.
  *
  * When no rule set could be loaded, every request gets 503 and the reasons
  * are on stderr (the web server's error log): clients never see paths or
  * parser messages.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,15 +54,19 @@ on_hup(int sig)
 }
 
 /*
- * Install the serving signals.  No SA_RESTART: a signal must interrupt
- * accept() so that an idle process stops at once.  `hup`: SIGHUP checks
- * the rule file (else it is ignored: a pre-forked worker leaves reloading
- * to its parent).
+ * Install the serving signals and block them: they are let in only while
+ * the process waits for a connection (ppoll in serve_fastcgi), so a
+ * signal never interrupts a request being read or answered (libfcgi drops
+ * a request whose read fails with EINTR).  `hup`: SIGHUP checks the rule
+ * file (else it is ignored: a pre-forked worker leaves reloading to its
+ * parent).  Call it before loading the rules, so that a signal during a
+ * long first load waits instead of killing the process.
  */
 void
 serve_signals(int hup)
 {
 	struct sigaction	 sa;
+	sigset_t		 set;
 
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
@@ -70,13 +78,45 @@ serve_signals(int hup)
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+	/* Exactly these blocked (a forked worker inherits "all blocked"). */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_SETMASK, &set, NULL);
+}
+
+/*
+ * Wait up to a second for a connection on fd with the serving signals let
+ * in.  Returns 1 when one may be waiting, 0 on a signal or time-out.
+ */
+static int
+wait_connection(int fd)
+{
+	struct pollfd	 p = { .fd = fd, .events = POLLIN };
+	struct timespec	 ts = { .tv_sec = 1, .tv_nsec = 0 };
+	sigset_t	 open;
+
+	sigprocmask(SIG_SETMASK, NULL, &open);
+	sigdelset(&open, SIGTERM);
+	sigdelset(&open, SIGINT);
+	sigdelset(&open, SIGUSR1);
+	sigdelset(&open, SIGHUP);
+	return ppoll(&p, 1, &ts, &open) > 0;
 }
 
 /*
  * Answer FastCGI requests on the listening socket `fd` until asked to
  * stop, with the rules of r; `watch`: check the rule file between requests
- * (a pre-forked worker does not: its parent does).  Returns the exit
- * status.
+ * and once a second when idle (a pre-forked worker does not: its parent
+ * does).  The signals of serve_signals() must be installed.  Returns the
+ * exit status.
+ *
+ * The listening socket is made non-blocking: when several processes share
+ * it (spawn-fcgi -F, --workers) and one connection wakes them all, the
+ * ones that lose the race get EAGAIN and wait again, instead of sleeping
+ * in accept() where a signal could not reach them.
  */
 int
 serve_fastcgi(int fd, struct reload *r, int watch)
@@ -86,6 +126,7 @@ serve_fastcgi(int fd, struct reload *r, int watch)
 	struct match_scratch	*scratch;
 	struct buf		 out;
 	FCGX_Request		 req;
+	int			 flags, force;
 
 	if ((scratch = match_scratch_new()) == NULL ||
 	    FCGX_Init() != 0 ||
@@ -93,14 +134,20 @@ serve_fastcgi(int fd, struct reload *r, int watch)
 		fprintf(stderr, "fcgi-redirect: cannot start FastCGI\n");
 		return 1;
 	}
+	if ((flags = fcntl(fd, F_GETFL)) != -1)
+		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 	while (!stop_requested) {
 		if (watch) {
-			reload_poll(r, check_requested);
+			force = check_requested;
 			check_requested = 0;
+			reload_poll(r, force);
 		}
+		if (!wait_connection(fd))
+			continue;	/* a signal or a second: look again */
 		if (FCGX_Accept_r(&req) < 0) {
-			if (errno == EINTR || stop_requested)
-				continue;	/* a signal: see what it asked */
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == EINTR || errno == 0)
+				continue;	/* another process took it */
 			fprintf(stderr, "fcgi-redirect: accept: %s\n",
 			    strerror(errno));
 			break;
@@ -213,11 +260,11 @@ serve(const char *path, int fastcgi)
 		ruleset_free(rs);
 		return rc;
 	}
+	serve_signals(1);
 	if ((r = reload_new(path)) == NULL) {
 		fprintf(stderr, "fcgi-redirect: out of memory\n");
 		return 1;
 	}
-	serve_signals(1);
 	rc = serve_fastcgi(0, r, 1);
 	reload_free(r);
 	return rc;

@@ -1,0 +1,862 @@
+#!/usr/bin/env bash
+# tests/ops.sh BINARY: operations tests of fcgi-redirect as a long-running
+# FastCGI server: hot reload, signals, the standalone pre-forking mode and
+# limits.  Loopback and Unix sockets only; every wait is bounded; every
+# process started here is stopped by its PID on exit.
+#
+#   reload     (spawn-fcgi -n, so the PID is the binary's): a rule file
+#              replaced by rename and one rewritten in place (same size) are
+#              both picked up within a few seconds; an invalid file keeps
+#              the old answers and its FILE:LINE error is logged exactly
+#              once however many requests follow; a fixed file is picked up
+#              again; SIGHUP makes a change visible within the same second
+#              (and without it the file is not checked twice in a second),
+#              also a SIGHUP that comes while an earlier change is loading;
+#              a failed first load answers 503 until the file is fixed, a
+#              missing file likewise, in the same process; a big map
+#              written in place in pieces (first half, then the rest; and
+#              in ten pieces) never yields a 503 or an error, and once the
+#              file is whole its entries answer and keep answering.
+#   signals    SIGTERM, SIGINT, SIGUSR1 stop an idle process within 1 s with
+#              status 0; SIGHUP does not stop it; SIGTERM while the process
+#              waits for the rest of a request (tests/ops/fcgi_client.py
+#              midreq): the answer still arrives whole, then the process
+#              exits 0; SIGHUP while the first (1,000,000-entry) rule set
+#              loads does not stop the process.
+#   standalone --listen SOCKET --socket-mode 0660 --workers 2: the socket's
+#              mode, 2 worker children, answers, a SIGKILLed worker replaced
+#              and logged, SIGHUP reload (new workers), an invalid file on
+#              SIGHUP changes nothing, SIGTERM: status 0, workers gone,
+#              socket removed, nothing on stdout; --listen 127.0.0.1:PORT
+#              with cgi-fcgi -connect; bad --socket-mode and --workers exit 2.
+#   limits     a 16 KiB request URI answers and one byte more is 414; 1,000
+#              request headers; a 64 KiB Host is 400; a 16 KiB query string;
+#              a 1,000,000-entry map (--check, --explain of the first and
+#              last entries, served, and the longest answer time while it is
+#              reloaded under load: "reload pause"); rule files that are
+#              empty, missing, a directory, unreadable (as nobody, through
+#              setpriv and spawn-fcgi -u, when run as root), binary, not UTF-8:
+#              the --check message, and served: 503 (empty: the fallback),
+#              and the process lives on.
+#
+# Needs spawn-fcgi, cgi-fcgi (libfcgi-bin) and python3.  Without them it
+# prints SKIPPED (a failure when CI=true).  Ends with the line
+# "ops: N passed, N failed"; exit 1 when any check failed.
+
+set -u
+
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
+lib_binary "${1:-}"
+
+PASSED=0
+FAILED=0
+CLIENT=$TOP/tests/ops/fcgi_client.py
+
+pass() { PASSED=$((PASSED + 1)); [ -z "${1:-}" ] || echo "ops: ok: $*"; }
+fail() { FAILED=$((FAILED + 1)); echo "ops: FAIL: $*"; }
+summary() { echo "ops: $PASSED passed, $FAILED failed"; [ "$FAILED" -eq 0 ]; }
+
+for cmd in spawn-fcgi cgi-fcgi python3; do
+	if ! command -v $cmd >/dev/null 2>&1; then
+		echo "SKIPPED: ops ($cmd is missing: install spawn-fcgi libfcgi-bin python3)"
+		[ "${CI:-}" = true ] && fail "CI=true, so the ops tests may not be skipped"
+		summary
+		exit
+	fi
+done
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/fcgi-redirect-ops.XXXXXX") || exit 2
+chmod 755 "$T"
+PIDS=()
+
+# Stop every process started here (by PID): TERM, a bounded wait, KILL;
+# then their children (standalone workers) if a parent left any behind.
+cleanup() {
+	local p i kids=()
+	for p in "${PIDS[@]}"; do
+		mapfile -t -O "${#kids[@]}" kids < <(children "$p")
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in "${PIDS[@]}"; do
+		for i in $(seq 50); do
+			running "$p" || break
+			sleep 0.1
+		done
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	for p in "${kids[@]}"; do
+		# Only if it still is ours (a PID may be reused).
+		running "$p" && grep -qaF -- "$BIN" "/proc/$p/cmdline" 2>/dev/null &&
+		    kill -KILL "$p" 2>/dev/null
+	done
+	chmod -R u+rwx "$T" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+client() { $BOUNDED python3 "$CLIENT" "$@"; }
+
+# The state letter of process $1 ("" when gone).
+proc_state() {
+	local s
+	read -r s 2>/dev/null <"/proc/$1/stat" || return 0
+	s=${s##*) }
+	printf '%s' "${s%% *}"
+}
+
+# Whether $1 runs (a zombie has exited).
+running() {
+	local s
+	s=$(proc_state "$1")
+	[ -n "$s" ] && [ "$s" != Z ]
+}
+
+# The live children of process $1, one PID a line (from /proc: no procps).
+children() {
+	local f s p state pp
+	for f in /proc/[0-9]*/stat; do
+		read -r s 2>/dev/null <"$f" || continue
+		s=${s##*) }
+		read -r state pp _ <<<"$s"
+		if [ "$pp" = "$1" ] && [ "$state" != Z ]; then
+			p=${f#/proc/}
+			echo "${p%/stat}"
+		fi
+	done
+}
+
+# wait_exit PID MS: wait up to MS milliseconds for PID (our child) to end;
+# sets EXIT_MS (how long it took) and EXIT_STATUS.  1 on timeout.
+wait_exit() {
+	local pid=$1 limit=$2 t0 now
+	t0=$(date +%s%N)
+	EXIT_MS=0
+	EXIT_STATUS=
+	while running "$pid"; do
+		now=$(date +%s%N)
+		EXIT_MS=$(((now - t0) / 1000000))
+		[ "$EXIT_MS" -ge "$limit" ] && return 1
+		sleep 0.01
+	done
+	now=$(date +%s%N)
+	EXIT_MS=$(((now - t0) / 1000000))
+	wait "$pid"
+	EXIT_STATUS=$?
+	forget "$pid"
+	return 0
+}
+
+# forget PID: it has been reaped (its number may be reused): cleanup must
+# not signal it.
+forget() {
+	local p keep=()
+	for p in "${PIDS[@]}"; do
+		[ "$p" = "$1" ] || keep+=("$p")
+	done
+	PIDS=("${keep[@]}")
+}
+
+# start_fcgi NAME RULEFILE [spawn-fcgi options]: the binary under
+# `spawn-fcgi -n` on T/NAME.sock, stderr to T/NAME.log.  Sets SPID (the
+# binary's PID: -n execs it) and SOCK.  1 if the socket did not appear.
+start_fcgi() {
+	local name=$1 rf=$2 i
+	shift 2
+	SOCK=$T/$name.sock
+	rm -f "$SOCK"
+	env -u GATEWAY_INTERFACE spawn-fcgi -n "$@" -s "$SOCK" -- "$BIN" \
+	    -c "$rf" </dev/null >"$T/$name.out" 2>"$T/$name.log" &
+	SPID=$!
+	PIDS+=("$SPID")
+	for i in $(seq 100); do
+		[ -S "$SOCK" ] && return 0
+		running "$SPID" || break
+		sleep 0.05
+	done
+	fail "$name: spawn-fcgi did not start: $(tr '\n' ' ' <"$T/$name.log")"
+	return 1
+}
+
+# stop PID: TERM and a bounded wait.
+stop() {
+	kill -TERM "$1" 2>/dev/null
+	wait_exit "$1" 5000 || {
+		kill -KILL "$1" 2>/dev/null
+		wait "$1" 2>/dev/null
+		forget "$1"
+	}
+}
+
+# rules FILE TAG: a small valid rule file; /a answers 307 to
+# https://a.example/TAG, /b to https://b.example/TAG.
+rules() {
+	printf '[a]\npath = /a\nto   = https://a.example/%s\n\n[b]\npath = /b\nto   = https://b.example/%s\n' \
+	    "$2" "$2" >"$1"
+}
+A() { echo "307 https://a.example/$1"; }
+
+# replace FILE NEWFILE: the way editors and deploy tools do it.
+replace() { cp "$2" "$1.tmp" && mv -f "$1.tmp" "$1"; }
+
+# A rule file with an error on line 3 (and a valid rule before it).
+broken() {
+	printf '[a]\npath = /a\nstatus = 999\nto = https://a.example/broken\n' >"$1"
+}
+
+# words TEXT: TEXT on one line.
+words() { printf '%s' "$1" | tr '\n' ' '; }
+
+# count_in FILE TEXT: how many lines of FILE contain TEXT.
+count_in() { grep -cF -- "$2" "$1" 2>/dev/null; }
+
+# ---------------------------------------------------------------- reload
+reload_tests() {
+	local rf=$T/r.ini v pid out
+	for v in v1 v2 v3 v4 v5; do
+		rules "$T/$v.ini" "$v"
+	done
+	broken "$T/bad.ini"
+	cp "$T/v1.ini" "$rf"
+	start_fcgi reload "$rf" || return
+	pid=$SPID
+
+	if out=$(client until "$SOCK" /a localhost "$(A v1)" --timeout 3); then
+		pass
+	else
+		fail "reload: the first answer: $out"
+	fi
+
+	# Replaced by rename (a new inode).
+	replace "$rf" "$T/v2.ini"
+	if out=$(client until "$SOCK" /a localhost "$(A v2)" --old "$(A v1)" --timeout 4); then
+		pass "reload: a file replaced by rename is picked up ($out)"
+	else
+		fail "reload: a file replaced by rename: $out"
+	fi
+
+	# Rewritten in place: same inode and the same size, a new mtime.
+	cat "$T/v3.ini" >"$rf"
+	if out=$(client until "$SOCK" /a localhost "$(A v3)" --old "$(A v2)" --timeout 4); then
+		pass "reload: a file rewritten in place (same size) is picked up ($out)"
+	else
+		fail "reload: a file rewritten in place: $out"
+	fi
+
+	# Invalid: old answers go on, the error is logged once.
+	replace "$rf" "$T/bad.ini"
+	for _ in $(seq 50); do
+		[ "$(count_in "$T/reload.log" "r.ini:3: error")" -ge 1 ] && break
+		client get "$SOCK" /a >/dev/null
+		sleep 0.1
+	done
+	if out=$(client steady "$SOCK" 3 /a localhost "$(A v3)" /b localhost \
+	    "307 https://b.example/v3"); then
+		pass "reload: an invalid file keeps the old answers ($out over 3 s)"
+	else
+		fail "reload: an invalid file: $out"
+	fi
+	local n_err n_not
+	n_err=$(count_in "$T/reload.log" "r.ini:3: error")
+	n_not=$(count_in "$T/reload.log" "not loaded")
+	if [ "$n_err" = 1 ] && [ "$n_not" = 1 ]; then
+		pass "reload: the FILE:LINE error is logged exactly once: $(grep -F 'r.ini:3: error' "$T/reload.log")"
+	else
+		fail "reload: the invalid file's error was logged $n_err times (\"not loaded\" $n_not times): $(tr '\n' '|' <"$T/reload.log")"
+	fi
+
+	# Fixed again.
+	replace "$rf" "$T/v4.ini"
+	if out=$(client until "$SOCK" /a localhost "$(A v4)" --old "$(A v3)" --timeout 4); then
+		pass "reload: the fixed file is picked up ($out)"
+	else
+		fail "reload: the fixed file: $out"
+	fi
+
+	# SIGHUP: the change shows within the second in which the process has
+	# just checked the file; without SIGHUP it must not (at most once a
+	# second).
+	if out=$(client hup "$SOCK" "$pid" "$rf" "$T/v4.ini" "$T/v5.ini" /a \
+	    localhost "$(A v4)" "$(A v5)"); then
+		pass "reload: SIGHUP: $out"
+	else
+		fail "reload: SIGHUP: $out"
+	fi
+	if out=$(client hup "$SOCK" "$pid" "$rf" "$T/v4.ini" "$T/v5.ini" /a \
+	    localhost "$(A v4)" "$(A v5)" --no-signal); then
+		pass "reload: without SIGHUP, $out"
+	else
+		fail "reload: without SIGHUP: $out"
+	fi
+	# A SIGHUP that comes while a load (200,000 entries) is running.
+	awk 'BEGIN {
+		print "[a]\npath = /a\nto   = https://a.example/big\n[map m]"
+		for (i = 0; i < 200000; i++)
+			printf "/m/%d = https://m.example/%d\n", i, i
+	}' >"$T/v-big.ini"
+	if out=$(client hupload "$SOCK" "$pid" "$rf" "$T/v4.ini" "$T/v-big.ini" \
+	    "$T/v5.ini" /a localhost "$(A v4)" "$(A big)" "$(A v5)"); then
+		pass "reload: SIGHUP during a load: $out"
+	else
+		fail "reload: SIGHUP during a load: $out"
+	fi
+	if running "$pid"; then
+		pass
+	else
+		fail "reload: the process $pid died: $(tail -3 "$T/reload.log")"
+	fi
+	stop "$pid"
+
+	# The first load fails: 503 for everything, then fixed in place of
+	# a restart.
+	local rf2=$T/first.ini
+	broken "$rf2"
+	start_fcgi first "$rf2" || return
+	pid=$SPID
+	if out=$(client steady "$SOCK" 1.5 /a localhost "503 -" /b localhost \
+	    "503 -" /nothing localhost "503 -"); then
+		pass "reload: a failed first load answers 503 ($out)"
+	else
+		fail "reload: a failed first load: $out"
+	fi
+	replace "$rf2" "$T/v1.ini"
+	if out=$(client until "$SOCK" /a localhost "$(A v1)" --old "503 -" --timeout 4) &&
+	    running "$pid"; then
+		pass "reload: after a failed first load, the fixed file answers without a restart ($out)"
+	else
+		fail "reload: after a failed first load: $out"
+	fi
+	stop "$pid"
+
+	# A missing file at start.
+	local rf3=$T/later.ini
+	rm -f "$rf3"
+	start_fcgi missing "$rf3" || return
+	pid=$SPID
+	if out=$(client steady "$SOCK" 1.5 /a localhost "503 -"); then
+		pass "reload: a missing file answers 503 ($out)"
+	else
+		fail "reload: a missing file: $out"
+	fi
+	if grep -q "later.ini" "$T/missing.log"; then
+		pass
+	else
+		fail "reload: nothing logged about the missing file"
+	fi
+	replace "$rf3" "$T/v1.ini"
+	if out=$(client until "$SOCK" /a localhost "$(A v1)" --old "503 -" --timeout 4) &&
+	    running "$pid"; then
+		pass "reload: the file that appeared answers, same process ($out)"
+	else
+		fail "reload: the file that appeared: $out"
+	fi
+	stop "$pid"
+
+	# A half-written file: a 200,000-entry map written in place.
+	local rf4=$T/half.ini big=$T/half-big.ini
+	awk 'BEGIN {
+		print "[map big]"
+		for (i = 0; i < 200000; i++)
+			printf "/e/%d = https://t.example/%d\n", i, i
+		print "[z]"
+		print "path = /z"
+		print "to   = https://t.example/z"
+	}' >"$big"
+	printf '[map small]\n/e/0 = https://old.example/0\n' >"$rf4"
+	start_fcgi half "$rf4" || return
+	pid=$SPID
+	client until "$SOCK" /e/0 localhost "307 https://old.example/0" >/dev/null
+	local checks=(/e/0 localhost "307 https://t.example/0"
+	    /e/100000 localhost "307 https://t.example/100000"
+	    /e/199999 localhost "307 https://t.example/199999"
+	    /z localhost "307 https://t.example/z")
+	if out=$(client halfwrite "$SOCK" "$rf4" "$big" 2 1.5 "${checks[@]}"); then
+		pass "reload: half a map, then the rest: $out"
+	else
+		fail "reload: half a map, then the rest: $out"
+	fi
+	printf '[map small]\n/e/0 = https://old.example/0\n' >"$T/small.ini"
+	replace "$rf4" "$T/small.ini"
+	client until "$SOCK" /e/0 localhost "307 https://old.example/0" >/dev/null
+	if out=$(client halfwrite "$SOCK" "$rf4" "$big" 10 0.15 "${checks[@]}"); then
+		pass "reload: a map written in ten pieces: $out"
+	else
+		fail "reload: a map written in ten pieces: $out"
+	fi
+	if running "$pid"; then
+		pass
+	else
+		fail "reload: the half-written test's process died"
+	fi
+	stop "$pid"
+}
+
+# ---------------------------------------------------------------- signals
+signal_tests() {
+	local sig pid out
+	rules "$T/sig.ini" s
+	for sig in TERM INT USR1; do
+		start_fcgi "sig-$sig" "$T/sig.ini" || continue
+		pid=$SPID
+		client until "$SOCK" /a localhost "$(A s)" --timeout 3 >/dev/null
+		kill -"$sig" "$pid"
+		if wait_exit "$pid" 1000 && [ "$EXIT_STATUS" = 0 ]; then
+			pass "signals: SIG$sig stops an idle process in $EXIT_MS ms, status 0"
+		elif [ -n "$EXIT_STATUS" ]; then
+			fail "signals: SIG$sig: status $EXIT_STATUS after $EXIT_MS ms"
+		else
+			fail "signals: SIG$sig: still running after 1 s"
+		fi
+	done
+
+	start_fcgi sig-HUP "$T/sig.ini" || return
+	pid=$SPID
+	client until "$SOCK" /a localhost "$(A s)" --timeout 3 >/dev/null
+	kill -HUP "$pid"
+	sleep 0.5
+	if running "$pid" && out=$(client get "$SOCK" /a) && [ "$out" = "$(A s)" ]; then
+		pass "signals: SIGHUP does not stop the process"
+	else
+		fail "signals: SIGHUP: running=$(proc_state "$pid") answer '${out:-}'"
+	fi
+	stop "$pid"
+
+	# SIGHUP while the first rule set loads (1,000,000 entries: about a
+	# second), as a deploy script that edits and signals may send it.
+	million_file
+	start_fcgi sig-HUP-start "$T/million.ini" || return
+	pid=$SPID
+	sleep 0.2
+	kill -HUP "$pid"
+	if out=$(client until "$SOCK" /old/999999.html localhost \
+	    "307 https://new.example.re/p/999999" --timeout 15) && running "$pid"; then
+		pass "signals: SIGHUP during the first load does not stop the process"
+	else
+		wait_exit "$pid" 100
+		fail "signals: SIGHUP 0.2 s after start, while the 1,000,000-entry file loads, ends the process (exit status ${EXIT_STATUS:-?}: $([ "${EXIT_STATUS:-0}" -gt 128 ] && echo "killed by signal $((EXIT_STATUS - 128))")): the handlers are installed after the first load"
+	fi
+	stop "$pid"
+
+	# SIGTERM while the process reads a request.
+	start_fcgi sig-mid "$T/sig.ini" || return
+	pid=$SPID
+	client until "$SOCK" /a localhost "$(A s)" --timeout 3 >/dev/null
+	if out=$(client midreq "$SOCK" "$pid" /b localhost "307 https://b.example/s"); then
+		pass "signals: SIGTERM mid-request: the answer arrives whole ($out)"
+	else
+		fail "signals: SIGTERM while the process reads a request (FCGI_PARAMS half sent): got '$out', expected '307 https://b.example/s'"
+	fi
+	if wait_exit "$pid" 2000 && [ "$EXIT_STATUS" = 0 ]; then
+		pass "signals: after the request in hand, SIGTERM stops the process (status 0)"
+	elif [ -n "$EXIT_STATUS" ]; then
+		fail "signals: after SIGTERM mid-request: status $EXIT_STATUS"
+	else
+		out=$(client get "$SOCK" /a)
+		fail "signals: still running 2 s after SIGTERM mid-request (idle in accept); another request then got '$out', and the process $(running "$pid" && echo 'still runs' || echo 'exited')"
+	fi
+	stop "$pid"
+}
+
+# ------------------------------------------------------------- standalone
+standalone_tests() {
+	local rf=$T/sa.ini sock=$T/sa.sock log=$T/sa.log pid i kids n victim
+	local out old_kids port rc
+	rules "$T/sa1.ini" s1
+	rules "$T/sa2.ini" s2
+	broken "$T/sa-bad.ini"
+	cp "$T/sa1.ini" "$rf"
+	"$BIN" --listen "$sock" --socket-mode 0660 --workers 2 -c "$rf" \
+	    </dev/null >"$T/sa.out" 2>"$log" &
+	pid=$!
+	PIDS+=("$pid")
+	for i in $(seq 100); do
+		n=$(children "$pid" | wc -l)
+		[ -S "$sock" ] && [ "$n" -eq 2 ] && break
+		sleep 0.05
+	done
+	if [ ! -S "$sock" ]; then
+		fail "standalone: no socket: $(tr '\n' ' ' <"$log")"
+		return
+	fi
+	if [ "$(stat -c %a "$sock")" = 660 ]; then
+		pass "standalone: the socket has mode 0660"
+	else
+		fail "standalone: the socket has mode $(stat -c %a "$sock"), not 660"
+	fi
+	kids=$(children "$pid" | sort | tr '\n' ' ')
+	if [ "$(children "$pid" | wc -l)" -eq 2 ]; then
+		pass "standalone: 2 workers ($kids) under the parent $pid"
+	else
+		fail "standalone: workers of $pid: '$kids', not 2"
+	fi
+	# shellcheck disable=SC2086 # BOUNDED may be empty
+	out=$(env -i REQUEST_METHOD=GET REQUEST_URI=/a HTTP_HOST=localhost \
+	    SERVER_NAME=localhost $BOUNDED cgi-fcgi -bind -connect "$sock" | tr -d '\r' |
+	    sed -n 's/^Location: //p')
+	if [ "$out" = https://a.example/s1 ] &&
+	    out=$(client steady "$sock" 1 /a localhost "$(A s1)" /b localhost \
+	    "307 https://b.example/s1"); then
+		pass "standalone: requests are answered (cgi-fcgi, and $out)"
+	else
+		fail "standalone: requests: $out"
+	fi
+
+	# A worker killed.
+	victim=$(children "$pid" | head -1)
+	kill -KILL "$victim"
+	for i in $(seq 60); do
+		kids=$(children "$pid")
+		n=$(echo "$kids" | grep -c .)
+		[ "$n" -eq 2 ] && ! echo "$kids" | grep -qx "$victim" && break
+		sleep 0.05
+	done
+	if [ "$n" -eq 2 ] && ! echo "$kids" | grep -qx "$victim" &&
+	    grep -q "worker $victim killed by signal 9; starting another" "$log"; then
+		pass "standalone: a SIGKILLed worker is replaced ($(grep "worker $victim" "$log"))"
+	else
+		fail "standalone: after SIGKILL of worker $victim: workers '$(words "$kids")', log: $(tr '\n' '|' <"$log")"
+	fi
+	if out=$(client steady "$sock" 0.5 /a localhost "$(A s1)"); then
+		pass
+	else
+		fail "standalone: after the worker was replaced: $out"
+	fi
+
+	# SIGHUP after a change: new answers, new workers.
+	old_kids=$(children "$pid" | sort)
+	replace "$rf" "$T/sa2.ini"
+	kill -HUP "$pid"
+	if out=$(client until "$sock" /a localhost "$(A s2)" --old "$(A s1)" --timeout 4); then
+		pass "standalone: SIGHUP after a change: new answers ($out)"
+	else
+		fail "standalone: SIGHUP after a change: $out"
+	fi
+	for i in $(seq 60); do
+		kids=$(children "$pid" | sort)
+		[ "$(echo "$kids" | grep -c .)" -eq 2 ] &&
+		    [ -z "$(comm -12 <(echo "$old_kids") <(echo "$kids"))" ] && break
+		sleep 0.05
+	done
+	if [ "$(echo "$kids" | grep -c .)" -eq 2 ] &&
+	    [ -z "$(comm -12 <(echo "$old_kids") <(echo "$kids"))" ]; then
+		pass "standalone: the reload replaced both workers ($(words "$old_kids") -> $(words "$kids"))"
+	else
+		fail "standalone: after the reload, workers $(words "$kids") (before: $(words "$old_kids"))"
+	fi
+
+	# An invalid file on SIGHUP: nothing changes.
+	replace "$rf" "$T/sa-bad.ini"
+	kill -HUP "$pid"
+	if out=$(client steady "$sock" 2.5 /a localhost "$(A s2)" /b localhost \
+	    "307 https://b.example/s2"); then
+		pass "standalone: an invalid file on SIGHUP: the old answers go on ($out)"
+	else
+		fail "standalone: an invalid file on SIGHUP: $out"
+	fi
+	n=$(count_in "$log" "sa.ini:3: error")
+	if [ "$n" = 1 ] && [ "$(children "$pid" | wc -l)" -eq 2 ]; then
+		pass "standalone: the invalid file is logged once: $(grep -F 'sa.ini:3: error' "$log")"
+	else
+		fail "standalone: invalid file: logged $n times, $(children "$pid" | wc -l) workers"
+	fi
+
+	# SIGTERM: everything ends, the socket file goes.
+	kids=$(children "$pid")
+	kill -TERM "$pid"
+	if wait_exit "$pid" 5000 && [ "$EXIT_STATUS" = 0 ]; then
+		pass "standalone: SIGTERM: the parent exits 0 in $EXIT_MS ms"
+	else
+		fail "standalone: SIGTERM: status '${EXIT_STATUS:-still running}' after $EXIT_MS ms"
+	fi
+	n=0
+	for i in $kids; do
+		running "$i" && n=$((n + 1))
+	done
+	if [ "$n" -eq 0 ] && [ ! -e "$sock" ]; then
+		pass "standalone: SIGTERM: the workers are gone and the socket file removed"
+	else
+		fail "standalone: SIGTERM: $n workers left, socket file $( [ -e "$sock" ] && echo 'still there' || echo removed)"
+	fi
+	if [ ! -s "$T/sa.out" ]; then
+		pass
+	else
+		fail "standalone: the parent wrote to stdout: $(head -c 200 "$T/sa.out")"
+	fi
+
+	# TCP.
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	"$BIN" --listen "127.0.0.1:$port" --workers 1 -c "$T/sa1.ini" \
+	    </dev/null >/dev/null 2>"$T/tcp.log" &
+	pid=$!
+	PIDS+=("$pid")
+	out=
+	for i in $(seq 50); do
+		# shellcheck disable=SC2086 # BOUNDED may be empty
+		out=$(env -i REQUEST_METHOD=GET REQUEST_URI=/b HTTP_HOST=localhost \
+		    SERVER_NAME=localhost $BOUNDED cgi-fcgi -bind -connect "127.0.0.1:$port" 2>/dev/null |
+		    tr -d '\r' | sed -n 's/^Location: //p')
+		[ -n "$out" ] && break
+		sleep 0.1
+	done
+	if [ "$out" = https://b.example/s1 ]; then
+		pass "standalone: --listen 127.0.0.1:$port answers cgi-fcgi -connect"
+	else
+		fail "standalone: --listen 127.0.0.1:$port: Location '$out': $(tr '\n' ' ' <"$T/tcp.log")"
+	fi
+	kill -TERM "$pid"
+	if wait_exit "$pid" 5000 && [ "$EXIT_STATUS" = 0 ]; then
+		pass
+	else
+		fail "standalone: TCP: SIGTERM: status '${EXIT_STATUS:-still running}'"
+	fi
+
+	# Bad values.
+	for i in 999 abc 01000 -1 '' 0x1b6 '0660 '; do
+		$BOUNDED "$BIN" --listen "$T/bad.sock" --socket-mode "$i" -c "$T/sa1.ini" \
+		    </dev/null >/dev/null 2>"$T/bad.err"
+		rc=$?
+		if [ $rc -eq 2 ] && grep -q socket-mode "$T/bad.err"; then
+			pass
+		else
+			fail "standalone: --socket-mode '$i': exit $rc: $(head -1 "$T/bad.err")"
+		fi
+	done
+	for i in 0 -1 x 257 1.5 '' 99999999999999999999; do
+		$BOUNDED "$BIN" --listen "$T/bad.sock" --workers "$i" -c "$T/sa1.ini" \
+		    </dev/null >/dev/null 2>"$T/bad.err"
+		rc=$?
+		if [ $rc -eq 2 ] && grep -q workers "$T/bad.err"; then
+			pass
+		else
+			fail "standalone: --workers '$i': exit $rc: $(head -1 "$T/bad.err")"
+		fi
+	done
+	if [ ! -e "$T/bad.sock" ]; then
+		pass "standalone: bad --socket-mode and --workers values exit 2, no socket left"
+	else
+		fail "standalone: a bad value left $T/bad.sock behind"
+	fi
+}
+
+# ------------------------------------------------------------------ limits
+# ask_cgi OUT NAME=VALUE...: one request through cgi-fcgi to $SOCK.
+ask_cgi() {
+	local out=$1
+	shift
+	$BOUNDED env -i "$@" cgi-fcgi -bind -connect "$SOCK" >"$out" 2>"$out.err"
+}
+
+base_env() {
+	ROW_ENV=(GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1
+	    SERVER_NAME=localhost SERVER_PORT=80 REMOTE_ADDR=127.0.0.1
+	    REQUEST_METHOD=GET HTTPS=off)
+}
+
+# limit_case DESC STATUS LOCATION NAME=VALUE...: a request and its answer
+# (checked by lib.sh's check_response: well-formed, exact status and
+# Location).
+limit_case() {
+	local desc=$1 st=$2 loc=$3
+	shift 3
+	base_env
+	ask_cgi "$T/lim.out" "${ROW_ENV[@]}" "$@"
+	if check_response "$T/lim.out" GET "$st" "$loc" - "$T/lim.out.err" ''; then
+		pass "limits: $desc: $st"
+	else
+		fail "limits: $desc: expected $st $(show "$loc"), got $GOT_STATUS $(show "$GOT_LOC"): $(join_problems)"
+	fi
+}
+
+limit_tests() {
+	local rf=$T/lim.ini pid rest q hdrs=() i
+	printf '[long]\nprefix = /long\nto     = https://t.example/\n\n[q]\npath = /q\nto   = https://t.example/q\n' >"$rf"
+	start_fcgi lim "$rf" || return
+	pid=$SPID
+
+	rest=$(repeat_char a $((16384 - 6)))
+	limit_case "a request URI of 16,384 bytes" 307 "https://t.example/$rest" \
+	    "REQUEST_URI=/long/$rest" HTTP_HOST=www.example.re
+	limit_case "a request URI of 16,385 bytes" 414 - \
+	    "REQUEST_URI=/long/${rest}b" HTTP_HOST=www.example.re
+	for i in $(seq 1000); do
+		hdrs+=("HTTP_X_$i=value-$i")
+	done
+	limit_case "1,000 request headers" 307 https://t.example/q \
+	    REQUEST_URI=/q HTTP_HOST=www.example.re "${hdrs[@]}"
+	limit_case "a Host of 64 KiB" 400 - REQUEST_URI=/q \
+	    "HTTP_HOST=$(repeat_char a 65536)"
+	q=$(repeat_char b $((16384 - 3)))
+	limit_case "a query string of 16 KiB in a 16,384-byte REQUEST_URI" 307 \
+	    "https://t.example/q?$q" "REQUEST_URI=/q?$q" "QUERY_STRING=$q" \
+	    HTTP_HOST=www.example.re
+	q=$(repeat_char b 16384)
+	limit_case "a QUERY_STRING of 16,384 bytes (no REQUEST_URI)" 307 \
+	    "https://t.example/q?$q" SCRIPT_NAME=/q "QUERY_STRING=$q" \
+	    HTTP_HOST=www.example.re
+	limit_case "a QUERY_STRING of 16,385 bytes (no REQUEST_URI)" 414 - \
+	    SCRIPT_NAME=/q "QUERY_STRING=${q}b" HTTP_HOST=www.example.re
+	if running "$pid"; then
+		pass
+	else
+		fail "limits: the process died: $(tail -3 "$T/lim.log")"
+	fi
+	stop "$pid"
+
+	big_map_tests
+	bad_file_tests
+}
+
+# T/million.ini: one map of 1,000,000 entries, /old/N.html to
+# https://new.example.re/p/N on line N + 2 (made once).
+million_file() {
+	local t0 t1
+	[ -s "$T/million.ini" ] && return
+	t0=$(date +%s%N)
+	awk 'BEGIN {
+		print "[map million]"
+		for (i = 0; i < 1000000; i++)
+			printf "/old/%d.html = https://new.example.re/p/%d\n", i, i
+	}' >"$T/million.ini"
+	t1=$(date +%s%N)
+	echo "ops: a 1,000,000-entry map of $(($(stat -c %s "$T/million.ini") / 1048576)) MiB made in $(((t1 - t0) / 1000000)) ms"
+}
+
+big_map_tests() {
+	local big=$T/million.ini t0 t1 out pid
+	million_file
+
+	t0=$(date +%s%N)
+	out=$($BOUNDED "$BIN" --check -c "$big" 2>&1)
+	rc=$?
+	t1=$(date +%s%N)
+	if [ $rc -eq 0 ] && [[ $out == *"ok: 0 rules (0 regex), 1 map with 1000000 entries"* ]]; then
+		pass "limits: --check of 1,000,000 map entries: ok, loaded in $(((t1 - t0) / 1000000)) ms"
+	else
+		fail "limits: --check of 1,000,000 map entries: exit $rc: $out"
+	fi
+	for i in 0 999999; do
+		out=$($BOUNDED "$BIN" --explain -c "$big" "http://www.example.re/old/$i.html" 2>&1)
+		if [[ $out == *"Location: https://new.example.re/p/$i"* ]] &&
+		    [[ $out == *"million.ini:$((i + 2))"* ]]; then
+			pass
+		else
+			fail "limits: --explain of entry $i: $out"
+		fi
+	done
+	out=$($BOUNDED "$BIN" --explain -c "$big" "http://www.example.re/old/1000000.html" 2>&1)
+	if [[ $out == "404 Not Found"* ]]; then
+		pass "limits: --explain finds the first and the last of 1,000,000 entries, not one more"
+	else
+		fail "limits: --explain of a key not in the map: $out"
+	fi
+
+	# Served, then reloaded under load: the longest answer time.
+	start_fcgi million "$big" || return
+	pid=$SPID
+	if ! out=$(client until "$SOCK" /old/999999.html localhost \
+	    "307 https://new.example.re/p/999999" --timeout 15); then
+		fail "limits: the 1,000,000-entry map served: $out"
+		stop "$pid"
+		return
+	fi
+	pass "limits: the 1,000,000-entry map is served"
+	if out=$(timeout 60 python3 "$CLIENT" pause "$SOCK" 2 14 "$big" 2 \
+	    /old/0.html localhost "307 https://new.example.re/p/0" \
+	    /old/999999.html localhost "307 https://new.example.re/p/999999" \
+	    /old/500000.html localhost "307 https://new.example.re/p/500000"); then
+		pass "limits: reloads of the 1,000,000-entry map under load: $(echo "$out" | head -1)"
+		echo "ops: reload pause of a 1,000,000-entry map: $(echo "$out" | sed -n 's/^PAUSE_MS=//p') ms (the longest answer while it was reloaded)"
+	else
+		fail "limits: reloads of the 1,000,000-entry map under load: $(echo "$out" | tr '\n' ' ')"
+	fi
+	# Each replacement starts a load; one that a later replacement
+	# overtakes is dropped ("changed while it was read") and read again.
+	local loads=0 again=0
+	for _ in $(seq 100); do
+		loads=$(count_in "$T/million.log" "loaded 1000000 rules")
+		again=$(count_in "$T/million.log" "changed while it was read")
+		[ $((loads + again)) -ge 3 ] && [ "$loads" -ge 2 ] && break
+		client get "$SOCK" /old/0.html >/dev/null
+		sleep 0.1
+	done
+	if [ $((loads + again)) -ge 3 ] && [ "$loads" -ge 2 ] && running "$pid"; then
+		pass "limits: the map was loaded $loads times (at start and on reloads; $again loads overtaken by a newer file and read again)"
+	else
+		fail "limits: 'loaded 1000000 rules' $loads times, 'changed while it was read' $again times in the log: $(tail -5 "$T/million.log" | tr '\n' '|')"
+	fi
+	stop "$pid"
+	rm -f "$big"
+}
+
+# bad_file NAME EXIT MESSAGE: --check of T/NAME.ini exits EXIT and says
+# MESSAGE; served, it answers /a with 503 (or 404 for a valid empty file)
+# and the process lives on.
+bad_file() {
+	local name=$1 want_rc=$2 msg=$3 f=$T/bad-$1.ini out rc want pid
+	shift 3
+	out=$($BOUNDED "$BIN" --check -c "$f" 2>&1 </dev/null)
+	rc=$?
+	if [ $rc -eq "$want_rc" ] && [[ $out == *"$msg"* ]]; then
+		pass "limits: --check of a file that is $name: $(echo "$out" | head -1 | sed "s|$T/||")"
+	else
+		fail "limits: --check of a file that is $name: exit $rc (expected $want_rc, '$msg'): $(echo "$out" | head -3 | tr '\n' '|')"
+	fi
+	start_fcgi "bad-$name" "$f" "$@" || return
+	pid=$SPID
+	want="503 -"
+	[ "$want_rc" -eq 0 ] && want="404 -"
+	if out=$(client steady "$SOCK" 0.3 /a localhost "$want" /x localhost "$want") &&
+	    running "$pid"; then
+		pass "limits: served, a file that is $name answers ${want% -} and the process lives on"
+	else
+		fail "limits: served, a file that is $name: $out (process $(proc_state "$pid"))"
+	fi
+	stop "$pid"
+}
+
+bad_file_tests() {
+	: >"$T/bad-empty.ini"
+	bad_file empty 0 "warning: no rules"
+	bad_file missing 1 "cannot open: No such file or directory"
+	mkdir -p "$T/bad-a-directory.ini"
+	bad_file a-directory 1 "is a directory"
+	cp "$BIN" "$T/bad-binary.ini"
+	bad_file binary 1 "NUL byte"
+	printf '[a]\npath = /caf\xe9\nto   = https://a.example/\n' >"$T/bad-not-utf8.ini"
+	bad_file not-utf8 1 "not valid UTF-8"
+	rules "$T/bad-unreadable.ini" x
+	chmod 000 "$T/bad-unreadable.ini"
+	if [ "$(id -u)" -ne 0 ]; then
+		bad_file unreadable 1 "Permission denied"
+	elif command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1 &&
+	    setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+	    "$BIN" --version >/dev/null 2>&1; then
+		# As root every file is readable: check and serve as nobody.
+		# shellcheck disable=SC2086 # BOUNDED may be empty
+		out=$(setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+		    $BOUNDED "$BIN" --check -c "$T/bad-unreadable.ini" 2>&1 </dev/null)
+		rc=$?
+		if [ $rc -eq 1 ] && [[ $out == *"Permission denied"* ]]; then
+			pass "limits: --check of an unreadable file (as nobody): $(echo "$out" | head -1 | sed "s|$T/||")"
+		else
+			fail "limits: --check of an unreadable file (as nobody): exit $rc: $out"
+		fi
+		start_fcgi bad-unreadable "$T/bad-unreadable.ini" -u nobody -g "$(id -gn nobody)" || return
+		if out=$(client steady "$SOCK" 0.3 /a localhost "503 -") && running "$SPID"; then
+			pass "limits: served as nobody, an unreadable file answers 503"
+		else
+			fail "limits: served as nobody, an unreadable file: $out"
+		fi
+		stop "$SPID"
+	else
+		echo "SKIPPED: ops: an unreadable file (running as root, and nobody cannot run $BIN through setpriv)"
+	fi
+}
+
+reload_tests
+signal_tests
+standalone_tests
+limit_tests
+summary

@@ -1,0 +1,588 @@
+#!/usr/bin/env python3
+"""tests/ops/fcgi_client.py: a small FastCGI client for tests/ops.sh.
+
+Standard library only.  It speaks the responder role of the FastCGI
+specification (1.0, §3 records, §3.4 name-value pairs, §5.1 responder):
+FCGI_BEGIN_REQUEST, FCGI_PARAMS (ended by an empty record), an empty
+FCGI_STDIN, then it reads FCGI_STDOUT until FCGI_END_REQUEST.  One
+connection per request, as lighttpd and mod_fcgid use it.
+
+ADDR is a Unix socket path (contains a '/') or HOST:PORT.  An answer is
+shown as "STATUS LOCATION" ("-" when there is no Location); a request that
+got no complete answer is "ERR reason".
+
+Subcommands (each exits 0 when its check holds, 1 when not, 2 on usage):
+
+  get ADDR URI [HOST]
+      one request; prints the answer.
+  until ADDR URI HOST WANT [--old OLD ...] [--timeout S]
+      repeat requests until the answer is WANT; every answer before that
+      must be one of the OLD answers (when given).  Prints how many
+      requests and seconds it took.
+  steady ADDR SECONDS URI HOST WANT [URI HOST WANT ...]
+      for SECONDS, ask each URI in turn; every answer must be its WANT.
+  midreq ADDR PID URI HOST WANT [SIGNAL]
+      send FCGI_BEGIN_REQUEST and part of FCGI_PARAMS, deliver SIGNAL
+      (default TERM) to PID while it waits for the rest, then send the rest
+      and the empty FCGI_STDIN: the answer must arrive whole and be WANT.
+  hup ADDR PID RULEFILE OLDFILE NEWFILE URI HOST OLD NEW [--no-signal]
+      put OLDFILE in place and wait for OLD; align to the start of a
+      wall-clock second, ask once (so the process has just checked the
+      file), replace RULEFILE by NEWFILE (rename),
+      send SIGHUP to PID (not with --no-signal) and ask again until the
+      answer is NEW or 0.85 s have passed.  With the signal the answer must
+      be NEW before the second ends (the 1-second check could not have
+      seen the change yet); without it, it must still be OLD.
+  hupload ADDR PID RULEFILE OLDFILE BIGFILE NEWFILE URI HOST OLD BIG NEW
+      as hup, but the change is BIGFILE (a load that takes a while) with
+      SIGHUP, and 0.05 s later, while that load runs, NEWFILE with SIGHUP:
+      NEW must answer before the second ends (a SIGHUP that comes during
+      a load is not forgotten).
+  halfwrite ADDR RULEFILE BIGFILE CHUNKS PAUSE URI HOST WANT [URI HOST WANT ...]
+      rewrite RULEFILE in place with the bytes of BIGFILE: truncate, then
+      write it in CHUNKS pieces PAUSE seconds apart, asking all the while.
+      Every answer must be a redirect or a 404 (never a 503 or an error:
+      a valid set was loaded before).  Once the whole file is there, the
+      answers must become the WANTs within 5 s and stay so for 2.5 s.
+  pause ADDR CONNS SECONDS RULEFILE RELOADS URI HOST WANT [URI HOST WANT ...]
+      CONNS threads ask in a loop for SECONDS (each answer timed; longer
+      if need be, to the end of the last reload window);
+      meanwhile RULEFILE is replaced (a copy renamed over it) RELOADS
+      times, evenly spaced.  The 6 s after each replacement (the process
+      checks within a second, loads beside the old set, swaps) are the
+      reload windows.  Every answer must be its WANT.  Prints the request
+      count, requests/s and the slowest answer and the 99th percentile
+      within the reload windows and outside them, then PAUSE_MS=the
+      slowest answer within them.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+
+FCGI_BEGIN_REQUEST = 1
+FCGI_END_REQUEST = 3
+FCGI_PARAMS = 4
+FCGI_STDIN = 5
+FCGI_STDOUT = 6
+FCGI_STDERR = 7
+FCGI_RESPONDER = 1
+
+
+def record(rtype, content, req_id=1):
+    """One record, padded to a multiple of 8 bytes (spec §3.3)."""
+    pad = (8 - len(content) % 8) % 8
+    return struct.pack(">BBHHBB", 1, rtype, req_id, len(content), pad, 0) + \
+        content + b"\0" * pad
+
+
+def nv_length(n):
+    return bytes([n]) if n < 128 else struct.pack(">I", n | 0x80000000)
+
+
+def encode_params(params):
+    """Name-value pairs (spec §3.4) of a list of (bytes, bytes)."""
+    out = bytearray()
+    for k, v in params:
+        out += nv_length(len(k)) + nv_length(len(v)) + k + v
+    return bytes(out)
+
+
+def params_records(data):
+    """FCGI_PARAMS records carrying data (each at most 65535 bytes)."""
+    out = bytearray()
+    for i in range(0, len(data), 65528):
+        out += record(FCGI_PARAMS, data[i:i + 65528])
+    return bytes(out)
+
+
+def cgi_params(uri, host, extra=()):
+    p = [("GATEWAY_INTERFACE", "CGI/1.1"), ("SERVER_PROTOCOL", "HTTP/1.1"),
+         ("SERVER_NAME", "localhost"), ("SERVER_PORT", "80"),
+         ("REMOTE_ADDR", "127.0.0.1"), ("REQUEST_METHOD", "GET"),
+         ("REQUEST_URI", uri), ("SCRIPT_NAME", "/fcgi-redirect"),
+         ("QUERY_STRING", uri.partition("?")[2]), ("HTTPS", "off")]
+    if host != "-":
+        p.append(("HTTP_HOST", host))
+    p.extend(extra)
+    return [(k.encode(), v.encode("utf-8", "surrogateescape")) for k, v in p]
+
+
+def connect(addr, timeout):
+    if "/" in addr:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        target = addr
+    else:
+        host, _, port = addr.rpartition(":")
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        target = (host, int(port))
+    s.settimeout(timeout)
+    s.connect(target)
+    return s
+
+
+class Incomplete(Exception):
+    pass
+
+
+def read_answer(s):
+    """Read records up to FCGI_END_REQUEST; returns the FCGI_STDOUT bytes."""
+    buf = bytearray()
+    out = bytearray()
+    while True:
+        while len(buf) >= 8:
+            _, rtype, _, clen, pad, _ = struct.unpack(">BBHHBB", buf[:8])
+            if len(buf) < 8 + clen + pad:
+                break
+            content = bytes(buf[8:8 + clen])
+            del buf[:8 + clen + pad]
+            if rtype == FCGI_STDOUT:
+                out += content
+            elif rtype == FCGI_END_REQUEST:
+                return bytes(out)
+        chunk = s.recv(65536)
+        if not chunk:
+            raise Incomplete("connection closed before FCGI_END_REQUEST "
+                             "(%d bytes of stdout)" % len(out))
+        buf += chunk
+
+
+def summary(stdout):
+    """'STATUS LOCATION' of a CGI response, or 'ERR ...'."""
+    head, sep, body = stdout.partition(b"\r\n\r\n")
+    if not sep:
+        return "ERR no end of headers"
+    status, location, length = None, "-", None
+    for line in head.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        name = name.strip().lower()
+        value = value.strip().decode("latin-1")
+        if name == b"status":
+            status = value.split(" ")[0]
+        elif name == b"location":
+            location = value
+        elif name == b"content-length":
+            if not value.isdigit():
+                return "ERR Content-Length '%s'" % value
+            length = int(value)
+    if status is None:
+        return "ERR no Status"
+    if length is not None and length != len(body):
+        return "ERR Content-Length %d, body %d bytes" % (length, len(body))
+    return "%s %s" % (status, location)
+
+
+def request(addr, uri, host, extra=(), timeout=10):
+    """One whole request; returns the summary of the answer."""
+    try:
+        s = connect(addr, timeout)
+    except OSError as e:
+        return "ERR connect: %s" % e
+    try:
+        s.sendall(record(FCGI_BEGIN_REQUEST,
+                         struct.pack(">HB5x", FCGI_RESPONDER, 0)) +
+                  params_records(encode_params(cgi_params(uri, host, extra))) +
+                  record(FCGI_PARAMS, b"") + record(FCGI_STDIN, b""))
+        return summary(read_answer(s))
+    except (OSError, Incomplete) as e:
+        return "ERR %s" % e
+    finally:
+        s.close()
+
+
+def triples(args):
+    if len(args) == 0 or len(args) % 3 != 0:
+        usage()
+    return [tuple(args[i:i + 3]) for i in range(0, len(args), 3)]
+
+
+def usage():
+    sys.stderr.write(__doc__)
+    sys.exit(2)
+
+
+def cmd_get(a):
+    if len(a) not in (2, 3):
+        usage()
+    print(request(a[0], a[1], a[2] if len(a) == 3 else "localhost"))
+    return 0
+
+
+def cmd_until(a):
+    old, timeout, pos = [], 5.0, []
+    i = 0
+    while i < len(a):
+        if a[i] == "--old":
+            old.append(a[i + 1])
+            i += 2
+        elif a[i] == "--timeout":
+            timeout = float(a[i + 1])
+            i += 2
+        else:
+            pos.append(a[i])
+            i += 1
+    if len(pos) != 4:
+        usage()
+    addr, uri, host, want = pos
+    start = time.monotonic()
+    n = 0
+    while True:
+        got = request(addr, uri, host)
+        n += 1
+        if got == want:
+            print("%d requests, %.2f s" % (n, time.monotonic() - start))
+            return 0
+        if old and got not in old:
+            print("request %d got '%s' (expected '%s'%s)" % (
+                n, got, want, "".join(" or '%s'" % o for o in old)))
+            return 1
+        if time.monotonic() - start > timeout:
+            print("still '%s' after %d requests, %.1f s (expected '%s')" % (
+                got, n, timeout, want))
+            return 1
+        time.sleep(0.02)
+
+
+def cmd_steady(a):
+    if len(a) < 4:
+        usage()
+    addr, seconds, checks = a[0], float(a[1]), triples(a[2:])
+    end = time.monotonic() + seconds
+    n = 0
+    while time.monotonic() < end:
+        for uri, host, want in checks:
+            got = request(addr, uri, host)
+            n += 1
+            if got != want:
+                print("request %d for %s got '%s' (expected '%s')" % (
+                    n, uri, got, want))
+                return 1
+        time.sleep(0.01)
+    print("%d requests, all as expected" % n)
+    return 0
+
+
+def cmd_midreq(a):
+    if len(a) not in (5, 6):
+        usage()
+    addr, pid, uri, host, want = a[0], int(a[1]), a[2], a[3], a[4]
+    sig = getattr(signal, "SIG" + (a[5] if len(a) == 6 else "TERM"))
+    data = encode_params(cgi_params(uri, host))
+    cut = len(data) // 2
+    s = connect(addr, 10)
+    # Begin and half of the parameters: the process is now inside
+    # FCGX_Accept_r, reading the rest.
+    s.sendall(record(FCGI_BEGIN_REQUEST,
+                     struct.pack(">HB5x", FCGI_RESPONDER, 0)) +
+              record(FCGI_PARAMS, data[:cut]))
+    time.sleep(0.3)
+    os.kill(pid, sig)
+    time.sleep(0.3)
+    try:
+        s.sendall(record(FCGI_PARAMS, data[cut:]) + record(FCGI_PARAMS, b"")
+                  + record(FCGI_STDIN, b""))
+        got = summary(read_answer(s))
+    except (OSError, Incomplete) as e:
+        got = "ERR %s" % e
+    s.close()
+    print(got)
+    return 0 if got == want else 1
+
+
+def replace(path, src):
+    """Replace path by a copy of src, by rename (as editors and mv do)."""
+    tmp = "%s.tmp.%d" % (path, os.getpid())
+    shutil.copyfile(src, tmp)
+    os.rename(tmp, path)
+
+
+def cmd_hup(a):
+    signalled = "--no-signal" not in a
+    a = [x for x in a if x != "--no-signal"]
+    if len(a) != 9:
+        usage()
+    addr, pid, rules, oldfile, newfile, uri, host, old, new = a
+    pid = int(pid)
+    for _attempt in range(3):
+        replace(rules, oldfile)
+        t_end = time.monotonic() + 5
+        while request(addr, uri, host) != old:
+            if time.monotonic() > t_end:
+                print("the old answer '%s' did not come back" % old)
+                return 1
+            time.sleep(0.05)
+        # OLDFILE may have the answers served already: let the process
+        # check it and load it (no load may be in progress at the start of
+        # the second, see below).
+        t_end = time.monotonic() + 1.3
+        while time.monotonic() < t_end:
+            request(addr, uri, host)
+            time.sleep(0.05)
+        # Start just after a second boundary: the first request makes the
+        # process check the file (a new second), the rest of this second
+        # is ours.
+        now = time.time()
+        time.sleep(1.0 - (now - int(now)) + 0.02)
+        sec = int(time.time())
+        got = request(addr, uri, host)
+        if got != old:
+            print("before the change: '%s' (expected '%s')" % (got, old))
+            return 1
+        replace(rules, newfile)
+        if signalled:
+            os.kill(pid, signal.SIGHUP)
+        seen, n = None, 0
+        while time.time() < sec + 0.85:
+            got = request(addr, uri, host)
+            n += 1
+            if got == new:
+                seen = time.time() - sec
+                break
+            if got != old:
+                print("during the second: '%s'" % got)
+                return 1
+            time.sleep(0.01)
+        if int(time.time()) == sec:
+            break
+        # A slow machine spilled over into the next second: the 1-second
+        # check may have run, so this try proves nothing; again.
+    else:
+        print("could not keep 3 tries within one second each")
+        return 1
+    if signalled:
+        if seen is None:
+            print("no new answer within the second after SIGHUP "
+                  "(%d requests)" % n)
+            return 1
+        print("new answer %.3f s into the second, %d requests after SIGHUP"
+              % (seen, n))
+        return 0
+    if seen is not None:
+        print("new answer %.3f s into the second without SIGHUP: the file "
+              "was checked twice within one second" % seen)
+        return 1
+    print("still the old answer for the rest of the second (%d requests)" % n)
+    return 0
+
+
+def cmd_hupload(a):
+    if len(a) != 11:
+        usage()
+    addr, pid, rules, oldfile, bigfile, newfile, uri, host, old, big, new = a
+    pid = int(pid)
+    for _attempt in range(3):
+        replace(rules, oldfile)
+        t_end = time.monotonic() + 5
+        while request(addr, uri, host) != old:
+            if time.monotonic() > t_end:
+                print("the old answer '%s' did not come back" % old)
+                return 1
+            time.sleep(0.05)
+        t_end = time.monotonic() + 1.3
+        while time.monotonic() < t_end:
+            request(addr, uri, host)
+            time.sleep(0.05)
+        now = time.time()
+        time.sleep(1.0 - (now - int(now)) + 0.02)
+        sec = int(time.time())
+        got = request(addr, uri, host)
+        if got != old:
+            print("before the change: '%s' (expected '%s')" % (got, old))
+            return 1
+        # BIGFILE and SIGHUP: a load starts; while it runs, NEWFILE and
+        # SIGHUP again.
+        replace(rules, bigfile)
+        os.kill(pid, signal.SIGHUP)
+        time.sleep(0.05)
+        replace(rules, newfile)
+        os.kill(pid, signal.SIGHUP)
+        seen, n, answers = None, 0, set()
+        while time.time() < sec + 0.9:
+            got = request(addr, uri, host)
+            n += 1
+            answers.add(got)
+            if got == new:
+                seen = time.time() - sec
+                break
+            if got not in (old, big):
+                print("during the second: '%s'" % got)
+                return 1
+            time.sleep(0.01)
+        if int(time.time()) == sec:
+            break
+    else:
+        print("could not keep 3 tries within one second each")
+        return 1
+    if seen is None:
+        print("the second SIGHUP, sent while the first one's load ran, was "
+              "not acted on: still %s at the end of the second (%d requests)"
+              % (" or ".join("'%s'" % x for x in sorted(answers)), n))
+        return 1
+    print("the file named by the second SIGHUP answered %.3f s into the "
+          "second (%d requests)" % (seen, n))
+    return 0
+
+
+def cmd_halfwrite(a):
+    if len(a) < 8:
+        usage()
+    addr, rules, big, chunks, pause = a[0], a[1], a[2], int(a[3]), float(a[4])
+    checks = triples(a[5:])
+    with open(big, "rb") as f:
+        data = f.read()
+    bad = []
+    counts = {"requests": 0}
+
+    def ask_all():
+        for uri, host, want in checks:
+            got = request(addr, uri, host)
+            counts["requests"] += 1
+            if not (got.startswith("3") or got.startswith("404")):
+                bad.append("%s: '%s'" % (uri, got))
+            yield uri, got, want
+
+    # Truncate and write the file in place, asking between the pieces.
+    step = (len(data) + chunks - 1) // chunks
+    seen = {}
+    with open(rules, "r+b") as f:
+        f.truncate(0)
+        f.flush()
+        for i in range(chunks):
+            f.write(data[i * step:(i + 1) * step])
+            f.flush()
+            if i == chunks - 1:
+                break
+            end = time.monotonic() + pause
+            while time.monotonic() < end:
+                for uri, got, want in ask_all():
+                    key = "new" if got == want else got.split(" ")[0]
+                    seen[key] = seen.get(key, 0) + 1
+                if bad:
+                    print("while the file was being written: " + bad[0])
+                    return 1
+    whole = time.monotonic()
+    # Now the whole file is there: its answers must come, then stay.
+    settled = None
+    while time.monotonic() < whole + 5:
+        results = list(ask_all())
+        if bad:
+            print("after the file was complete: " + bad[0])
+            return 1
+        if all(got == want for _, got, want in results):
+            settled = time.monotonic() - whole
+            break
+        time.sleep(0.02)
+    if settled is None:
+        wrong = [(u, g, w) for u, g, w in results if g != w]
+        print("5 s after the file was complete, %s got '%s' (expected '%s')"
+              % wrong[0])
+        return 1
+    end = time.monotonic() + 2.5
+    while time.monotonic() < end:
+        for uri, got, want in ask_all():
+            if got != want:
+                print("after the whole set was served, %s got '%s' "
+                      "(expected '%s')" % (uri, got, want))
+                return 1
+    print("%d requests (while it was written: %s); the whole set answered "
+          "%.2f s after the file was complete, and kept answering" % (
+              counts["requests"],
+              ", ".join("%s %d" % kv for kv in sorted(seen.items())),
+              settled))
+    return 0
+
+
+def cmd_pause(a):
+    if len(a) < 8:
+        usage()
+    addr, conns, seconds = a[0], int(a[1]), float(a[2])
+    rules, reloads = a[3], int(a[4])
+    checks = triples(a[5:])
+    stop = threading.Event()
+    lock = threading.Lock()
+    samples = []		# (start, latency)
+    bad = []
+
+    def worker(k):
+        i = k
+        while not stop.is_set():
+            uri, host, want = checks[i % len(checks)]
+            i += 1
+            t0 = time.monotonic()
+            got = request(addr, uri, host)
+            dt = time.monotonic() - t0
+            with lock:
+                samples.append((t0, dt))
+                if got != want and len(bad) < 5:
+                    bad.append("%s: '%s' (expected '%s')" % (uri, got, want))
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(conns)]
+    start = time.monotonic()
+    for t in threads:
+        t.start()
+    windows = []
+    copy = rules + ".copy"
+    shutil.copyfile(rules, copy)
+    for r in range(reloads):
+        time.sleep(seconds / (reloads + 1))
+        t0 = time.monotonic()
+        tmp = rules + ".new"
+        shutil.copyfile(copy, tmp)
+        os.rename(tmp, rules)
+        # The window: from the replacement for as long as a load and swap
+        # can take (the process checks within a second, then loads).
+        windows.append((t0, t0 + 6.0))
+    # Run at least until the last reload window ends.
+    time.sleep(max(0, start + seconds - time.monotonic(),
+                   windows[-1][1] - time.monotonic() if windows else 0))
+    stop.set()
+    for t in threads:
+        t.join()
+    os.unlink(copy)
+    elapsed = time.monotonic() - start
+    in_win = [dt for t0, dt in samples
+              if any(w0 <= t0 <= w1 for w0, w1 in windows)]
+    out_win = [dt for t0, dt in samples
+               if not any(w0 <= t0 <= w1 for w0, w1 in windows)]
+
+    def worst(v):
+        return max(v) * 1000 if v else 0.0
+
+    def pct(v, p):
+        if not v:
+            return 0.0
+        v = sorted(v)
+        return v[min(len(v) - 1, int(len(v) * p))] * 1000
+
+    print("%d requests in %.1f s (%.0f/s) over %d connections, %d reloads; "
+          "slowest answer during reloads %.1f ms (p99 %.1f ms), outside "
+          "them %.1f ms (p99 %.1f ms)" % (
+              len(samples), elapsed, len(samples) / elapsed, conns, reloads,
+              worst(in_win), pct(in_win, 0.99), worst(out_win),
+              pct(out_win, 0.99)))
+    print("PAUSE_MS=%.1f" % worst(in_win))
+    if bad:
+        print("wrong answers: " + "; ".join(bad))
+        return 1
+    return 0
+
+
+def main():
+    if len(sys.argv) < 2:
+        usage()
+    cmds = {"get": cmd_get, "until": cmd_until, "steady": cmd_steady,
+            "midreq": cmd_midreq, "hup": cmd_hup, "hupload": cmd_hupload,
+            "halfwrite": cmd_halfwrite,
+            "pause": cmd_pause}
+    if sys.argv[1] not in cmds:
+        usage()
+    sys.exit(cmds[sys.argv[1]](sys.argv[2:]))
+
+
+if __name__ == "__main__":
+    main()
