@@ -1,5 +1,12 @@
 # fcgi-redirect: answers web requests with redirects decided by an INI rule file.
 # Targets: all test run bench fuzz install clean deps (see README.md).
+#
+# Fuzzing and sanitizers (tests/fuzz/, README.md "Fuzzing and sanitizers"):
+#   FUZZ_SECONDS=60   how long `make fuzz` runs each libFuzzer harness
+#   FUZZ_CC=clang     compiles the harnesses (build/fuzz/) and the ASan+UBSan
+#                     build that `make test` runs (build/asan/, SAN_FLAGS)
+#   VALGRIND=valgrind runs memcheck in `make test` (VALGRIND_FLAGS)
+#   MEMCHECK_CASES    the tests/cases.tsv rows run under valgrind (below)
 
 PREFIX	?= /usr/local
 DESTDIR	?=
@@ -58,6 +65,11 @@ test: $(B)/fcgi-redirect $(B)/unit-tests
 	tests/cgi.sh $(B)/fcgi-redirect
 	tests/fastcgi.sh $(B)/fcgi-redirect
 	tests/e2e/run.sh $(B)/fcgi-redirect
+	tests/ops.sh $(B)/fcgi-redirect
+	tests/load.sh $(B)/fcgi-redirect
+	$(MAKE) --no-print-directory test-asan
+	$(MAKE) --no-print-directory test-memcheck
+	$(MAKE) --no-print-directory test-fuzz-seeds
 
 # The main job: the example rules behind a real lighttpd on 127.0.0.1:$(PORT).
 PORT	?= 8080
@@ -79,6 +91,124 @@ deps:
 	apt-get install -y build-essential pkg-config libfcgi-dev libfcgi-bin \
 	    libinih-dev libpcre2-dev libcunit1-dev spawn-fcgi curl python3 \
 	    lighttpd apache2 libapache2-mod-fcgid nginx-light fcgiwrap \
-	    chromium
+	    chromium clang libclang-rt-14-dev valgrind wrk
 
 .PHONY: all test run install clean deps FORCE
+
+# ---- Fuzzing, sanitizers and valgrind (tests/fuzz/; variables at the top).
+FUZZ_CC	?= clang
+FUZZ_SECONDS ?= 60
+SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	    -fno-sanitize-recover=all
+SAN_ENV	 = ASAN_OPTIONS=detect_leaks=1 \
+	   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+VALGRIND ?= valgrind
+VALGRIND_FLAGS = --tool=memcheck --error-exitcode=1 --leak-check=full \
+	    --errors-for-leak-kinds=definite,indirect
+# valgrind costs about a second a process, so the CGI rows it runs are the
+# first of each (rule file, status, method) and every 4th of the others;
+# MEMCHECK_CASES=tests/cases.tsv runs every row (2.5 minutes instead of 1).
+MEMCHECK_CASES ?= $(B)/memcheck/cases.tsv
+
+SAN	 = $(B)/asan
+SAN_OBJS = $(SRCS:src/%.c=$(SAN)/obj/%.o)
+SAN_UNIT_OBJS = $(UNIT_SRCS:tests/unit/%.c=$(SAN)/obj/unit/%.o)
+
+$(SAN)/obj/%.o: src/%.c $(HDR) | $(SAN)/obj
+	$(FUZZ_CC) $(CPPFLAGS_ALL) $(SAN_FLAGS) $(WARN) -c -o $@ $<
+$(SAN)/obj/unit/%.o: tests/unit/%.c $(HDR) tests/unit/unit.h | $(SAN)/obj/unit
+	$(FUZZ_CC) $(CPPFLAGS_ALL) -Isrc $(shell $(PKG_CONFIG) --cflags cunit) \
+	    $(SAN_FLAGS) $(WARN) -c -o $@ $<
+$(SAN)/obj/main.o: $(B)/rules-default
+$(SAN)/fcgi-redirect: $(SAN)/obj/main.o $(SAN_OBJS)
+	$(FUZZ_CC) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+$(SAN)/unit-tests: $(SAN_UNIT_OBJS) $(SAN_OBJS)
+	$(FUZZ_CC) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL) \
+	    $(shell $(PKG_CONFIG) --libs cunit)
+
+# tests/cgi.sh runs its binary under `env -i` and judges only the answer, so
+# the sanitizer settings and valgrind go in a wrapper that execs the binary,
+# with every report written to DIR/log/; tests/fuzz/logs.sh judges those.
+$(SAN)/run: $(SAN)/fcgi-redirect
+	printf '%s\n' '#!/bin/sh' \
+	    "ASAN_OPTIONS=detect_leaks=1:log_path=$(abspath $(SAN))/log/report" \
+	    "UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(abspath $(SAN))/log/report" \
+	    'export ASAN_OPTIONS UBSAN_OPTIONS' \
+	    'exec "$(abspath $(SAN))/fcgi-redirect" "$$@"' >$@
+	chmod 755 $@
+$(B)/memcheck/run: $(B)/fcgi-redirect | $(B)/memcheck
+	printf '%s\n' '#!/bin/sh' \
+	    'exec "$(shell command -v $(VALGRIND) || echo $(VALGRIND))" $(VALGRIND_FLAGS) --log-file="$(abspath $(B))/memcheck/log/%p" "$(abspath $(B))/fcgi-redirect" "$$@"' >$@
+	chmod 755 $@
+
+$(B)/memcheck/cases.tsv: tests/cases.tsv | $(B)/memcheck
+	awk -F'\t' '/^#/ || NF < 7 { next } \
+	    !seen[$$5 FS $$6 FS $$1]++ || ++n % 4 == 0' tests/cases.tsv >$@
+
+$(SAN)/obj $(SAN)/obj/unit $(B)/memcheck $(B)/fuzz/obj:
+	mkdir -p $@
+
+# The unit, CGI and FastCGI tests against the ASan+UBSan build.
+test-asan: $(SAN)/unit-tests $(SAN)/run
+	rm -rf $(SAN)/log && mkdir -p $(SAN)/log
+	$(SAN_ENV) $(SAN)/unit-tests
+	tests/cgi.sh $(SAN)/run
+	tests/fastcgi.sh $(SAN)/run
+	tests/fuzz/logs.sh asan $(SAN)/log
+
+# The unit tests and the CGI tests (MEMCHECK_CASES) under valgrind.
+test-memcheck: $(B)/unit-tests $(B)/memcheck/run $(MEMCHECK_CASES)
+	rm -rf $(B)/memcheck/log && mkdir -p $(B)/memcheck/log
+	$(VALGRIND) $(VALGRIND_FLAGS) -q $(B)/unit-tests
+	CASES=$(abspath $(MEMCHECK_CASES)) tests/cgi.sh $(B)/memcheck/run
+	tests/fuzz/logs.sh memcheck $(B)/memcheck/log
+
+# libFuzzer harnesses: tests/fuzz/fuzz_NAME.c, with the project's objects
+# (but main.o) built again with coverage instrumentation.
+FUZZERS	 = load request
+FUZZ_FLAGS = $(SAN_FLAGS) -fsanitize=fuzzer-no-link
+FUZZ_OBJS = $(SRCS:src/%.c=$(B)/fuzz/obj/%.o)
+
+$(B)/fuzz/obj/%.o: src/%.c $(HDR) | $(B)/fuzz/obj
+	$(FUZZ_CC) $(CPPFLAGS_ALL) $(FUZZ_FLAGS) $(WARN) -c -o $@ $<
+$(B)/fuzz/obj/fuzz_%.o: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(HDR) \
+    | $(B)/fuzz/obj
+	$(FUZZ_CC) $(CPPFLAGS_ALL) -Isrc $(FUZZ_FLAGS) $(WARN) -c -o $@ $<
+$(B)/fuzz/fuzz_%: $(B)/fuzz/obj/fuzz_%.o $(B)/fuzz/obj/fuzz_check.o $(FUZZ_OBJS)
+	$(FUZZ_CC) $(SAN_FLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ \
+	    $(LDLIBS_ALL)
+
+# Fuzz each harness for FUZZ_SECONDS on a copy of its corpus in build/fuzz/.
+fuzz: $(FUZZERS:%=$(B)/fuzz/fuzz_%)
+	tests/fuzz/run.sh fuzz $(B)/fuzz $(FUZZ_SECONDS) $(FUZZERS)
+
+# Every committed seed once: the regression run of `make test`.
+test-fuzz-seeds: $(FUZZERS:%=$(B)/fuzz/fuzz_%)
+	tests/fuzz/run.sh seeds $(B)/fuzz $(FUZZERS)
+
+.SECONDARY: $(FUZZERS:%=$(B)/fuzz/obj/fuzz_%.o) $(B)/fuzz/obj/fuzz_check.o
+.PHONY: fuzz test-asan test-memcheck test-fuzz-seeds
+
+# ---- Benchmarks (tests/bench/): `make bench`, not part of `make test`.
+# The engine alone (tests/bench/engine.c), the floor (a FastCGI responder
+# with one fixed answer) and the callgrind hook; tests/bench/run.sh writes
+# build/bench/results.csv, rps.png and report.md.  BENCH_SECONDS,
+# BENCH_SERVERS and BENCH_PARTS are passed on (see tests/bench/run.sh).
+$(B)/bench-engine: tests/bench/engine.c $(OBJS) $(HDR)
+	$(CC) -O2 -g $(CPPFLAGS_ALL) -Isrc -o $@ tests/bench/engine.c $(OBJS) $(LDLIBS_ALL)
+
+$(B)/bench/floor: tests/bench/floor.c | $(B)/bench
+	$(CC) $(CFLAGS) $(WARN) $(shell $(PKG_CONFIG) --cflags fcgi) -o $@ $< \
+	    $(shell $(PKG_CONFIG) --libs fcgi)
+
+$(B)/bench/cg_hook.so: tests/bench/cg_hook.c | $(B)/bench
+	$(CC) -O2 -shared -fPIC $(WARN) -o $@ $<
+
+$(B)/bench:
+	mkdir -p $@
+
+bench: $(B)/fcgi-redirect $(B)/bench-engine $(B)/bench/floor $(B)/bench/cg_hook.so
+	tests/bench/run.sh $(B)/fcgi-redirect $(B)/bench-engine \
+	    $(B)/bench/floor $(B)/bench/cg_hook.so
+
+.PHONY: bench

@@ -23,6 +23,9 @@ diag_init(struct diag *d, FILE *out, const char *file)
 	d->printed = 0;
 }
 
+static void diag_vprint(struct diag *, unsigned, const char *, const char *,
+    va_list) __attribute__((format(printf, 4, 0)));
+
 static void
 diag_vprint(struct diag *d, unsigned line, const char *level,
     const char *fmt, va_list ap)
