@@ -158,6 +158,17 @@ struct rule {
 
 struct index;
 
+/*
+ * A regex rule as match.c tries it: the literal text every match of an
+ * anchored pattern starts with ("^/r/17/([a-z]+)$": "/r/17/") is compared
+ * first, so most regexes are ruled out without running PCRE2.
+ */
+struct regex_entry {
+	uint32_t		 rule;		/* its number in rules[] */
+	uint32_t		 prefix_len;	/* 0: no literal prefix known */
+	const char		*prefix;	/* into the rule's pattern */
+};
+
 struct ruleset {
 	struct arena		 arena;
 	const char		*file;
@@ -166,7 +177,7 @@ struct ruleset {
 	size_t			 nmaps, nentries, nregex;
 	struct index		*exact;		/* path rules and map entries */
 	struct index		*prefix;	/* prefix rules */
-	uint32_t		*regex;		/* rule numbers of regex rules */
+	struct regex_entry	*regex;		/* the regex rules, in file order */
 	unsigned		 exact_variants; /* OPT_ flag sets in use */
 	unsigned		 prefix_variants;
 	/* When nothing matches: 404, 410, or a redirect to fallback_target. */
@@ -257,6 +268,7 @@ void			 match_scratch_free(struct match_scratch *);
 int			 match_lookup(const struct ruleset *,
 			    const struct request *, struct match_scratch *,
 			    struct match *);
+size_t			 match_regex_prefix(const char *);
 
 /* ---- location.c: building the Location ---- */
 

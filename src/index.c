@@ -263,7 +263,10 @@ index_build(struct ruleset *rs, struct diag *d)
 	for (i = 0; i < rs->nrules; i++) {
 		r = &rs->rules[i];
 		if (r->kind == RULE_REGEX) {
-			rs->regex[rs->nregex++] = (uint32_t)i;
+			rs->regex[rs->nregex].rule = (uint32_t)i;
+			rs->regex[rs->nregex].prefix = r->pattern + 1;
+			rs->regex[rs->nregex++].prefix_len =
+			    (uint32_t)match_regex_prefix(r->pattern);
 			continue;
 		}
 		if (r->kind == RULE_PREFIX) {

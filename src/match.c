@@ -19,6 +19,33 @@
 
 #include "fcgi-redirect.h"
 
+/*
+ * The literal text that every match of the regex `pattern` starts with,
+ * as a length into pattern + 1; 0 when there is none we can be sure of.
+ * Only the plain case: a pattern anchored with '^', then letters, digits
+ * and / - _ ~ , ; = : @ % & ' ! which stand for themselves, up to the first
+ * other byte; a byte a quantifier applies to is not part of it, and a
+ * pattern with '|' anywhere (an alternative might not be anchored) has
+ * none.  Conservative by design: a wrong prefix would lose matches.
+ */
+size_t
+match_regex_prefix(const char *pattern)
+{
+	size_t	 n = 0;
+
+	if (pattern[0] != '^' || strchr(pattern, '|') != NULL)
+		return 0;
+	while (pattern[1 + n] != '\0' &&
+	    (isalnum((unsigned char)pattern[1 + n]) ||
+	    strchr("/-_~,;=:@%&'!", pattern[1 + n]) != NULL))
+		n++;
+	/* "^/ab?" and "^/ab{2}": the last literal may not be there once. */
+	if (n > 0 && strchr("?*+{", pattern[1 + n]) != NULL &&
+	    pattern[1 + n] != '\0')
+		n--;
+	return n;
+}
+
 /* Every way an exact key may be folded: the OPT_ flags that fold it. */
 static const unsigned exact_variants[] = {
 	0, OPT_CASE_IGNORE, OPT_SLASH_EITHER, OPT_CASE_IGNORE | OPT_SLASH_EITHER
@@ -171,17 +198,23 @@ match_lookup(const struct ruleset *rs, const struct request *req,
 	}
 
 	/* Regexes standing before the best candidate, in file order. */
-	for (i = 0; i < rs->nregex && rs->regex[i] < best; i++) {
-		const struct rule	*rule = &rs->rules[rs->regex[i]];
+	for (i = 0; i < rs->nregex && rs->regex[i].rule < best; i++) {
+		const struct regex_entry *re = &rs->regex[i];
+		const struct rule	*rule = &rs->rules[re->rule];
 		PCRE2_SIZE		*ov;
 
+		if (re->prefix_len > 0 && (re->prefix_len > len ||
+		    ((rule->opts->flags & OPT_CASE_IGNORE) ?
+		    strncasecmp(path, re->prefix, re->prefix_len) :
+		    memcmp(path, re->prefix, re->prefix_len)) != 0))
+			continue;
 		if (!rule_applies(rule->opts, req))
 			continue;
 		rc = pcre2_match(rule->re, (PCRE2_SPTR)path, len, 0, 0,
 		    scratch->md, NULL);
 		if (rc < 0)
 			continue;
-		best = rs->regex[i];
+		best = re->rule;
 		ov = pcre2_get_ovector_pointer(scratch->md);
 		/* rc is the highest group set plus one; 0: more than fit. */
 		m->ncaptures = rc == 0 || rc - 1 > CAPTURES_MAX ? CAPTURES_MAX :

@@ -939,6 +939,49 @@ test_match_large(void)
 	}
 }
 
+/*
+ * The literal prefix of a regex, checked before PCRE2 runs: too long a
+ * prefix would lose matches, so every doubtful case must give less.
+ */
+static void
+test_regex_prefix(void)
+{
+	static const struct {
+		const char	*pattern;
+		const char	*prefix;	/* what must be compared first */
+	} rows[] = {
+		{ "^/r/17/([a-z]+)$",	"/r/17/" },
+		{ "^/item/([0-9]+)$",	"/item/" },
+		{ "^/old-page\\.html$",	"/old-page" },
+		{ "^/ab?c",		"/a" },
+		{ "^/ab*",		"/a" },
+		{ "^/ab+",		"/a" },
+		{ "^/ab{2}",		"/a" },
+		{ "^/a.c",		"/a" },
+		{ "^/(a|b)",		"" },
+		{ "^/a|^/b",		"" },
+		{ "/a/b",		"" },	/* not anchored */
+		{ "^(?i)/a",		"" },
+		{ "^\\Q/a",		"" },
+		{ "^[/]a",		"" },
+		{ "^/a%2Fb",		"/a%2Fb" },
+		{ "^",			"" },
+		{ "^/",			"/" },
+		{ "^/a?",		"/" },
+	};
+	size_t	 i, n;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		n = match_regex_prefix(rows[i].pattern);
+		if (n != strlen(rows[i].prefix) ||
+		    strncmp(rows[i].pattern + 1, rows[i].prefix, n) != 0)
+			fprintf(stderr, "regex prefix row %zu (%s): got %zu, "
+			    "want '%s'\n", i, rows[i].pattern, n,
+			    rows[i].prefix);
+		CU_ASSERT_EQUAL(n, strlen(rows[i].prefix));
+	}
+}
+
 int
 test_match_register(void)
 {
@@ -946,6 +989,7 @@ test_match_register(void)
 		const char	*name;
 		CU_TestFunc	 fn;
 	} tests[] = {
+		{ "regex literal prefixes", test_regex_prefix },
 		{ "file order", test_match_order },
 		{ "prefix", test_match_prefix },
 		{ "case = ignore", test_match_case },
