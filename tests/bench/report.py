@@ -1,0 +1,308 @@
+#!/usr/bin/env python3
+"""tests/bench/report.py DIR: the tables and plot data of `make bench`.
+
+Reads DIR/results.csv (one row per wrk measurement), DIR/engine.csv,
+DIR/load.csv and DIR/startup.csv as tests/bench/run.sh writes them, prints
+the tables in Markdown and writes them to DIR/report.md, and writes
+DIR/plot-SERVER.dat, the data of tests/bench/rps.gp: one block per
+contender (its first line the title), rules against requests/s when the
+last rule matches (the only one, for one rule).
+
+A contender's percentage of the floor is against the floor's mean in the
+same group of measurements (same server, same rule set), which run.sh took
+in turns with it.
+"""
+
+import csv
+import os
+import statistics
+import sys
+import time
+
+POSITIONS = ["first", "middle", "last", "miss"]
+SERVERS = ["lighttpd", "nginx", "apache"]
+CONTENDER_ORDER = ["fcgi-redirect", "floor", "url.redirect", "location=",
+                   "map", "Redirect", "location~", "RedirectMatch"]
+WRK = {"lighttpd": "-t2 -c32", "nginx": "-t2 -c32", "apache": "-t1 -c1"}
+# The length of one measurement, as run.sh passes it on.
+DURATION = "%s s" % os.environ.get("BENCH_SECONDS", "2")
+
+
+def read_csv(path):
+    if not os.path.exists(path):
+        return []
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def num(s):
+    try:
+        return float(s)
+    except (TypeError, ValueError):
+        return None
+
+
+def fmt_int(x):
+    return "-" if x is None else "{:,.0f}".format(x)
+
+
+def fmt_ms(x):
+    if x is None:
+        return "-"
+    return "%.2f" % x if x < 10 else "%.0f" % x
+
+
+def order_key(row):
+    c = row["contender"]
+    return (CONTENDER_ORDER.index(c) if c in CONTENDER_ORDER else 99)
+
+
+def table(head, rows):
+    out = ["| " + " | ".join(head) + " |",
+           "|" + "|".join("---" for _ in head) + "|"]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def group_key(kind, rules):
+    return (kind, int(rules))
+
+
+def servers_tables(results):
+    """The percentage table, the CPU table and the table of every
+    contender."""
+    out = []
+    if not results:
+        return out
+    servers = [s for s in SERVERS if any(r["server"] == s for r in results)]
+    # (server, kind, rules, contender, position) -> row
+    cell = {}
+    for r in results:
+        cell[(r["server"], r["kind"], int(r["rules"]), r["contender"],
+              r["position"])] = r
+    groups = [(s, k, n) for s in servers
+              for k, n in sorted({(k, n) for (srv, k, n, c, p) in cell
+                                  if srv == s and c == "fcgi-redirect"},
+                                 key=lambda kn: (kn[0] != "map", kn[1]))]
+
+    def label(kind, rules):
+        return "{:,} {}".format(rules, "map entries" if kind == "map"
+                                else kind + " rules")
+
+    out.append("### fcgi-redirect as a percentage of the floor\n")
+    out.append("Requests/s of fcgi-redirect through each server as a "
+               "percentage of the floor (a trivial FastCGI responder: "
+               "libfcgi, one fixed 307, no rules) behind the same server, "
+               "measured right after it in the same round; `all`: the sum "
+               "over the positions.  wrk: lighttpd and nginx `%s`, Apache "
+               "`%s`, %s each.\n" % (WRK["lighttpd"], WRK["apache"],
+                                      DURATION))
+    rows = []
+    for s, kind, rules in groups:
+        cells, num_sum, den_sum, floors = [], 0.0, 0.0, []
+        for pos in POSITIONS:
+            r = cell.get((s, kind, rules, "fcgi-redirect", pos))
+            f = cell.get((s, kind, rules, "floor", pos))
+            if r is None:
+                cells.append("")
+                continue
+            v = num(r["requests_per_s"])
+            fv = num(f["requests_per_s"]) if f else None
+            if fv:
+                floors.append(fv)
+            if v is None:
+                cells.append("ERROR")
+            elif fv:
+                cells.append("%.0f%%" % (100 * v / fv))
+                num_sum += v
+                den_sum += fv
+            else:
+                cells.append(fmt_int(v))
+        total = "%.0f%%" % (100 * num_sum / den_sum) if den_sum else ""
+        rows.append([s, label(kind, rules),
+                     fmt_int(statistics.mean(floors)) if floors else "-"]
+                    + cells + [total])
+    out.append(table(["server", "rules", "floor req/s", "first", "middle",
+                      "last", "miss", "all"], rows))
+
+    out.append("\n### CPU time of the FastCGI processes per request (us)\n")
+    out.append("User + system time of the two FastCGI processes during a "
+               "measurement, over the requests answered (from "
+               "/proc/PID/stat): what the responder itself costs, libfcgi "
+               "included, whatever the server and the machine's other load "
+               "do.\n")
+    rows = []
+    for s, kind, rules in groups:
+        fl = [num(cell[(s, kind, rules, "floor", p)]
+                  .get("fastcgi_cpu_us_per_request"))
+              for p in POSITIONS if (s, kind, rules, "floor", p) in cell]
+        fl = [x for x in fl if x is not None]
+        cells = []
+        for pos in POSITIONS:
+            r = cell.get((s, kind, rules, "fcgi-redirect", pos))
+            x = num(r.get("fastcgi_cpu_us_per_request")) if r else None
+            cells.append("" if x is None else "%.1f" % x)
+        rows.append([s, label(kind, rules),
+                     "%.1f" % statistics.mean(fl) if fl else "-"] + cells)
+    out.append(table(["server", "rules", "floor", "fcgi-redirect first",
+                      "middle", "last", "miss"], rows))
+
+    out.append("\n### Every contender: requests/s (p99 latency, ms)\n")
+    out.append("`fcgi-redirect`: the program; `floor`: the trivial "
+               "responder; the others are the server's own modules "
+               "(lighttpd `url.redirect`; nginx `location =`, `map`, "
+               "`location ~`; Apache `Redirect`, `RedirectMatch`).  "
+               "ERROR: a wrong answer or a socket error.\n")
+    rows = []
+    seen = sorted({(srv, k, n, c) for (srv, k, n, c, p) in cell},
+                  key=lambda x: (servers.index(x[0]), x[1] != "map",
+                                 x[1], x[2],
+                                 order_key({"contender": x[3]})))
+    for srv, kind, rules, c in seen:
+        cells = []
+        for pos in POSITIONS:
+            r = cell.get((srv, kind, rules, c, pos))
+            if r is None:
+                cells.append("")
+                continue
+            v = num(r["requests_per_s"])
+            if v is None:
+                cells.append("ERROR: " + r["note"])
+            else:
+                cells.append("%s (%s)" % (fmt_int(v), fmt_ms(num(r["p99_ms"]))))
+        failed = cell.get((srv, kind, rules, c, "-"))
+        if failed is not None:
+            cells = ["ERROR: " + failed["note"], "", "", ""]
+        rows.append([srv, c, "{:,} {}".format(rules, kind)] + cells)
+    out.append(table(["server", "contender", "rules", "first", "middle",
+                      "last", "miss"], rows))
+    return out
+
+
+def engine_tables(engine, load):
+    out = []
+    if engine:
+        out.append("\n### The engine alone (build/bench-engine)\n")
+        out.append("Instructions per lookup (callgrind, the whole request "
+                   "path of handle_decide + handle_respond) and lookups/s "
+                   "on one core, for a request hitting the first, a middle "
+                   "and the last rule, and a miss; load time and resident "
+                   "memory added by the load.\n")
+        by = {}
+        for r in engine:
+            by.setdefault((r["kind"], int(r["rules"])), {})[r["position"]] = r
+        ld = {(r["kind"], int(r["rules"])): r for r in load}
+        rows = []
+        for (kind, rules) in sorted(by, key=lambda kn: (kn[0], kn[1])):
+            d = by[(kind, rules)]
+            ins = " / ".join(fmt_int(num(d[p]["instructions_per_lookup"]))
+                             if p in d else "" for p in POSITIONS)
+            lps = " / ".join(fmt_int(num(d[p]["lookups_per_s"]))
+                             if p in d else "" for p in POSITIONS)
+            bad = [p for p in POSITIONS if p in d and d[p]["answer"] != "ok"]
+            if bad:
+                lps += " WRONG ANSWER at " + ", ".join(bad)
+            l = ld.get((kind, rules))
+            rows.append(["{:,}".format(rules), kind, ins, lps,
+                         l["load_s"] if l else "",
+                         "%.0f" % (num(l["rss_added_kib"]) / 1024)
+                         if l and num(l["rss_added_kib"]) is not None else ""])
+        out.append(table(["rules", "kind",
+                          "instructions/lookup first / middle / last / miss",
+                          "lookups/s first / middle / last / miss",
+                          "load s", "RSS added MiB"], rows))
+    if load:
+        out.append("\n### Loading a rule file: `fcgi-redirect --check -c FILE`"
+                   " under /usr/bin/time -v\n")
+        rows = []
+        for r in sorted(load, key=lambda r: (r["kind"], int(r["rules"]))):
+            m = num(r["check_max_rss_kib"])
+            rows.append(["{:,}".format(int(r["rules"])), r["kind"],
+                         r["check_s"], "%.0f" % (m / 1024) if m else ""])
+        out.append(table(["rules", "kind", "wall s", "max RSS MiB"], rows))
+    return out
+
+
+def startup_table(startup):
+    if not startup:
+        return []
+    rows = [[r["server"], r["contender"], "{:,} {}".format(int(r["rules"]),
+                                                          r["kind"]),
+             r["ready_s"]] for r in startup if r["contender"] != "floor"]
+    return ["\n### Start-up: seconds from a server's start to its first "
+            "correct answer\n",
+            table(["server", "contender", "rules", "s"], rows)]
+
+
+def plot_data(d, results):
+    """DIR/plot-SERVER.dat: blocks of (rules, requests/s) per contender,
+    and DIR/plot-vars.gp, which names the servers that have data."""
+    plotted = []
+    for s in SERVERS:
+        series = {}
+        for r in results:
+            v = num(r["requests_per_s"])
+            if r["server"] != s or v is None:
+                continue
+            rules = int(r["rules"])
+            c = r["contender"]
+            if r["kind"] != "map":
+                if c == "floor":
+                    continue
+                c = "%s (%s %s)" % (c, "{:,}".format(rules), r["kind"])
+            if c == "floor" or r["position"] == "last" or (
+                    rules == 1 and r["position"] == "first"):
+                series.setdefault(c, {}).setdefault(rules, []).append(v)
+        if not series:
+            continue
+        plotted.append(s)
+        names = sorted(series, key=lambda c: (
+            " (" in c, order_key({"contender": c.split(" (")[0]}), c))
+        with open(os.path.join(d, "plot-%s.dat" % s), "w") as f:
+            for i, c in enumerate(names):
+                if i:
+                    f.write("\n\n")
+                title = "floor (trivial FastCGI responder)" \
+                    if c == "floor" else c
+                f.write('"%s" "rps"\n' % title)
+                for rules in sorted(series[c]):
+                    f.write("%d %.1f\n" % (rules,
+                                           statistics.mean(series[c][rules])))
+        with open(os.path.join(d, "plot-%s.n" % s), "w") as f:
+            f.write("%d\n" % len(names))
+    with open(os.path.join(d, "plot-vars.gp"), "w") as f:
+        f.write('servers = "%s"\n' % " ".join(plotted))
+        for s in plotted:
+            with open(os.path.join(d, "plot-%s.n" % s)) as n:
+                f.write("n_%s = %s" % (s, n.read()))
+
+
+def main():
+    d = sys.argv[1]
+    results = read_csv(os.path.join(d, "results.csv"))
+    engine = read_csv(os.path.join(d, "engine.csv"))
+    load = read_csv(os.path.join(d, "load.csv"))
+    startup = read_csv(os.path.join(d, "startup.csv"))
+    head = ["## make bench, %s, %s (%d cores)\n" % (
+        time.strftime("%Y-%m-%d"), cpu_model(), os.cpu_count() or 0)]
+    text = "\n".join(head + servers_tables(results) +
+                     engine_tables(engine, load) + startup_table(startup))
+    with open(os.path.join(d, "report.md"), "w") as f:
+        f.write(text + "\n")
+    print(text)
+    plot_data(d, results)
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,799 @@
+#!/usr/bin/env bash
+# tests/bench/run.sh BINARY ENGINE FLOOR CG_HOOK: the benchmark of `make bench`.
+#
+# BINARY is build/fcgi-redirect, ENGINE build/bench-engine (tests/bench/
+# engine.c: the engine without a server), FLOOR build/bench/floor
+# (tests/bench/floor.c: a FastCGI responder with one fixed 307 and no rules)
+# and CG_HOOK build/bench/cg_hook.so (tests/bench/cg_hook.c).  Everything it
+# writes goes to build/bench/:
+#
+#   rules/        the generated rule sets (tests/bench/gen.py), in every form
+#   engine.csv    the engine alone: lookups/s and instructions per lookup
+#   load.csv      load time and resident memory of each rule file
+#   results.csv   one row per wrk measurement through a server
+#   rps.png       requests/s against the rule count, one panel per server
+#   report.md     the tables printed at the end (tests/bench/report.py)
+#   logs/         the servers' configurations and error logs of the last run
+#
+# 1. The engine alone, on an otherwise idle machine: bench-engine's own
+#    timing (lookups/s, load time, memory) for each rule kind and size,
+#    callgrind's instruction count per lookup (which does not drift with
+#    machine load), and `fcgi-redirect --check` under /usr/bin/time.
+# 2. Through the servers.  Each contender runs behind its own server
+#    instance, started as in tests/e2e/ (an unprivileged process tree on a
+#    free loopback port, with a configuration generated around the recipe
+#    in etc/): fcgi-redirect and the floor with 2 FastCGI processes each,
+#    and the server's own redirect module with the same redirects.  The
+#    rule sets are measured in four groups (1 rule, 10,000, the large sets,
+#    1,000 regexes); in a group every instance is started, warmed up, and
+#    then measured in rounds, one round per hit position, each round
+#    taking every contender of every server in turn, so that drift in the
+#    machine's speed hits them alike.  The floor is measured in every
+#    round; a contender's percentage of the floor is against the floor's
+#    mean over the same group.
+#
+# Every answer is checked (tests/bench/check.lua): a measurement with a
+# wrong status or Location, or a socket error, is reported as an error and
+# never as a speed.
+#
+# wrk runs `wrk -t2 -c32 -dBENCH_SECONDS` against lighttpd and nginx, and
+# `-t1 -c1` against Apache: mod_fcgid lends each FastCGI process to one
+# request at a time and takes it back only after the answer has left, and a
+# request that finds no free process sleeps a whole second
+# (fcgid_bridge.c, handle_request).  With 2 processes, -c32 and even -c2
+# measure those sleeps (p99 about 950 ms), -c1 does not.  The same
+# concurrency is used for Apache's own modules.
+#
+# Environment:
+#   BENCH_SECONDS=2     length of one measurement (wrk -d)
+#   BENCH_WARMUP=1      length of the warm-up run of each instance
+#   BENCH_SERVERS="lighttpd nginx apache"   the servers to measure
+#   BENCH_PARTS="engine servers"            the parts to run
+#   BENCH_GROUPS="map-1 map-10000 map-1000000 regex-1000"   the groups to run
+#
+# Each loop here is bounded in count and time, every wrk under `timeout`,
+# and everything started is stopped on exit (trap), by process id.
+set -u
+PATH=$PATH:/usr/sbin:/sbin
+
+if [ $# -ne 4 ]; then
+	echo "usage: $0 BINARY ENGINE FLOOR CG_HOOK" >&2
+	exit 2
+fi
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+bin=$(realpath "$1")
+engine=$(realpath "$2")
+floor_bin=$(realpath "$3")
+cg_hook=$(realpath "$4")
+
+out=$top/build/bench
+rules=$out/rules
+DURATION=${BENCH_SECONDS:-2}
+WARMUP=${BENCH_WARMUP:-1}
+SERVERS=${BENCH_SERVERS:-lighttpd nginx apache}
+PARTS=${BENCH_PARTS:-engine servers}
+GROUPS_RUN=${BENCH_GROUPS:-map-1 map-10000 map-1000000 regex-1000}
+# A server that does not answer within this many seconds of its start is
+# not measured: the cap on "loads in reasonable time".
+LOAD_LIMIT=60
+MODULES=/usr/lib/apache2/modules
+CLK_TCK=$(getconf CLK_TCK)
+# The lookups bench-engine makes per URI under callgrind.
+CG_N=$(sed -n 's/^#define[[:space:]]*BENCH_CALLGRIND_N[[:space:]]*\([0-9]*\).*/\1/p' \
+    "$here/engine.c")
+: "${CG_N:=1000}"
+
+# The sizes of the native forms.  Measured on the 2-core machine (see the
+# README's benchmark section), a server's own module is used up to the
+# largest size it loads in under LOAD_LIMIT seconds:
+#   lighttpd url.redirect: up to 100,000.  1,000,000 does not load at all:
+#     lighttpd refuses a configuration file of 62 MB ("Value too large for
+#     defined data type"); 100,000 loads in 2 s.
+#   nginx `location =`: up to 10,000.  100,000 took 75 s to load, and
+#     1,000,000 still had not after 90 s, with 7 GB resident.
+#   nginx map, Apache Redirect: up to 1,000,000 (about 9 s and 2 s).
+LT_LARGE=100000
+MAP_SIZES="1 10000 1000000"
+REGEX_SIZE=1000
+
+t0=$(date +%s)
+log() { printf '[%3ds] %s\n' $(($(date +%s) - t0)) "$*"; }
+die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
+
+# ---- Processes: every one started is tracked by its id and stopped.
+
+PIDS=()
+W=
+
+track() { PIDS+=("$@"); }
+
+stop_all() {
+	local p q i
+	for p in "${PIDS[@]}"; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in "${PIDS[@]}"; do
+		for i in $(seq 1 50); do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$p" 2>/dev/null
+	done
+	PIDS=()
+	# FastCGI processes that outlived their server: only those running a
+	# program copied into the work directory, so only ours.
+	[ -n "$W" ] || return 0
+	for q in /proc/[0-9]*; do
+		case $(readlink "$q/exe" 2>/dev/null) in
+		"$W"/*) kill -KILL "${q#/proc/}" 2>/dev/null ;;
+		esac
+	done
+}
+
+cleanup() {
+	stop_all
+	[ -n "$W" ] && rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+	python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# ---- Tools.
+
+need() {
+	command -v "$1" >/dev/null 2>&1 || die "$1 is missing (apt-get install $2)"
+}
+need wrk wrk
+need gnuplot gnuplot-nox
+need python3 python3
+need curl curl
+[ -x /usr/bin/time ] || die "/usr/bin/time is missing (apt-get install time)"
+
+mkdir -p "$out" "$rules"
+rm -rf "$out/logs"
+mkdir -p "$out/logs"
+
+# gen KIND SIZE [FORMS]: the rule set in those forms (kept if up to date).
+gen() {
+	python3 "$here/gen.py" "$rules" "$@" || die "gen.py $* failed"
+}
+
+# ---- 1. The engine alone.
+
+# The rule files the engine is measured with, KIND:SIZE.
+engine_kinds="map:1 map:10000 map:100000 map:1000000 regex:$REGEX_SIZE
+	prefix:10000 prefix:100000 prefix:1000000"
+
+engine_part() {
+	local spec kind size f urls cg n
+	local -a paths
+	echo "kind,rules,position,uri,answer,lookups_per_s,instructions_per_lookup" \
+	    >"$out/engine.csv"
+	echo "kind,rules,load_s,rss_added_kib,check_s,check_max_rss_kib" \
+	    >"$out/load.csv"
+	for spec in $engine_kinds; do
+		kind=${spec%:*} size=${spec#*:}
+		gen "$kind" "$size" fr
+	done
+	log "engine: rule files ready"
+
+	# bench-engine's own timing, one rule file after the other.
+	for spec in $engine_kinds; do
+		kind=${spec%:*} size=${spec#*:}
+		f=$rules/fr-$kind-$size.ini
+		urls=$rules/urls-$kind-$size.tsv
+		mapfile -t paths < <(cut -f2 "$urls")
+		timeout 120 "$engine" "$f" "${paths[@]}" \
+		    >"$out/logs/engine-$kind-$size.txt" 2>&1 ||
+		    log "engine: bench-engine $f failed: $(tail -2 "$out/logs/engine-$kind-$size.txt")"
+		log "engine: $kind $size: load $(grep '^load' "$out/logs/engine-$kind-$size.txt" | cut -f4- | tr '\t' ' ')"
+	done
+
+	# callgrind, two at a time (it counts instructions: running two
+	# side by side changes nothing).  valgrind starts uninstrumented;
+	# cg_hook.so switches it on after the load and dumps the counts at
+	# each URI, so each dump holds the CG_N lookups of one URI.
+	if command -v valgrind >/dev/null 2>&1; then
+		mkdir -p "$out/logs/callgrind"
+		n=0
+		for spec in $engine_kinds; do
+			kind=${spec%:*} size=${spec#*:}
+			cg=$out/logs/callgrind/$kind-$size.out
+			rm -f "$cg" "$cg".*
+			mapfile -t paths < <(cut -f2 "$rules/urls-$kind-$size.tsv")
+			LD_PRELOAD=$cg_hook BENCH_CALLGRIND=1 timeout 300 \
+			    valgrind --tool=callgrind --instr-atstart=no \
+			    --collect-atstart=no --toggle-collect=bench_one \
+			    --callgrind-out-file="$cg" "$engine" \
+			    "$rules/fr-$kind-$size.ini" "${paths[@]}" \
+			    >"$cg.log" 2>&1 &
+			track $!
+			n=$((n + 1))
+			[ $((n % 2)) -eq 0 ] && wait
+		done
+		wait
+		PIDS=()
+		log "engine: callgrind done"
+	else
+		log "engine: valgrind is missing (apt-get install valgrind): no instruction counts"
+	fi
+
+	for spec in $engine_kinds; do
+		kind=${spec%:*} size=${spec#*:}
+		engine_rows "$kind" "$size"
+	done
+
+	# Load time and memory of the real program: --check loads the file
+	# as serving does.
+	for spec in map:10000 map:100000 map:1000000 prefix:10000 \
+	    prefix:100000 prefix:1000000 regex:$REGEX_SIZE; do
+		kind=${spec%:*} size=${spec#*:}
+		/usr/bin/time -v -o "$out/logs/check-$kind-$size.time" \
+		    timeout 120 "$bin" --check -c "$rules/fr-$kind-$size.ini" \
+		    >"$out/logs/check-$kind-$size.txt" 2>&1
+		awk -v kind="$kind" -v size="$size" -F'\t' '
+		    $1 == "load" { split($4, t, " "); split($5, m, " ") }
+		    END { printf "%s,%s,%s,%s,", kind, size, t[1], m[1] }' \
+		    "$out/logs/engine-$kind-$size.txt" >>"$out/load.csv"
+		awk '/Elapsed \(wall clock\)/ { n = split($NF, a, ":");
+			s = a[n] + (n > 1 ? a[n-1] * 60 : 0) }
+		    /Maximum resident set size/ { m = $NF }
+		    END { printf "%s,%s\n", s, m }' \
+		    "$out/logs/check-$kind-$size.time" >>"$out/load.csv"
+	done
+	log "engine: done"
+}
+
+# engine_rows KIND SIZE: the rows of engine.csv for one rule file, from
+# bench-engine's output and the callgrind dumps.
+engine_rows() {
+	local kind=$1 size=$2 txt=$out/logs/engine-$1-$2.txt
+	local cg=$out/logs/callgrind/$1-$2.out nurls parts i
+	local -a instr=()
+	nurls=$(wc -l <"$rules/urls-$kind-$size.tsv")
+	# Dump 1 is taken before the first URI (nothing counted yet), dump
+	# i+1 after URI i, and the file without a number at the exit.
+	parts=$(ls "$cg" "$cg".[0-9]* 2>/dev/null | wc -l)
+	if [ "$parts" -eq $((nurls + 1)) ]; then
+		for i in $(seq 2 "$nurls"); do
+			instr+=("$(sed -n 's/^summary: //p' "$cg.$i")")
+		done
+		instr+=("$(sed -n 's/^summary: //p' "$cg")")
+	elif [ -f "$cg" ]; then
+		log "engine: $kind $size: callgrind gave $parts dumps for $nurls URIs (has engine.c changed?); instructions not per URI"
+	fi
+	awk -F'\t' -v kind="$kind" -v size="$size" -v n="$CG_N" \
+	    -v instr="${instr[*]:-}" '
+	    BEGIN { split(instr, ins, " ") }
+	    FILENAME == ARGV[1] { pos[FNR] = $1; path[FNR] = $2;
+		want[$2] = $3 " " $4; next }
+	    $1 == "answer" { got[$2] = $3 " " $4 }
+	    $1 == "speed" { split($3, s, " "); speed[$2] = s[1] }
+	    END {
+		for (i = 1; i in pos; i++) {
+			p = path[i]
+			ok = (got[p] == want[p]) ? "ok" : "WRONG " got[p]
+			ipl = (i in ins && ins[i] != "") ? sprintf("%.0f", ins[i] / n) : ""
+			printf "%s,%s,%s,%s,%s,%s,%s\n", kind, size, pos[i], p,
+			    ok, speed[p], ipl
+		}
+	    }' "$rules/urls-$kind-$size.tsv" "$txt" >>"$out/engine.csv"
+}
+
+# ---- 2. Through the servers.
+
+# The user that server workers and FastCGI processes run as (as in
+# tests/e2e/): a root master hands them to www-data, else all is ours.
+if [ "$(id -u)" -eq 0 ]; then
+	run_user=www-data
+	id "$run_user" >/dev/null 2>&1 || run_user=nobody
+else
+	run_user=$(id -un)
+fi
+run_group=$(id -gn "$run_user")
+
+# Instances, by id "SERVER|CONTENDER|KIND|SIZE": I_PORT, I_URLS (its URL
+# list), I_WHAT (fcgi, floor or a native form), I_WRK (wrk's -t and -c),
+# I_DIR (its configuration and logs), I_READY (seconds to its first
+# correct answer), I_PROG (its own copy of the FastCGI program, so that
+# its processes can be told from the other instances').
+declare -A I_PORT I_URLS I_WHAT I_WRK I_DIR I_READY I_PROG
+GROUP_IDS=()
+
+wrk_args() {
+	case $1 in
+	apache)	echo "-t1 -c1" ;;
+	*)	echo "-t2 -c32" ;;
+	esac
+}
+
+# wait_ready ID URL STATUS T0 PID...: until URL answers STATUS, at most
+# LOAD_LIMIT seconds, or until a PID dies; sets I_READY[ID], the seconds
+# since T0 (date +%s.%N).
+wait_ready() {
+	local id=$1 url=$2 want=$3 t_start=$4 start=$SECONDS i code p
+	shift 4
+	for i in $(seq 1 $((LOAD_LIMIT * 10))); do
+		[ $((SECONDS - start)) -le "$LOAD_LIMIT" ] || break
+		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$url")
+		if [ "$code" = "$want" ]; then
+			I_READY[$id]=$(awk -v n="$(date +%s.%N)" \
+			    -v b="$t_start" 'BEGIN { printf "%.1f", n - b }')
+			return 0
+		fi
+		for p in "$@"; do
+			kill -0 "$p" 2>/dev/null || return 1
+		done
+		sleep 0.1
+	done
+	return 1
+}
+
+# The programs and FastCGI rule files, copied where the run user can read
+# them.
+setup_workdir() {
+	W=$(mktemp -d "${TMPDIR:-/tmp}/fcgi-redirect-bench.XXXXXX")
+	chmod 755 "$W"
+	mkdir -p "$W/bin" "$W/rules" "$W/root"
+	cp "$bin" "$W/bin/fcgi-redirect"
+	cp "$floor_bin" "$W/bin/floor"
+	printf 'text/plain txt\n' >"$W/mime.types"
+	chmod -R a+rX "$W"
+}
+
+# start_lighttpd ID DIR PORT WHAT FILE: WHAT is fcgi (program FILE is the
+# rules) or native (FILE is included).
+start_lighttpd() {
+	local id=$1 d=$2 port=$3 what=$4 file=$5 prog
+	{
+		cat <<CONF
+server.document-root = "$W/root"
+server.bind          = "127.0.0.1"
+server.port          = $port
+server.errorlog      = "$d/error.log"
+server.pid-file      = "$d/lighttpd.pid"
+CONF
+		case $what in
+		native)
+			echo 'server.modules += ( "mod_redirect" )'
+			echo "include \"$rules/$file\""
+			;;
+		*)
+			prog=fcgi-redirect
+			[ "$what" = floor ] && prog=floor
+			cat <<CONF
+server.modules += ( "mod_fastcgi" )
+var.fcgi_redirect_bin    = "$d/$prog"
+var.fcgi_redirect_rules  = "$W/rules/$file"
+var.fcgi_redirect_socket = "$d/fcgi.socket"
+include "$top/etc/lighttpd/fcgi-redirect.conf"
+CONF
+			;;
+		esac
+	} >"$d/lighttpd.conf"
+	lighttpd -D -f "$d/lighttpd.conf" >>"$d/error.log" 2>&1 &
+	track $!
+	START_PIDS=($!)
+}
+
+# start_nginx ID DIR PORT WHAT FILE: WHAT is fcgi or floor (behind
+# etc/nginx/spawn-fcgi.sh and the recipe's upstream and server snippets,
+# as tests/e2e/nginx.sh does), loc or map (FILE included).
+start_nginx() {
+	local id=$1 d=$2 port=$3 what=$4 file=$5 prog=fcgi-redirect p
+	local http_extra="" server_body
+	local recipe_socket=/run/fcgi-redirect/fcgi-redirect.sock
+	START_PIDS=()
+	case $what in
+	fcgi|floor)
+		[ "$what" = floor ] && prog=floor
+		FCGI_REDIRECT_BIN=$d/$prog \
+		FCGI_REDIRECT_RULES=$W/rules/$file \
+		FCGI_REDIRECT_SOCKET=$d/fcgi.sock \
+		FCGI_REDIRECT_PIDFILE=$d/fcgi.pid \
+		FCGI_REDIRECT_PROCS=2 \
+		NGINX_USER=$run_user NGINX_GROUP=$run_group \
+		FCGI_REDIRECT_USER=$run_user FCGI_REDIRECT_GROUP=$run_group \
+		    "$top/etc/nginx/spawn-fcgi.sh" >>"$d/error.log" 2>&1
+		for p in $(cat "$d/fcgi.pid" 2>/dev/null); do
+			track "$p"
+			START_PIDS+=("$p")
+		done
+		[ ${#START_PIDS[@]} -gt 0 ] || return 1
+		sed "s|unix:$recipe_socket;|unix:$d/fcgi.sock;|" \
+		    "$top/etc/nginx/fcgi-redirect-upstream.conf" >"$d/upstream.conf"
+		if ! grep -q "unix:$d/fcgi.sock;" "$d/upstream.conf"; then
+			echo "no 'server unix:$recipe_socket;' in etc/nginx/fcgi-redirect-upstream.conf" >>"$d/error.log"
+			return 1
+		fi
+		ln -sf /etc/nginx/fastcgi_params "$d/fastcgi_params"
+		http_extra="include $d/upstream.conf;"
+		server_body="include $top/etc/nginx/fcgi-redirect.conf;"
+		;;
+	loc)
+		server_body="absolute_redirect off; include $rules/$file;"
+		;;
+	map)
+		http_extra="map_hash_max_size 2097152; map_hash_bucket_size 256;
+	include $rules/$file;"
+		server_body='absolute_redirect off;
+		location / {
+			if ($bench_target = "") { return 404; }
+			return 307 $bench_target;
+		}'
+		;;
+	esac
+	mkdir -p "$d/tmp"
+	{
+		[ "$(id -u)" -eq 0 ] && echo "user $run_user $run_group;"
+		cat <<CONF
+worker_processes 2;
+pid $d/nginx.pid;
+error_log $d/error.log warn;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	client_body_temp_path $d/tmp/body;
+	fastcgi_temp_path $d/tmp/fastcgi;
+	proxy_temp_path $d/tmp/proxy;
+	scgi_temp_path $d/tmp/scgi;
+	uwsgi_temp_path $d/tmp/uwsgi;
+	$http_extra
+	server {
+		listen 127.0.0.1:$port;
+		$server_body
+	}
+}
+CONF
+	} >"$d/nginx.conf"
+	nginx -p "$d/" -e "$d/error.log" -c "$d/nginx.conf" \
+	    -g 'daemon off;' >>"$d/error.log" 2>&1 &
+	track $!
+	START_PIDS+=($!)
+}
+
+# start_apache ID DIR PORT WHAT FILE: WHAT is fcgi or floor (the recipe
+# etc/apache2/fcgi-redirect.conf with mod_fcgid held to 2 processes) or
+# native (FILE included: Redirect or RedirectMatch lines).
+start_apache() {
+	local id=$1 d=$2 port=$3 what=$4 file=$5 prog=fcgi-redirect m
+	local mods="mpm_event authz_core alias"
+	[ "$what" = native ] || mods="$mods fcgid"
+	{
+		cat <<CONF
+ServerRoot "$d"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+PidFile "$d/httpd.pid"
+ErrorLog "$d/error.log"
+LogLevel warn
+CONF
+		[ "$(id -u)" -eq 0 ] &&
+		    printf 'User %s\nGroup %s\n' "$run_user" "$run_group"
+		for m in $mods; do
+			printf 'LoadModule %s_module "%s/mod_%s.so"\n' "$m" \
+			    "$MODULES" "$m"
+		done
+		cat <<CONF
+<Directory />
+	AllowOverride None
+	Require all denied
+</Directory>
+DocumentRoot "$W/root"
+<Directory "$W/root">
+	Require all granted
+</Directory>
+CONF
+		case $what in
+		native)
+			echo "Include \"$rules/$file\""
+			;;
+		*)
+			[ "$what" = floor ] && prog=floor
+			# The recipe, with its per-program limit set to 2.
+			sed 's/MaxProcesses[[:space:]]*[0-9][0-9]*/MaxProcesses 2/' \
+			    "$top/etc/apache2/fcgi-redirect.conf" >"$d/recipe.conf"
+			cat <<CONF
+FcgidIPCDir "$d/fcgid"
+FcgidProcessTableFile "$d/fcgid_shm"
+FcgidMaxProcesses 2
+FcgidMaxProcessesPerClass 2
+Define FCGI_REDIRECT_BIN "$d/$prog"
+Define FCGI_REDIRECT_RULES "$W/rules/$file"
+Include "$d/recipe.conf"
+CONF
+			;;
+		esac
+	} >"$d/apache2.conf"
+	# In a session of its own, as in tests/e2e/apache.sh.
+	setsid apache2 -DFOREGROUND -f "$d/apache2.conf" </dev/null \
+	    >>"$d/error.log" 2>&1 &
+	track $!
+	START_PIDS=($!)
+}
+
+# start SERVER CONTENDER KIND SIZE WHAT FILE: one instance; it joins the
+# group when it answers its first URL correctly within LOAD_LIMIT.
+start() {
+	local server=$1 contender=$2 kind=$3 size=$4 what=$5 file=$6
+	local id="$1|$2|$3|$4" d port urls first_path want t
+	d=$W/$server-$contender-$kind-$size
+	d=${d//[=~]/}
+	mkdir -p "$d"
+	port=$(free_port)
+	urls=$rules/urls-$kind-$size.tsv
+	I_DIR[$id]=$d
+	I_PROG[$id]=
+	case $what in
+	fcgi)
+		cp "$rules/$file" "$W/rules/$file"
+		cp "$W/bin/fcgi-redirect" "$d/fcgi-redirect"
+		I_PROG[$id]=$d/fcgi-redirect
+		;;
+	floor)
+		cp "$W/bin/floor" "$d/floor"
+		I_PROG[$id]=$d/floor
+		;;
+	esac
+	first_path=$(head -1 "$urls" | cut -f2)
+	want=$(head -1 "$urls" | cut -f3)
+	t=$(date +%s.%N)
+	START_PIDS=()
+	if "start_$server" "$id" "$d" "$port" "$what" "$file" &&
+	    wait_ready "$id" "http://127.0.0.1:$port$first_path" "$want" "$t" \
+	    "${START_PIDS[@]}"; then
+		I_PORT[$id]=$port
+		I_URLS[$id]=$urls
+		I_WHAT[$id]=$what
+		I_WRK[$id]=$(wrk_args "$server")
+		GROUP_IDS+=("$id")
+		# Apache's parent, should setsid have forked.
+		[ "$server" = apache ] && [ -s "$d/httpd.pid" ] &&
+		    track "$(cat "$d/httpd.pid")"
+		log "up: $server $contender $kind $size (port $port, ${I_READY[$id]} s)"
+		echo "$server,$contender,$kind,$size,${I_READY[$id]}" \
+		    >>"$out/startup.csv"
+	else
+		log "NOT UP: $server $contender $kind $size within $LOAD_LIMIT s: $(tail -2 "$d/error.log" 2>/dev/null | tr '\n' ' ')"
+		echo "$server,$contender,$kind,$size,>$LOAD_LIMIT" >>"$out/startup.csv"
+		add_row "$server" "$contender" "$size" "$kind" - "" "" "" 1 0 \
+		    "" "did not answer correctly within $LOAD_LIMIT s of its start"
+		save_logs "$d"
+	fi
+}
+
+# save_logs DIR: an instance's configuration and error log, into logs/.
+save_logs() {
+	local f
+	for f in "$1"/*.conf "$1"/error.log; do
+		[ -f "$f" ] && cp "$f" "$out/logs/$(basename "$1")-$(basename "$f")"
+	done
+}
+
+# add_row SERVER CONTENDER RULES KIND POSITION RPS P50 P99 ERRORS REQUESTS
+#     CPU_US NOTE
+add_row() {
+	local note=${12//\"/\'}
+	printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,"%s"\n' "$1" "$2" "$3" "$4" \
+	    "$5" "$6" "$7" "$8" "$9" "${10}" "${11}" "$note" >>"$out/results.csv"
+}
+
+# responder_pids ID: the pids of the instance's FastCGI processes.
+responder_pids() {
+	[ -n "${I_PROG[$1]}" ] && pgrep -f -- "^${I_PROG[$1]}( |\$)"
+}
+
+# responder_ticks ID: the CPU time (clock ticks, user + system) the
+# instance's FastCGI processes have used so far, and their pids joined by
+# commas; nothing for a native one.
+responder_ticks() {
+	local p t=0 pids=
+	[ -n "${I_PROG[$1]}" ] || return 0
+	for p in $(responder_pids "$1"); do
+		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+		pids=$pids${pids:+,}$p
+	done
+	echo "$t $pids"
+}
+
+# run_wrk ID PATH STATUS LOCATION SECONDS: wrk's BENCH line (check.lua).
+run_wrk() {
+	local id=$1 path=$2 st=$3 loc=$4 secs=$5
+	BENCH_STATUS=$st BENCH_LOCATION=$loc timeout $((secs + 30)) \
+	    wrk ${I_WRK[$id]} -d"${secs}s" --timeout 10s --latency \
+	    -s "$here/check.lua" "http://127.0.0.1:${I_PORT[$id]}$path" \
+	    2>&1 | grep '^BENCH ' | head -1
+}
+
+# measure ID POSITION: one measurement, checked, into results.csv.
+measure() {
+	local id=$1 pos=$2 server contender kind size line path st loc
+	local req rps p50 p99 max wrong sock first errs ticks0 ticks1 cpu
+	local procs procs0
+	IFS='|' read -r server contender kind size <<<"$id"
+	line=$(awk -F'\t' -v p="$pos" '$1 == p' "${I_URLS[$id]}")
+	[ -n "$line" ] || return 0
+	IFS=$'\t' read -r _ path st loc <<<"$line"
+	if [ "${I_WHAT[$id]}" = floor ]; then
+		st=307 loc=/new/floor
+	fi
+	read -r ticks0 procs0 <<<"$(responder_ticks "$id")"
+	line=$(run_wrk "$id" "$path" "$st" "$loc" "$DURATION")
+	read -r ticks1 procs <<<"$(responder_ticks "$id")"
+	read -r _ req rps p50 p99 max wrong sock first <<<"$line"
+	cpu=
+	if [ -n "$ticks0" ] && [ -n "$req" ] && [ "$req" -gt 0 ]; then
+		cpu=$(awk -v a="$ticks0" -v b="$ticks1" -v n="$req" -v hz="$CLK_TCK" \
+		    'BEGIN { printf "%.1f", (b - a) / hz * 1e6 / n }')
+	fi
+	# Only when the same two processes ran from start to end: one that
+	# started or ended during the run makes the sum wrong.
+	if [ -n "$ticks0" ] && { [ "$procs0" != "$procs" ] ||
+	    [ "$(echo "$procs" | tr ',' '\n' | wc -l)" -ne 2 ]; }; then
+		cpu=
+		log "note: $server $contender $kind $size $pos: FastCGI processes ${procs0:-none} before, ${procs:-none} after: no CPU time"
+	fi
+	if [ -z "$line" ]; then
+		add_row "$server" "$contender" "$size" "$kind" "$pos" "" "" "" 1 0 \
+		    "" "wrk gave no result"
+		log "ERROR $server $contender $kind $size $pos: wrk gave no result"
+		return
+	fi
+	errs=$((wrong + sock))
+	if [ "$errs" -gt 0 ] || [ "$req" -eq 0 ]; then
+		add_row "$server" "$contender" "$size" "$kind" "$pos" "" "" "" \
+		    "$((errs > 0 ? errs : 1))" "$req" "" \
+		    "$wrong wrong answers (first: $first), $sock socket errors"
+		log "ERROR $server $contender $kind $size $pos: $wrong wrong (first: $first), $sock socket errors of $req"
+		return
+	fi
+	add_row "$server" "$contender" "$size" "$kind" "$pos" "$rps" "$p50" \
+	    "$p99" 0 "$req" "$cpu" ""
+	printf '        %-8s %-13s %-5s %7s %-6s %9.0f req/s  p50 %7.2f ms  p99 %8.2f ms%s\n' \
+	    "$server" "$contender" "$kind" "$size" "$pos" "$rps" "$p50" "$p99" \
+	    "${cpu:+  FastCGI CPU $cpu us/req}"
+	# A slow contender still works off the requests wrk left in flight:
+	# let it finish (at most 5 s) before the next one is measured.
+	awk -v p="$p99" 'BEGIN { exit !(p > 100) }' &&
+	    sleep "$(awk -v p="$p99" 'BEGIN { s = p / 1000; print (s > 5 ? 5 : s) }')"
+	return 0
+}
+
+# warm_up: one short run per instance.  mod_fcgid starts a FastCGI
+# process on the first request, and another one only for a request that
+# still finds every process busy after sleeping a second: Apache's
+# instances first get -c16 runs until both processes run (at most 5).
+warm_up() {
+	local id url i
+	for id in "${GROUP_IDS[@]}"; do
+		url=http://127.0.0.1:${I_PORT[$id]}$(head -1 "${I_URLS[$id]}" | cut -f2)
+		if [ "${id%%|*}" = apache ] && [ -n "${I_PROG[$id]}" ]; then
+			for i in 1 2 3 4 5; do
+				[ "$(responder_pids "$id" | wc -l)" -ge 2 ] && break
+				timeout 30 wrk -t2 -c16 -d3s --timeout 10s "$url" \
+				    >/dev/null 2>&1
+			done
+		fi
+		timeout 30 wrk ${I_WRK[$id]} -d"${WARMUP}s" --timeout 10s "$url" \
+		    >/dev/null 2>&1
+	done
+}
+
+# group NAME POSITIONS SPEC...: start each SPEC ("SERVER CONTENDER KIND
+# SIZE WHAT FILE"), warm up, measure in rounds, stop.
+group() {
+	local name=$1 positions=$2 spec pos server id i
+	shift 2
+	case " $GROUPS_RUN " in *" $name "*) ;; *) return 0 ;; esac
+	GROUP_IDS=()
+	log "group $name: starting"
+	for spec in "$@"; do
+		set -- $spec
+		case " $SERVERS " in
+		*" $1 "*) start "$@" ;;
+		esac
+	done
+	warm_up
+	log "group $name: measuring"
+	# Every other round takes the contenders in the reverse order, so
+	# that a steady drift does not always favour the one measured first.
+	local -a order=("${GROUP_IDS[@]}") reverse=() round=0
+	for ((i = ${#order[@]} - 1; i >= 0; i--)); do
+		reverse+=("${order[$i]}")
+	done
+	for pos in $positions; do
+		for server in $SERVERS; do
+			if [ $((round % 2)) -eq 0 ]; then
+				set -- "${order[@]}"
+			else
+				set -- "${reverse[@]}"
+			fi
+			for id in "$@"; do
+				[ "${id%%|*}" = "$server" ] && measure "$id" "$pos"
+			done
+		done
+		round=$((round + 1))
+	done
+	for id in "${GROUP_IDS[@]}"; do
+		save_logs "${I_DIR[$id]}"
+	done
+	stop_all
+}
+
+servers_part() {
+	local s
+	for s in $SERVERS; do
+		case $s in
+		lighttpd) need lighttpd lighttpd ;;
+		nginx) need nginx nginx-light; need spawn-fcgi spawn-fcgi ;;
+		apache)
+			need apache2 apache2
+			[ -f "$MODULES/mod_fcgid.so" ] ||
+			    die "mod_fcgid is missing (apt-get install libapache2-mod-fcgid)"
+			;;
+		*) die "unknown server $s (BENCH_SERVERS)" ;;
+		esac
+	done
+	for s in $MAP_SIZES; do
+		case $s in
+		1|10000) gen map "$s" fr,lt,ng-loc,ng-map,ap ;;
+		*) gen map "$s" fr,ng-map,ap ;;
+		esac
+	done
+	gen map "$LT_LARGE" lt
+	gen regex "$REGEX_SIZE" fr,lt,ng,ap
+	log "servers: rule files ready"
+	setup_workdir
+	echo "server,contender,rules,kind,position,requests_per_s,p50_ms,p99_ms,errors,requests,fastcgi_cpu_us_per_request,note" \
+	    >"$out/results.csv"
+	echo "server,contender,kind,rules,ready_s" >"$out/startup.csv"
+
+	local n r=$REGEX_SIZE
+	for n in $MAP_SIZES; do
+		local -a specs=()
+		local positions="first middle last miss"
+		[ "$n" -eq 1 ] && positions="first miss"
+		specs+=("lighttpd fcgi-redirect map $n fcgi fr-map-$n.ini"
+		    "lighttpd floor map $n floor fr-map-$n.ini")
+		if [ "$n" -le "$LT_LARGE" ]; then
+			specs+=("lighttpd url.redirect map $n native lt-exact-$n.conf")
+		else
+			specs+=("lighttpd url.redirect map $LT_LARGE native lt-exact-$LT_LARGE.conf")
+		fi
+		specs+=("nginx fcgi-redirect map $n fcgi fr-map-$n.ini"
+		    "nginx floor map $n floor fr-map-$n.ini")
+		[ "$n" -le 10000 ] &&
+		    specs+=("nginx location= map $n loc ng-loc-$n.conf")
+		specs+=("nginx map map $n map ng-map-$n.conf"
+		    "apache fcgi-redirect map $n fcgi fr-map-$n.ini"
+		    "apache floor map $n floor fr-map-$n.ini"
+		    "apache Redirect map $n native ap-redirect-$n.conf")
+		group "map-$n" "$positions" "${specs[@]}"
+	done
+	group "regex-$r" "first middle last miss" \
+	    "lighttpd fcgi-redirect regex $r fcgi fr-regex-$r.ini" \
+	    "lighttpd floor regex $r floor fr-regex-$r.ini" \
+	    "lighttpd url.redirect regex $r native lt-regex-$r.conf" \
+	    "nginx fcgi-redirect regex $r fcgi fr-regex-$r.ini" \
+	    "nginx floor regex $r floor fr-regex-$r.ini" \
+	    "nginx location~ regex $r loc ng-regex-$r.conf" \
+	    "apache fcgi-redirect regex $r fcgi fr-regex-$r.ini" \
+	    "apache floor regex $r floor fr-regex-$r.ini" \
+	    "apache RedirectMatch regex $r native ap-match-$r.conf"
+	rm -rf "$W"
+	W=
+}
+
+case " $PARTS " in *" engine "*) engine_part ;; esac
+case " $PARTS " in *" servers "*) servers_part ;; esac
+
+BENCH_SECONDS=$DURATION python3 "$here/report.py" "$out" ||
+    die "report.py failed"
+gnuplot -e "dir='$out'" "$here/rps.gp" >"$out/logs/gnuplot.log" 2>&1 ||
+    die "gnuplot failed: $(tail -3 "$out/logs/gnuplot.log")"
+log "done: $out/results.csv, $out/rps.png, $out/report.md"
