@@ -89,21 +89,16 @@ serve_signals(int hup)
 
 /*
  * Wait up to a second for a connection on fd with the serving signals let
- * in.  Returns 1 when one may be waiting, 0 on a signal or time-out.
+ * in (`open` is the signal mask to wait with).  Returns when one may be
+ * waiting, on a signal, or after the second.
  */
-static int
-wait_connection(int fd)
+static void
+wait_connection(int fd, const sigset_t *open)
 {
 	struct pollfd	 p = { .fd = fd, .events = POLLIN };
 	struct timespec	 ts = { .tv_sec = 1, .tv_nsec = 0 };
-	sigset_t	 open;
 
-	sigprocmask(SIG_SETMASK, NULL, &open);
-	sigdelset(&open, SIGTERM);
-	sigdelset(&open, SIGINT);
-	sigdelset(&open, SIGUSR1);
-	sigdelset(&open, SIGHUP);
-	return ppoll(&p, 1, &ts, &open) > 0;
+	(void)ppoll(&p, 1, &ts, open);
 }
 
 /*
@@ -126,6 +121,7 @@ serve_fastcgi(int fd, struct reload *r, int watch)
 	struct match_scratch	*scratch;
 	struct buf		 out;
 	FCGX_Request		 req;
+	sigset_t		 open;
 	int			 flags, force;
 
 	if ((scratch = match_scratch_new()) == NULL ||
@@ -136,18 +132,26 @@ serve_fastcgi(int fd, struct reload *r, int watch)
 	}
 	if ((flags = fcntl(fd, F_GETFL)) != -1)
 		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+	/* While waiting, the serving signals are let in. */
+	sigprocmask(SIG_SETMASK, NULL, &open);
+	sigdelset(&open, SIGTERM);
+	sigdelset(&open, SIGINT);
+	sigdelset(&open, SIGUSR1);
+	sigdelset(&open, SIGHUP);
 	while (!stop_requested) {
 		if (watch) {
 			force = check_requested;
 			check_requested = 0;
 			reload_poll(r, force);
 		}
-		if (!wait_connection(fd))
-			continue;	/* a signal or a second: look again */
+		/* Under load a connection is waiting: no poll before accept. */
 		if (FCGX_Accept_r(&req) < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK ||
-			    errno == EINTR || errno == 0)
-				continue;	/* another process took it */
+			    errno == EINTR || errno == 0) {
+				/* None waiting, or another process took it. */
+				wait_connection(fd, &open);
+				continue;
+			}
 			fprintf(stderr, "fcgi-redirect: accept: %s\n",
 			    strerror(errno));
 			break;
