@@ -4,7 +4,9 @@
  * A FastCGI process runs for months while people edit its rule file by
  * hand, so the file is checked (device, inode, size, modification time:
  * replaced by rename or rewritten in place) at most once a second, between
- * requests, and at once after SIGHUP.  A changed file is loaded in a thread
+ * requests, and at once after SIGHUP.  A changed file is read once it has
+ * not changed for 200 ms (SIGHUP: at once), so that a writer is
+ * done or at least paused.  A changed file is loaded in a thread
  * while the current rule set keeps answering; only a complete, valid set
  * replaces it, in one step, between two requests.  An invalid file is
  * reported (its FILE:LINE errors, on stderr) once per change, and the old
@@ -61,6 +63,28 @@ file_id_of(const char *path, struct file_id *id)
 	id->ino = st.st_ino;
 	id->size = st.st_size;
 	id->mtime = st.st_mtim;
+}
+
+/*
+ * True when the file was last modified at least SETTLE_MS ago.  A file
+ * rewritten in place ("cat new > rules.ini" truncates it first) can be
+ * empty or half written, and still valid, for an instant; reading it only
+ * once it has been left alone for a moment means reading what the writer
+ * meant.  A modification time in the future (a skewed clock) counts as
+ * settled, so that the file is not ignored for ever.
+ */
+#define SETTLE_MS	200
+
+static int
+file_settled(const struct file_id *id)
+{
+	struct timespec	 now;
+	long long	 age_ms;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	age_ms = (long long)(now.tv_sec - id->mtime.tv_sec) * 1000 +
+	    (now.tv_nsec - id->mtime.tv_nsec) / 1000000;
+	return age_ms >= SETTLE_MS || age_ms < -1000;
 }
 
 static int
@@ -196,7 +220,7 @@ reload_poll(struct reload *r, int force)
 {
 	struct file_id	 id;
 	time_t		 now = time(NULL);
-	int		 done, swapped = 0;
+	int		 done, swapped = 0, forced;
 
 	r->force |= force;	/* kept until a check is made */
 	if (r->running) {
@@ -219,10 +243,14 @@ reload_poll(struct reload *r, int force)
 	}
 	if (!r->force && now - r->last_check < 1)
 		return swapped;
+	forced = r->force;
 	r->force = 0;
 	r->last_check = now;
 	file_id_of(r->path, &id);
 	if (file_id_equal(&id, &r->seen))
+		return swapped;
+	/* A writer may be between two writes: wait until it has paused. */
+	if (!forced && id.exists && !file_settled(&id))
 		return swapped;
 	r->seen = id;
 	r->loading = id;
