@@ -23,31 +23,6 @@ buf_init(struct buf *b, char *mem, size_t cap)
 	mem[0] = '\0';
 }
 
-/* Append n bytes of s, or mark the buffer overflowed. */
-void
-buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->overflow || n >= b->cap - b->len) {
-		b->overflow = 1;
-		return;
-	}
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-void
-buf_adds(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-void
-buf_addc(struct buf *b, char c)
-{
-	buf_add(b, &c, 1);
-}
-
 /* Append formatted text; a truncated result marks the buffer overflowed. */
 void
 buf_printf(struct buf *b, const char *fmt, ...)

@@ -36,7 +36,11 @@ struct index {
 	size_t		 mask;
 	size_t		 nrules_cap;
 	size_t		 count;
+	uint64_t	 lens;	/* bit min(n, 63) set: a key of length n */
 };
+
+/* The bit of key length n in struct index's lens. */
+#define LEN_BIT(n)	(1ULL << ((n) < 63 ? (n) : 63))
 
 /*
  * FNV-1a over the key, then the variant.  Request-controlled keys cannot
@@ -50,6 +54,7 @@ index_hash_step(uint64_t h, const char *s, size_t n)
 {
 	size_t	 i;
 
+#pragma GCC unroll 4
 	for (i = 0; i < n; i++)
 		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
 	return h;
@@ -162,6 +167,7 @@ index_add(struct index *ix, const struct rule *rules, uint32_t rule,
 		return -1;
 	ix->keylen[rule] = (uint32_t)n;
 	ix->next[rule] = INDEX_NONE;
+	ix->lens |= LEN_BIT(n);
 	always = rule_unconditional(&rules[rule]) ? rule : INDEX_NONE;
 	for (i = h & ix->mask; (sl = &ix->slots[i])->head != INDEX_NONE;
 	    i = (i + 1) & ix->mask)
@@ -195,6 +201,9 @@ index_find(const struct index *ix, const struct rule *rules, const char *key,
 	const struct slot	*sl;
 	size_t			 i;
 
+	/* No key of this length: nothing to probe (most cuts of a path). */
+	if (!(ix->lens & LEN_BIT(n)))
+		return INDEX_NONE;
 	for (i = h & ix->mask; (sl = &ix->slots[i])->head != INDEX_NONE;
 	    i = (i + 1) & ix->mask)
 		if (sl->hash == (uint32_t)h && index_key_equal(ix, rules,

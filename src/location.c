@@ -26,9 +26,9 @@ expand(struct buf *out, const char *t, size_t n, const struct request *req,
 	const char	*end = t + n, *lit = t;
 	size_t		 k;
 
-	for (; t < end; t++) {
-		if (*t != '$')
-			continue;
+	/* memchr: most targets have no placeholder, or one. */
+	for (; t < end && (t = memchr(t, '$', (size_t)(end - t))) != NULL;
+	    t++) {
 		buf_add(out, lit, (size_t)(t - lit));
 		if (t[1] == '$') {
 			buf_addc(out, '$');

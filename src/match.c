@@ -185,15 +185,19 @@ match_lookup(const struct ruleset *rs, const struct request *req,
 			continue;
 		key = v ? scratch->lower : path;
 		h = INDEX_HASH_INIT;
-		for (i = 0, j = 0; i <= len; i++) {
-			if (i < len && key[i] != '/')
-				continue;
-			h = index_hash_step(h, key + j, i - j);
-			j = i;
-			r = index_find(rs->prefix, rs->rules, key, i, v,
+		for (i = 0, j = 0;; i = j + 1) {
+			/* The next cut j: a '/' at or after i, or the end. */
+			const char *sl = memchr(key + i, '/', len - i);
+			size_t	 cut = sl != NULL ? (size_t)(sl - key) : len;
+
+			h = index_hash_step(h, key + j, cut - j);
+			j = cut;
+			r = index_find(rs->prefix, rs->rules, key, j, v,
 			    index_hash_end(h, v));
 			if (chain_first(rs, rs->prefix, r, req, &best))
-				m->rest_off = i;
+				m->rest_off = j;
+			if (j == len)
+				break;
 		}
 	}
 

@@ -135,13 +135,19 @@ response_redirect(struct buf *out, int status, const char *location,
     const struct rule_opts *o, int head)
 {
 	const struct status	*st = status_of(status);
-	size_t			 i, body;
+	size_t			 i, body, len = strcspn(location, "&<>\"'");
+	/* Most Locations have nothing to escape: then one scan is enough. */
+	int			 plain = location[len] == '\0';
 
 	body = st->note_len + sizeof(NOTE_MOVED) - 1 +
-	    html_escape(NULL, location) + sizeof(NOTE_MOVED_END NOTE_END) - 1;
+	    (plain ? len : html_escape(NULL, location)) +
+	    sizeof(NOTE_MOVED_END NOTE_END) - 1;
 	buf_add(out, st->line, st->line_len);
 	buf_add(out, LIT("Location: "));
-	buf_adds(out, location);
+	if (plain)
+		buf_add(out, location, len);
+	else
+		buf_adds(out, location);
 	buf_add(out, LIT("\r\n"));
 	if (o->cache != NULL) {
 		buf_add(out, LIT("Cache-Control: "));
@@ -157,7 +163,10 @@ response_redirect(struct buf *out, int status, const char *location,
 		return;
 	buf_add(out, st->note, st->note_len);
 	buf_add(out, LIT(NOTE_MOVED));
-	html_escape(out, location);
+	if (plain)
+		buf_add(out, location, len);
+	else
+		html_escape(out, location);
 	buf_add(out, LIT(NOTE_MOVED_END NOTE_END));
 }
 

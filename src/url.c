@@ -54,10 +54,27 @@ static const unsigned char pchar_table[256] = {
 	[':'] = 1, ['@'] = 1,
 };
 
-/* The bytes of a reg-name host we accept: letters, digits, - . _ */
-static const unsigned char host_table[256] = {
-	['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, ['0' ... '9'] = 1,
-	['-'] = 1, ['.'] = 1, ['_'] = 1,
+/*
+ * The bytes of a reg-name host we accept, letters, digits, - . _, each
+ * mapped to its lowercase; 0 for every other byte.  request.c checks and
+ * lowercases a plain Host with it in one pass.
+ */
+const unsigned char url_host_table[256] = {
+	['A'] = 'a', ['B'] = 'b', ['C'] = 'c', ['D'] = 'd', ['E'] = 'e',
+	['F'] = 'f', ['G'] = 'g', ['H'] = 'h', ['I'] = 'i', ['J'] = 'j',
+	['K'] = 'k', ['L'] = 'l', ['M'] = 'm', ['N'] = 'n', ['O'] = 'o',
+	['P'] = 'p', ['Q'] = 'q', ['R'] = 'r', ['S'] = 's', ['T'] = 't',
+	['U'] = 'u', ['V'] = 'v', ['W'] = 'w', ['X'] = 'x', ['Y'] = 'y',
+	['Z'] = 'z',
+	['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e',
+	['f'] = 'f', ['g'] = 'g', ['h'] = 'h', ['i'] = 'i', ['j'] = 'j',
+	['k'] = 'k', ['l'] = 'l', ['m'] = 'm', ['n'] = 'n', ['o'] = 'o',
+	['p'] = 'p', ['q'] = 'q', ['r'] = 'r', ['s'] = 's', ['t'] = 't',
+	['u'] = 'u', ['v'] = 'v', ['w'] = 'w', ['x'] = 'x', ['y'] = 'y',
+	['z'] = 'z',
+	['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
+	['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
+	['-'] = '-', ['.'] = '.', ['_'] = '_',
 };
 
 /* Return 1 if c may stand literally in a path segment, else 0. */
@@ -389,7 +406,7 @@ url_host_valid(const char *s, size_t len, size_t *hostlen)
 			return -1;
 	} else {
 		for (i = 0; i < len && u[i] != ':'; i++)
-			if (!host_table[u[i]])
+			if (!url_host_table[u[i]])
 				return -1;
 		if (i == 0 || i > HOST_MAX)
 			return -1;

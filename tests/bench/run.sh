@@ -172,7 +172,7 @@ engine_kinds="map:1 map:10000 map:100000 map:1000000 regex:$REGEX_SIZE
 engine_part() {
 	local spec kind size f urls cg n
 	local -a paths
-	echo "kind,rules,position,uri,answer,lookups_per_s,instructions_per_lookup" \
+	echo "kind,rules,position,uri,answer,lookups_per_s,instructions_per_request,instructions_per_lookup" \
 	    >"$out/engine.csv"
 	echo "kind,rules,load_s,rss_added_kib,check_s,check_max_rss_kib" \
 	    >"$out/load.csv"
@@ -253,23 +253,32 @@ engine_part() {
 # bench-engine's output and the callgrind dumps.
 engine_rows() {
 	local kind=$1 size=$2 txt=$out/logs/engine-$1-$2.txt
-	local cg=$out/logs/callgrind/$1-$2.out nurls parts i
-	local -a instr=()
+	local cg=$out/logs/callgrind/$1-$2.out nurls parts i f
+	local -a instr=() lookup=()
 	nurls=$(wc -l <"$rules/urls-$kind-$size.tsv")
 	# Dump 1 is taken before the first URI (nothing counted yet), dump
 	# i+1 after URI i, and the file without a number at the exit.
 	parts=$(ls "$cg" "$cg".[0-9]* 2>/dev/null | wc -l)
+	# The whole request is the dump's total; the lookup is handle_decide
+	# without cgi_vars_collect (reading the server's variables): what is
+	# left is normalization, matching and building the Location.
 	if [ "$parts" -eq $((nurls + 1)) ]; then
-		for i in $(seq 2 "$nurls"); do
-			instr+=("$(sed -n 's/^summary: //p' "$cg.$i")")
+		for i in $(seq 2 "$nurls") end; do
+			f=$cg.$i
+			[ "$i" = end ] && f=$cg
+			instr+=("$(sed -n 's/^summary: //p' "$f")")
+			lookup+=("$(callgrind_annotate --inclusive=yes "$f" 2>/dev/null |
+			    awk '{ gsub(",", "", $1) }
+				/:handle_decide \[/ { d = $1 }
+				/:cgi_vars_collect \[/ { v = $1 }
+				END { if (d != "") print d - v; else print "-" }')")
 		done
-		instr+=("$(sed -n 's/^summary: //p' "$cg")")
 	elif [ -f "$cg" ]; then
 		log "engine: $kind $size: callgrind gave $parts dumps for $nurls URIs (has engine.c changed?); instructions not per URI"
 	fi
 	awk -F'\t' -v kind="$kind" -v size="$size" -v n="$CG_N" \
-	    -v instr="${instr[*]:-}" '
-	    BEGIN { split(instr, ins, " ") }
+	    -v instr="${instr[*]:-}" -v lookup="${lookup[*]:-}" '
+	    BEGIN { split(instr, ins, " "); split(lookup, lk, " ") }
 	    FILENAME == ARGV[1] { pos[FNR] = $1; path[FNR] = $2;
 		want[$2] = $3 " " $4; next }
 	    $1 == "answer" { got[$2] = $3 " " $4 }
@@ -278,9 +287,10 @@ engine_rows() {
 		for (i = 1; i in pos; i++) {
 			p = path[i]
 			ok = (got[p] == want[p]) ? "ok" : "WRONG " got[p]
-			ipl = (i in ins && ins[i] != "") ? sprintf("%.0f", ins[i] / n) : ""
-			printf "%s,%s,%s,%s,%s,%s,%s\n", kind, size, pos[i], p,
-			    ok, speed[p], ipl
+			ipr = (i in ins && ins[i] != "") ? sprintf("%.0f", ins[i] / n) : ""
+			ipl = (i in lk && lk[i] != "-") ? sprintf("%.0f", lk[i] / n) : ""
+			printf "%s,%s,%s,%s,%s,%s,%s,%s\n", kind, size, pos[i], p,
+			    ok, speed[p], ipr, ipl
 		}
 	    }' "$rules/urls-$kind-$size.tsv" "$txt" >>"$out/engine.csv"
 }

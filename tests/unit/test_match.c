@@ -413,6 +413,38 @@ static const struct match_case prefix_cases[] = {
 	RP("//x", "root", 19, 0),
 };
 
+/*
+ * ---- long keys: the index keeps a bitmap of key lengths, with one bit
+ * for 63 and longer; keys on both sides of that bit ----
+ */
+
+#define P63	"/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define P64	"/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define E100	"/ccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+
+static const char ini_long[] =
+	"[p63]\n"			/* 1 */
+	"prefix = " P63 "\n"
+	"to = /63\n"
+	"[p64]\n"			/* 4 */
+	"prefix = " P64 "\n"
+	"to = /64\n"
+	"[e100]\n"			/* 7 */
+	"path = " E100 "\n"
+	"to = /100\n";
+
+static const struct match_case long_cases[] = {
+	RP(P63, "p63", 1, 63),
+	RP(P63 "/x", "p63", 1, 63),
+	R(P63 "a", NULL, 0),
+	RP(P64, "p64", 4, 64),
+	RP(P64 "/x/y", "p64", 4, 64),
+	R(P64 "b/x", NULL, 0),
+	R(E100, "e100", 7),
+	R(E100 "c", NULL, 0),
+	R(E100 "/", NULL, 0),
+};
+
 /* ---- case = ignore ---- */
 
 static const char ini_case[] =
@@ -733,6 +765,7 @@ static const struct match_set sets_order[] = {
 };
 static const struct match_set sets_prefix[] = {
 	SET("prefix.ini", ini_prefix, prefix_cases, 0, NULL),
+	SET("long.ini", ini_long, long_cases, 0, NULL),
 };
 static const struct match_set sets_case[] = {
 	SET("case.ini", ini_case, case_cases, 0, NULL),

@@ -18,7 +18,7 @@
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* The most variables a row sets, plus the terminating NULL. */
-#define ENV_MAX		8
+#define ENV_MAX		24
 
 /* Print s with non-printing bytes escaped (NULL as such), for diagnostics. */
 static void
@@ -70,11 +70,30 @@ static char	path_max_query[URI_MAX + 1];
 static char	path_max_spaces[PATH_BUF];
 static char	script_over[sizeof("SCRIPT_NAME=") + URI_MAX + 1];
 static char	qs_over[sizeof("QUERY_STRING=") + URI_MAX + 1];
+/* Hosts of HOST_MAX bytes (the longest we take), one more, and its name. */
+#define HOST_VAR	"HTTP_HOST="
+static char	host_max[sizeof(HOST_VAR) + HOST_MAX];
+static char	host_over[sizeof(HOST_VAR) + HOST_MAX + 1];
+static char	host_max_name[HOST_MAX + 1];
+static char	host_max_port[sizeof(HOST_VAR) + HOST_MAX + 3];
 
 static void
 fill_long_vars(void)
 {
 	size_t	 v = strlen(URI_VAR), i;
+
+	/* "Aaa...a.re": HOST_MAX bytes, lowercased; one more is refused. */
+	i = strlen(HOST_VAR);
+	memcpy(host_max, HOST_VAR, i);
+	host_max[i] = 'A';
+	memset(host_max + i + 1, 'a', HOST_MAX - 4);
+	memcpy(host_max + i + HOST_MAX - 3, ".re", 4);
+	memcpy(host_max_name, host_max + i, HOST_MAX + 1);
+	host_max_name[0] = 'a';
+	memcpy(host_over, host_max, i + HOST_MAX);
+	memcpy(host_over + i + HOST_MAX, "e", 2);
+	memcpy(host_max_port, host_max, i + HOST_MAX);
+	memcpy(host_max_port + i + HOST_MAX, ":80", 4);
 
 	/* "/aaa...": URI_MAX bytes, then URI_MAX + 1. */
 	memcpy(uri_max, URI_VAR, v);
@@ -333,6 +352,21 @@ static const struct parse_row parse_rows[] = {
 	    OK("GET", "/", NULL, "srv.example.re", 0) },
 	{ { M, "HTTP_HOSTX=bad host", "REQUEST_URI=/", NULL },
 	    OK("GET", "/", NULL, "", 0) },
+	/* The longest Host we take, with and without a port; one more. */
+	{ { M, host_max, "REQUEST_URI=/", NULL },
+	    OK("GET", "/", NULL, host_max_name, 0) },
+	{ { M, host_max_port, "REQUEST_URI=/", NULL },
+	    OK("GET", "/", NULL, host_max_name, 0) },
+	{ { M, host_over, "REQUEST_URI=/", NULL }, FAIL(400) },
+	{ { M, "HTTP_HOST=.", "REQUEST_URI=/", NULL },
+	    OK("GET", "/", NULL, ".", 0) },
+	{ { M, "HTTP_HOST=A_b-C.", "REQUEST_URI=/", NULL },
+	    OK("GET", "/", NULL, "a_b-c", 0) },
+	/* Entries that end inside a name we look for (read in order). */
+	{ { "R", "RE", "REQ", "REQUEST", "REQUEST_", "REQUEST_U", "S",
+	    "SE", "SERVER_", "H", "HTTP", "HTTP_", "HTTP_H", "HTTPS", "P",
+	    "Q", "REDIRECT_", "", M, H, "REQUEST_URI=/z", NULL },
+	    OK("GET", "/z", NULL, "example.re", 0) },
 	/* Likewise for the URI and method variables. */
 	{ { "REQUEST_METHODX=POST", "REQUEST_METHOD=PUT", H,
 	    "REQUEST_URIX=/x", "REQUEST_URI=/y", NULL },
