@@ -175,6 +175,8 @@ struct rule {
 	const char		*target;  /* validated, URI-encoded, base applied */
 	size_t			 target_split; /* where its '?' or '#' starts */
 	unsigned		 target_flags; /* TARGET_* */
+	uint32_t		 regex_lit; /* RULE_REGEX: its literal prefix's
+					    length, match_regex_prefix() */
 	const struct rule_opts	*opts;
 };
 
@@ -186,14 +188,12 @@ struct rule {
 struct index;
 
 /*
- * A regex rule as match.c tries it: the literal text every match of an
- * anchored pattern starts with ("^/r/17/([a-z]+)$": "/r/17/") is compared
- * first, so most regexes are ruled out without running PCRE2.
+ * A regex rule, in file order.  match.c tries the regexes anchored under
+ * the cuts of the path (index.c), and this whole list only for a path with
+ * more anchors than it merges.
  */
 struct regex_entry {
 	uint32_t		 rule;		/* its number in rules[] */
-	uint32_t		 prefix_len;	/* 0: no literal prefix known */
-	const char		*prefix;	/* into the rule's pattern */
 };
 
 struct ruleset {
@@ -205,6 +205,8 @@ struct ruleset {
 	struct index		*exact;		/* path rules and map entries */
 	struct index		*prefix;	/* prefix rules */
 	struct regex_entry	*regex;		/* the regex rules, in file order */
+	struct index		*regex_anchor;	/* the same, by the '/'-cut of
+						   their literal prefix */
 	unsigned		 exact_variants; /* OPT_ flag sets in use */
 	unsigned		 prefix_variants;
 	/* When nothing matches: 404, 410, or a redirect to fallback_target. */

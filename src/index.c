@@ -130,6 +130,9 @@ index_key_equal(const struct index *ix, const struct rule *rules,
 	rv = rule->opts->flags & (OPT_CASE_IGNORE | OPT_SLASH_EITHER);
 	if (rule->kind == RULE_PREFIX)
 		rv &= OPT_CASE_IGNORE;
+	if (rule->kind == RULE_REGEX)	/* an anchor: see index_build() */
+		return ix->keylen[r] == n && variant == 0 &&
+		    memcmp(rule->pattern + 1, key, n) == 0;
 	if (rv != variant || ix->keylen[r] != n)
 		return 0;
 	if (variant & OPT_CASE_IGNORE)
@@ -236,6 +239,27 @@ exact_key(const struct rule *r, char *out)
 }
 
 /*
+ * The anchor of a regex rule: the length of its literal prefix up to the
+ * last '/' in it.  A path the regex matches starts with the literal, so
+ * the path has a '/' there and its cut at that '/' (match.c looks up every
+ * cut) is the anchor: "^/r/17/([a-z]+)$" is found under "/r/17", and only
+ * requests under /r/17/ try it.  A regex without a literal prefix we can
+ * be sure of, or one that ignores case, is anchored at "" (the cut every
+ * path has), so it is tried for every request, as all regexes once were.
+ */
+static size_t
+regex_anchor_len(const struct rule *r)
+{
+	size_t	 n = r->regex_lit;
+
+	if (r->opts->flags & OPT_CASE_IGNORE)
+		return 0;
+	while (n > 0 && r->pattern[1 + n - 1] != '/')
+		n--;
+	return n > 0 ? n - 1 : 0;
+}
+
+/*
  * Build the indexes of a complete, valid rule set, in file order, warning
  * on d about exact keys that an earlier unconditional rule already
  * answers.  Returns 0, or -1 when out of memory (reported).
@@ -262,9 +286,10 @@ index_build(struct ruleset *rs, struct diag *d)
 	rs->exact = index_new(nexact);
 	rs->prefix = index_new(nprefix);
 	rs->regex = malloc((nregex + 1) * sizeof(*rs->regex));
+	rs->regex_anchor = index_new(nregex);
 	key = malloc(PATH_BUF);
 	if (rs->exact == NULL || rs->prefix == NULL || rs->regex == NULL ||
-	    key == NULL) {
+	    rs->regex_anchor == NULL || key == NULL) {
 		free(key);
 		diag_error(d, 0, "out of memory");
 		return -1;
@@ -272,10 +297,15 @@ index_build(struct ruleset *rs, struct diag *d)
 	for (i = 0; i < rs->nrules; i++) {
 		r = &rs->rules[i];
 		if (r->kind == RULE_REGEX) {
-			rs->regex[rs->nregex].rule = (uint32_t)i;
-			rs->regex[rs->nregex].prefix = r->pattern + 1;
-			rs->regex[rs->nregex++].prefix_len =
-			    (uint32_t)match_regex_prefix(r->pattern);
+			r->regex_lit = (uint32_t)match_regex_prefix(r->pattern);
+			rs->regex[rs->nregex++].rule = (uint32_t)i;
+			if (index_add(rs->regex_anchor, rs->rules, (uint32_t)i,
+			    r->pattern + 1, regex_anchor_len(r), 0,
+			    &first) != 0) {
+				free(key);
+				diag_error(d, 0, "out of memory");
+				return -1;
+			}
 			continue;
 		}
 		if (r->kind == RULE_PREFIX) {

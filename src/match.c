@@ -6,10 +6,12 @@
  * scheme, active window) hold.  Exact paths and prefixes are found through
  * the hash indexes (index.c), a bounded number of lookups per request
  * whatever the number of rules: one per case/slash variant for the path,
- * one per '/' in the path for prefixes.  Regex rules are then tried in file
- * order, but only those that stand before the best candidate found so far,
- * so a large table of exact rules costs nothing extra to a request that a
- * late regex would have matched.
+ * one per '/' in the path for prefixes.  Regex rules are found the same
+ * way, by the cut their literal prefix anchors them at ("^/r/17/(.*)$" at
+ * "/r/17"), so a request tries only the regexes it could match, in file
+ * order, and only those that stand before the best candidate found so far:
+ * a thousand regexes under other paths cost nothing, and a large table of
+ * exact rules costs nothing extra to a request that a late regex matches.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -143,20 +145,64 @@ chain_first(const struct ruleset *rs, const struct index *ix, uint32_t r,
 }
 
 /*
+ * Try regex rule number r on req: its literal prefix, its conditions, then
+ * PCRE2.  On a match, fill m's captures and return 1; else 0 (a regex that
+ * fails to run, PCRE2's match limit, counts as not matching).
+ */
+static int
+regex_try(const struct ruleset *rs, uint32_t r, const struct request *req,
+    struct match_scratch *scratch, struct match *m)
+{
+	const struct rule	*rule = &rs->rules[r];
+	const char		*path = req->path;
+	size_t			 len = req->path_len, n = rule->regex_lit, j;
+	PCRE2_SIZE		*ov;
+	int			 rc;
+
+	if (n > 0 && (n > len || ((rule->opts->flags & OPT_CASE_IGNORE) ?
+	    strncasecmp(path, rule->pattern + 1, n) :
+	    memcmp(path, rule->pattern + 1, n)) != 0))
+		return 0;
+	if (!rule_applies(rule->opts, req))
+		return 0;
+	rc = pcre2_match(rule->re, (PCRE2_SPTR)path, len, 0, 0, scratch->md,
+	    NULL);
+	if (rc < 0)
+		return 0;
+	ov = pcre2_get_ovector_pointer(scratch->md);
+	/* rc is the highest group set plus one; 0: more than fit. */
+	m->ncaptures = rc == 0 || rc - 1 > CAPTURES_MAX ? CAPTURES_MAX :
+	    (size_t)rc - 1;
+	for (j = 0; j <= m->ncaptures; j++) {
+		/* An unset group is empty. */
+		if (ov[2 * j] == PCRE2_UNSET) {
+			m->cap_off[j] = 0;
+			m->cap_len[j] = 0;
+			continue;
+		}
+		m->cap_off[j] = ov[2 * j];
+		m->cap_len[j] = ov[2 * j + 1] - ov[2 * j];
+	}
+	return 1;
+}
+
+/* At most this many regex anchor chains are merged; more: every regex. */
+#define ANCHORS_MAX	32
+
+/*
  * Fill m with the rule that decides req (m->rule is NULL when none does).
- * Returns 0; a regex that fails to run (PCRE2's match limit) counts as not
- * matching.
+ * Returns 0.
  */
 int
 match_lookup(const struct ruleset *rs, const struct request *req,
     struct match_scratch *scratch, struct match *m)
 {
 	const char	*path = req->path, *key;
-	size_t		 len = req->path_len, n, i, j;
-	uint32_t	 best = INDEX_NONE, r;
+	size_t		 len = req->path_len, n, i, j, k, nanchors = 0;
+	uint32_t	 best = INDEX_NONE, r, anchors[ANCHORS_MAX];
 	unsigned	 v;
-	uint64_t	 h;
-	int		 rc;
+	uint64_t	 h, hv;
+	int		 all_regexes = 0;
 
 	memset(m, 0, sizeof(*m));
 	if ((rs->exact_variants | rs->prefix_variants) &
@@ -179,9 +225,16 @@ match_lookup(const struct ruleset *rs, const struct request *req,
 		chain_first(rs, rs->exact, r, req, &best);
 	}
 
-	/* Prefixes: every cut of the path at a '/' or its end. */
+	/*
+	 * Every cut of the path at a '/' or its end: prefixes are looked up
+	 * there, and so are the regexes anchored there (index.c), whose
+	 * chains are merged below.
+	 */
 	for (v = 0; v <= OPT_CASE_IGNORE; v += OPT_CASE_IGNORE) {
-		if (!(rs->prefix_variants & (1u << v)))
+		int	 prefixes = (rs->prefix_variants & (1u << v)) != 0;
+		int	 regexes = v == 0 && rs->nregex > 0;
+
+		if (!prefixes && !regexes)
 			continue;
 		key = v ? scratch->lower : path;
 		h = INDEX_HASH_INIT;
@@ -192,49 +245,51 @@ match_lookup(const struct ruleset *rs, const struct request *req,
 
 			h = index_hash_step(h, key + j, cut - j);
 			j = cut;
-			r = index_find(rs->prefix, rs->rules, key, j, v,
-			    index_hash_end(h, v));
-			if (chain_first(rs, rs->prefix, r, req, &best))
-				m->rest_off = j;
+			hv = index_hash_end(h, v);
+			if (prefixes) {
+				r = index_find(rs->prefix, rs->rules, key, j,
+				    v, hv);
+				if (chain_first(rs, rs->prefix, r, req, &best))
+					m->rest_off = j;
+			}
+			if (regexes && (r = index_find(rs->regex_anchor,
+			    rs->rules, key, j, 0, hv)) != INDEX_NONE) {
+				if (nanchors < ANCHORS_MAX)
+					anchors[nanchors++] = r;
+				else
+					all_regexes = 1;
+			}
 			if (j == len)
 				break;
 		}
 	}
 
-	/* Regexes standing before the best candidate, in file order. */
-	for (i = 0; i < rs->nregex && rs->regex[i].rule < best; i++) {
-		const struct regex_entry *re = &rs->regex[i];
-		const struct rule	*rule = &rs->rules[re->rule];
-		PCRE2_SIZE		*ov;
-
-		if (re->prefix_len > 0 && (re->prefix_len > len ||
-		    ((rule->opts->flags & OPT_CASE_IGNORE) ?
-		    strncasecmp(path, re->prefix, re->prefix_len) :
-		    memcmp(path, re->prefix, re->prefix_len)) != 0))
-			continue;
-		if (!rule_applies(rule->opts, req))
-			continue;
-		rc = pcre2_match(rule->re, (PCRE2_SPTR)path, len, 0, 0,
-		    scratch->md, NULL);
-		if (rc < 0)
-			continue;
-		best = re->rule;
-		ov = pcre2_get_ovector_pointer(scratch->md);
-		/* rc is the highest group set plus one; 0: more than fit. */
-		m->ncaptures = rc == 0 || rc - 1 > CAPTURES_MAX ? CAPTURES_MAX :
-		    (size_t)rc - 1;
-		for (j = 0; j <= m->ncaptures; j++) {
-			/* An unset group is empty. */
-			if (ov[2 * j] == PCRE2_UNSET) {
-				m->cap_off[j] = 0;
-				m->cap_len[j] = 0;
-				continue;
+	/*
+	 * Regexes standing before the best candidate, in file order: the
+	 * anchored chains (each in file order) merged, or, for a path with
+	 * more anchors than that, every regex.
+	 */
+	if (all_regexes) {
+		for (i = 0; i < rs->nregex && rs->regex[i].rule < best; i++)
+			if (regex_try(rs, rs->regex[i].rule, req, scratch, m)) {
+				best = rs->regex[i].rule;
+				break;
 			}
-			m->cap_off[j] = ov[2 * j];
-			m->cap_len[j] = ov[2 * j + 1] - ov[2 * j];
+	} else
+		while (nanchors > 0) {
+			for (k = 0, i = 1; i < nanchors; i++)
+				if (anchors[i] < anchors[k])
+					k = i;
+			if ((r = anchors[k]) >= best)
+				break;
+			if ((anchors[k] = index_next(rs->regex_anchor, r)) ==
+			    INDEX_NONE)
+				anchors[k] = anchors[--nanchors];
+			if (regex_try(rs, r, req, scratch, m)) {
+				best = r;
+				break;
+			}
 		}
-		break;
-	}
 	if (best != INDEX_NONE)
 		m->rule = &rs->rules[best];
 	if (m->rule == NULL || m->rule->kind != RULE_PREFIX)

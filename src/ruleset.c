@@ -821,6 +821,7 @@ ruleset_free(struct ruleset *rs)
 			pcre2_code_free(rs->rules[i].re);
 	index_free(rs->exact);
 	index_free(rs->prefix);
+	index_free(rs->regex_anchor);
 	free(rs->regex);
 	free(rs->rules);
 	arena_free(&rs->arena);

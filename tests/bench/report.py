@@ -23,7 +23,8 @@ POSITIONS = ["first", "middle", "last", "miss"]
 SERVERS = ["lighttpd", "nginx", "apache"]
 CONTENDER_ORDER = ["fcgi-redirect", "floor", "url.redirect", "location=",
                    "map", "Redirect", "location~", "RedirectMatch"]
-WRK = {"lighttpd": "-t2 -c32", "nginx": "-t2 -c32", "apache": "-t1 -c1"}
+WRK = {"lighttpd": "-t2 -c32", "nginx": "-t2 -c32",
+       "apache": "-t1 -c%s" % os.environ.get("BENCH_APACHE_CONNS", "1")}
 # The length of one measurement, as run.sh passes it on.
 DURATION = "%s s" % os.environ.get("BENCH_SECONDS", "2")
 
@@ -92,7 +93,8 @@ def servers_tables(results):
     out.append("### fcgi-redirect as a percentage of the floor\n")
     out.append("Requests/s of fcgi-redirect through each server as a "
                "percentage of the floor (a trivial FastCGI responder: "
-               "libfcgi, one fixed 307, no rules) behind the same server, "
+               "libfcgi, one fixed 307 with the same headers and HTML note as "
+               "fcgi-redirect's, no rules) behind the same server, "
                "measured right after it in the same round; `all`: the sum "
                "over the positions.  wrk: lighttpd and nginx `%s`, Apache "
                "`%s`, %s each.\n" % (WRK["lighttpd"], WRK["apache"],

@@ -3,7 +3,8 @@
 #
 # BINARY is build/fcgi-redirect, ENGINE build/bench-engine (tests/bench/
 # engine.c: the engine without a server), FLOOR build/bench/floor
-# (tests/bench/floor.c: a FastCGI responder with one fixed 307 and no rules)
+# (tests/bench/floor.c: a FastCGI responder with one fixed 307, shaped like
+# fcgi-redirect's answer, and no rules)
 # and CG_HOOK build/bench/cg_hook.so (tests/bench/cg_hook.c).  Everything it
 # writes goes to build/bench/:
 #
@@ -50,6 +51,9 @@
 #   BENCH_SERVERS="lighttpd nginx apache"   the servers to measure
 #   BENCH_PARTS="engine servers"            the parts to run
 #   BENCH_GROUPS="map-1 map-10000 map-1000000 regex-1000"   the groups to run
+#   BENCH_APACHE_PROCS=2, BENCH_APACHE_CONNS=1   mod_fcgid's processes and
+#                       wrk's connections for Apache (more connections
+#                       than processes measure mod_fcgid's 1-second sleeps)
 #
 # Each loop here is bounded in count and time, every wrk under `timeout`,
 # and everything started is stopped on exit (trap), by process id.
@@ -74,6 +78,15 @@ WARMUP=${BENCH_WARMUP:-1}
 SERVERS=${BENCH_SERVERS:-lighttpd nginx apache}
 PARTS=${BENCH_PARTS:-engine servers}
 GROUPS_RUN=${BENCH_GROUPS:-map-1 map-10000 map-1000000 regex-1000}
+# BENCH_PIN=1: the servers and their FastCGI processes on CPU 0, wrk on
+# CPU 1 (needs 2 CPUs).
+PIN_SERVER= PIN_WRK=
+if [ "${BENCH_PIN:-0}" = 1 ]; then
+	PIN_SERVER="taskset -c 0"
+	PIN_WRK="taskset -c 1"
+fi
+APACHE_PROCS=${BENCH_APACHE_PROCS:-2}
+APACHE_CONNS=${BENCH_APACHE_CONNS:-1}
 # A server that does not answer within this many seconds of its start is
 # not measured: the cap on "loads in reasonable time".
 LOAD_LIMIT=60
@@ -317,7 +330,7 @@ GROUP_IDS=()
 
 wrk_args() {
 	case $1 in
-	apache)	echo "-t1 -c1" ;;
+	apache)	echo "-t1 -c${APACHE_CONNS}" ;;
 	*)	echo "-t2 -c32" ;;
 	esac
 }
@@ -386,7 +399,7 @@ CONF
 			;;
 		esac
 	} >"$d/lighttpd.conf"
-	lighttpd -D -f "$d/lighttpd.conf" >>"$d/error.log" 2>&1 &
+	$PIN_SERVER lighttpd -D -f "$d/lighttpd.conf" >>"$d/error.log" 2>&1 &
 	track $!
 	START_PIDS=($!)
 }
@@ -409,7 +422,7 @@ start_nginx() {
 		FCGI_REDIRECT_PROCS=2 \
 		NGINX_USER=$run_user NGINX_GROUP=$run_group \
 		FCGI_REDIRECT_USER=$run_user FCGI_REDIRECT_GROUP=$run_group \
-		    "$top/etc/nginx/spawn-fcgi.sh" >>"$d/error.log" 2>&1
+		    $PIN_SERVER "$top/etc/nginx/spawn-fcgi.sh" >>"$d/error.log" 2>&1
 		for p in $(cat "$d/fcgi.pid" 2>/dev/null); do
 			track "$p"
 			START_PIDS+=("$p")
@@ -461,7 +474,7 @@ http {
 }
 CONF
 	} >"$d/nginx.conf"
-	nginx -p "$d/" -e "$d/error.log" -c "$d/nginx.conf" \
+	$PIN_SERVER nginx -p "$d/" -e "$d/error.log" -c "$d/nginx.conf" \
 	    -g 'daemon off;' >>"$d/error.log" 2>&1 &
 	track $!
 	START_PIDS+=($!)
@@ -506,13 +519,13 @@ CONF
 		*)
 			[ "$what" = floor ] && prog=floor
 			# The recipe, with its per-program limit set to 2.
-			sed 's/MaxProcesses[[:space:]]*[0-9][0-9]*/MaxProcesses 2/' \
+			sed "s/MaxProcesses[[:space:]]*[0-9][0-9]*/MaxProcesses $APACHE_PROCS/" \
 			    "$top/etc/apache2/fcgi-redirect.conf" >"$d/recipe.conf"
 			cat <<CONF
 FcgidIPCDir "$d/fcgid"
 FcgidProcessTableFile "$d/fcgid_shm"
-FcgidMaxProcesses 2
-FcgidMaxProcessesPerClass 2
+FcgidMaxProcesses $APACHE_PROCS
+FcgidMaxProcessesPerClass $APACHE_PROCS
 Define FCGI_REDIRECT_BIN "$d/$prog"
 Define FCGI_REDIRECT_RULES "$W/rules/$file"
 Include "$d/recipe.conf"
@@ -521,7 +534,7 @@ CONF
 		esac
 	} >"$d/apache2.conf"
 	# In a session of its own, as in tests/e2e/apache.sh.
-	setsid apache2 -DFOREGROUND -f "$d/apache2.conf" </dev/null \
+	setsid $PIN_SERVER apache2 -DFOREGROUND -f "$d/apache2.conf" </dev/null \
 	    >>"$d/error.log" 2>&1 &
 	track $!
 	START_PIDS=($!)
@@ -615,7 +628,7 @@ responder_ticks() {
 run_wrk() {
 	local id=$1 path=$2 st=$3 loc=$4 secs=$5
 	BENCH_STATUS=$st BENCH_LOCATION=$loc timeout $((secs + 30)) \
-	    wrk ${I_WRK[$id]} -d"${secs}s" --timeout 10s --latency \
+	    $PIN_WRK wrk ${I_WRK[$id]} -d"${secs}s" --timeout 10s --latency \
 	    -s "$here/check.lua" "http://127.0.0.1:${I_PORT[$id]}$path" \
 	    2>&1 | grep '^BENCH ' | head -1
 }
@@ -684,7 +697,7 @@ warm_up() {
 		url=http://127.0.0.1:${I_PORT[$id]}$(head -1 "${I_URLS[$id]}" | cut -f2)
 		if [ "${id%%|*}" = apache ] && [ -n "${I_PROG[$id]}" ]; then
 			for i in 1 2 3 4 5; do
-				[ "$(responder_pids "$id" | wc -l)" -ge 2 ] && break
+				[ "$(responder_pids "$id" | wc -l)" -ge "$APACHE_PROCS" ] && break
 				timeout 30 wrk -t2 -c16 -d3s --timeout 10s "$url" \
 				    >/dev/null 2>&1
 			done
@@ -802,7 +815,8 @@ servers_part() {
 case " $PARTS " in *" engine "*) engine_part ;; esac
 case " $PARTS " in *" servers "*) servers_part ;; esac
 
-BENCH_SECONDS=$DURATION python3 "$here/report.py" "$out" ||
+BENCH_SECONDS=$DURATION BENCH_APACHE_CONNS=$APACHE_CONNS \
+    python3 "$here/report.py" "$out" ||
     die "report.py failed"
 gnuplot -e "dir='$out'" "$here/rps.gp" >"$out/logs/gnuplot.log" 2>&1 ||
     die "gnuplot failed: $(tail -3 "$out/logs/gnuplot.log")"

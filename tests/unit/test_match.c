@@ -14,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <pcre2.h>
+
 #include "unit.h"
 #include "fcgi-redirect.h"
 
@@ -1015,6 +1017,132 @@ test_regex_prefix(void)
 	}
 }
 
+/*
+ * Regex anchors against the definition: random sets of regex rules
+ * (anchored at every depth, unanchored, case = ignore, literal prefixes
+ * that do and do not end in '/') and random paths, where the rule that
+ * decides must be the first regex in file order whose pattern matches, as
+ * a plain scan with PCRE2 finds it.  Paths with more '/' than match.c
+ * merges anchors for take its every-regex path too.
+ */
+#define ANCHOR_SETS	200
+#define ANCHOR_PATHS	60
+
+static unsigned long	anchor_seed = 12345;
+
+static unsigned
+anchor_rand(unsigned n)
+{
+	anchor_seed = anchor_seed * 6364136223846793005UL + 1442695040888963407UL;
+	return (unsigned)(anchor_seed >> 33) % n;
+}
+
+/* "/a/B/c" style: depth segments of a, b, B, c or ab. */
+static void
+anchor_path(char *out, size_t cap, unsigned depth)
+{
+	static const char *const segs[] = { "a", "b", "B", "c", "ab" };
+	size_t	 n = 0;
+	unsigned i;
+
+	out[0] = '\0';
+	for (i = 0; i < depth && n + 4 < cap; i++)
+		n += (size_t)snprintf(out + n, cap - n, "/%s",
+		    segs[anchor_rand(5)]);
+	if (n == 0 || anchor_rand(4) == 0)
+		snprintf(out + n, cap - n, "/");
+}
+
+static void
+test_match_regex_anchors(void)
+{
+	static const char *const tails[] = { "$", "/(.*)$", "(/.*)?$", "/?$",
+	    "/[a-c]+$", "b?$", "/a", "/" };
+	struct match_scratch	*sc;
+	struct match		 m;
+	struct match_case	 c;
+	struct ruleset		*rs;
+	pcre2_match_data	*md;
+	char			 ini[16384], path[URI_MAX], pat[256], *text;
+	unsigned		 set, k, nrules, w, p;
+	size_t			 n, i;
+	const struct rule	*want;
+
+	if ((sc = match_scratch_new()) == NULL ||
+	    (md = pcre2_match_data_create(4, NULL)) == NULL) {
+		CU_FAIL("out of memory");
+		return;
+	}
+	for (set = 0; set < ANCHOR_SETS; set++) {
+		n = 0;
+		nrules = 1 + anchor_rand(12);
+		/*
+		 * Every tenth set: regexes anchored at /a, /a/a, ... 40 deep,
+		 * more anchors than match.c merges, plus the random ones.
+		 */
+		if (set % 10 == 9)
+			for (k = 0; k < 40; k++) {
+				n += (size_t)snprintf(ini + n, sizeof(ini) - n,
+				    "[d%u]\nregex = ^", k);
+				for (i = 0; i <= k; i++)
+					n += (size_t)snprintf(ini + n,
+					    sizeof(ini) - n, "/a");
+				n += (size_t)snprintf(ini + n, sizeof(ini) - n,
+				    "/%s\nto = /d\n", anchor_rand(2) ?
+				    "b$" : "a/a/a/(.*)$");
+			}
+		for (k = 0; k < nrules; k++) {
+			anchor_path(pat, 64, anchor_rand(4));
+			if (strcmp(pat, "/") == 0)
+				pat[0] = '\0';
+			n += (size_t)snprintf(ini + n, sizeof(ini) - n,
+			    "[r%u]\nregex = %s%s%s\nto = /to/%u\n%s", k,
+			    anchor_rand(6) == 0 ? "" : "^", pat,
+			    tails[anchor_rand(8)], k,
+			    anchor_rand(5) == 0 ? "case = ignore\n" : "");
+		}
+		rs = load("anchors.ini", ini, n, &w, &text);
+		free(text);
+		if (rs == NULL) {
+			CU_FAIL("anchors.ini does not load");
+			fprintf(stderr, "%s", ini);
+			continue;
+		}
+		for (p = 0; p < ANCHOR_PATHS; p++) {
+			anchor_path(path, sizeof(path), anchor_rand(6));
+			/* Deep paths for the deep sets. */
+			if (set % 10 == 9 && anchor_rand(2))
+				path[0] = '\0';
+			if (set % 10 == 9)
+				for (i = anchor_rand(45); i > 0; i--)
+					strcat(path, "/a");
+			memset(&c, 0, sizeof(c));
+			c.uri = path;
+			c.ncaptures = -1;
+			if (lookup(rs, sc, &c, &m) != 0) {
+				CU_FAIL("lookup");
+				continue;
+			}
+			want = NULL;
+			for (i = 0; i < rs->nrules && want == NULL; i++)
+				if (pcre2_match(rs->rules[i].re,
+				    (PCRE2_SPTR)req.path, req.path_len, 0, 0,
+				    md, NULL) >= 0)
+					want = &rs->rules[i];
+			CU_ASSERT_PTR_EQUAL(m.rule, want);
+			if (m.rule != want) {
+				fprintf(stderr, "\nanchors: %s: got %s, want %s"
+				    " in\n%s", path, m.rule ? m.rule->name :
+				    "none", want ? want->name : "none", ini);
+				CU_FAIL("regex anchors: wrong rule");
+			}
+		}
+		ruleset_free(rs);
+	}
+	pcre2_match_data_free(md);
+	match_scratch_free(sc);
+}
+
 int
 test_match_register(void)
 {
@@ -1030,6 +1158,7 @@ test_match_register(void)
 		{ "conditions", test_match_conditions },
 		{ "duplicate keys", test_match_duplicates },
 		{ "large map", test_match_large },
+		{ "regex anchors", test_match_regex_anchors },
 	};
 	CU_pSuite	 s;
 	size_t		 i;
