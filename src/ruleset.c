@@ -78,6 +78,14 @@ struct builder {
 	unsigned		*name_lines;
 	size_t			 names_cap, nnames;
 	const char		*base;		/* from [defaults], no '/' at end */
+	/*
+	 * A section's options are gathered in `scratch`; at its end they are
+	 * copied to the arena, unless the section set none of them: then its
+	 * rules share `plain` (what [defaults] gives), one copy for a file of
+	 * a million one-line rules instead of a million.
+	 */
+	struct rule_opts	 scratch;
+	struct rule_opts	*plain;
 	unsigned		 errors_at_start;
 	int			 oom;
 };
@@ -388,9 +396,22 @@ builder_option(struct builder *b, struct rule_opts *o, enum opt_bit bit,
 /* What [defaults] inherits from: nothing. */
 static const struct rule_opts no_defaults = { .status = 307 };
 
+/* Give the section, and the rules it has made, their final options o. */
+static void
+section_opts_place(struct builder *b, struct section *s,
+    const struct rule_opts *o)
+{
+	size_t	 i;
+
+	for (i = s->first_entry; i < b->rs->nrules; i++)
+		b->rs->rules[i].opts = o;
+	s->opts = (struct rule_opts *)o;
+}
+
 /*
  * A section's options are complete: check the time window and inherit from
- * [defaults] what the section did not set itself.
+ * [defaults] what the section did not set itself; then put them in the
+ * arena, or share the plain ones (see struct builder).
  */
 static void
 builder_section_opts_done(struct builder *b, struct section *s)
@@ -399,6 +420,10 @@ builder_section_opts_done(struct builder *b, struct section *s)
 	const struct rule_opts	*def = &b->rs->defaults;
 	size_t			 i;
 
+	if (o == &b->scratch && !(o->set & KEYS_MAP) && b->plain != NULL) {
+		section_opts_place(b, s, b->plain);
+		return;
+	}
 	if (o->has_from && o->has_until && o->from >= o->until)
 		diag_error(b->diag, s->opt_line[O_UNTIL], "'from' (line %u) "
 		    "must be before 'until'", s->opt_line[O_FROM]);
@@ -434,6 +459,16 @@ builder_section_opts_done(struct builder *b, struct section *s)
 		for (i = 0; i < s->nheaders; i++)
 			o->headers[def->nheaders + i] = s->headers[i];
 	}
+	if (o != &b->scratch)
+		return;		/* [defaults]: in the rule set already */
+	if ((o = arena_alloc(&b->rs->arena, sizeof(*o))) == NULL) {
+		b->oom = 1;
+		return;
+	}
+	*o = b->scratch;
+	if (!(o->set & KEYS_MAP))
+		b->plain = o;
+	section_opts_place(b, s, o);
 }
 
 /* Compile a regex rule's pattern; returns its capture count or -1. */
@@ -640,12 +675,12 @@ builder_section(struct builder *b, const char *name, unsigned line)
 		return;
 	} else
 		s->kind = SEC_RULE;
-	if ((s->name = builder_strdup(b, name, strlen(name))) == NULL ||
-	    (s->opts = arena_alloc(&b->rs->arena, sizeof(*s->opts))) == NULL) {
+	if ((s->name = builder_strdup(b, name, strlen(name))) == NULL) {
 		b->oom = 1;
 		s->kind = SEC_BAD;
 		return;
 	}
+	s->opts = &b->scratch;
 	memset(s->opts, 0, sizeof(*s->opts));
 	if ((prev = builder_name_add(b, s->name, line)) != 0) {
 		diag_error(b->diag, line, "duplicate rule name '%s' (first at "

@@ -1179,6 +1179,46 @@ test_load_rules(void)
 	ruleset_free(rs);
 }
 
+/*
+ * Sections that set no option share one copy of what [defaults] gives; a
+ * section with an option of its own has its own copy, and later plain
+ * sections still get the defaults (not the options of the one before).
+ */
+static void
+test_load_shared_opts(void)
+{
+	struct ruleset	*rs;
+
+	rs = load_valid("[defaults]\nstatus = 308\nheader = X-A: 1\n"
+	    "[a]\npath = /a\nto = /b\n"
+	    "[b]\nprefix = /b\nto = /c\n"
+	    "[c]\npath = /c\nto = /d\nstatus = 301\nheader = X-B: 2\n"
+	    "[map m]\n/e = /f\n/g = /h\n"
+	    "[d]\nregex = ^/d$\nto = /e\ncase = ignore\n"
+	    "[e]\npath = /z\nto = /f\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	CU_ASSERT_EQUAL_FATAL(rs->nrules, 7);
+	/* a, b, the map's entries and e: one shared copy. */
+	CU_ASSERT_PTR_EQUAL(rs->rules[1].opts, rs->rules[0].opts);
+	CU_ASSERT_PTR_EQUAL(rs->rules[3].opts, rs->rules[0].opts);
+	CU_ASSERT_PTR_EQUAL(rs->rules[4].opts, rs->rules[0].opts);
+	CU_ASSERT_PTR_EQUAL(rs->rules[6].opts, rs->rules[0].opts);
+	CU_ASSERT_EQUAL(rs->rules[0].opts->status, 308);
+	CU_ASSERT_EQUAL_FATAL(rs->rules[0].opts->nheaders, 1);
+	CU_ASSERT_STRING_EQUAL(rs->rules[0].opts->headers[0], "X-A: 1");
+	/* c and d: their own. */
+	CU_ASSERT_PTR_NOT_EQUAL(rs->rules[2].opts, rs->rules[0].opts);
+	CU_ASSERT_EQUAL(rs->rules[2].opts->status, 301);
+	CU_ASSERT_EQUAL_FATAL(rs->rules[2].opts->nheaders, 2);
+	CU_ASSERT_STRING_EQUAL(rs->rules[2].opts->headers[1], "X-B: 2");
+	CU_ASSERT_PTR_NOT_EQUAL(rs->rules[5].opts, rs->rules[0].opts);
+	CU_ASSERT_PTR_NOT_EQUAL(rs->rules[5].opts, rs->rules[2].opts);
+	CU_ASSERT_EQUAL(rs->rules[5].opts->status, 308);
+	CU_ASSERT(rs->rules[5].opts->flags & OPT_CASE_IGNORE);
+	CU_ASSERT(!(rs->rules[6].opts->flags & OPT_CASE_IGNORE));
+	ruleset_free(rs);
+}
+
 /* Hosts lowercased, methods kept as written, scheme. */
 static void
 test_load_conditions(void)
@@ -1600,6 +1640,7 @@ test_load_register(void)
 	    CU_add_test(s, "targets", test_load_targets) == NULL ||
 	    CU_add_test(s, "rules", test_load_rules) == NULL ||
 	    CU_add_test(s, "conditions", test_load_conditions) == NULL ||
+	    CU_add_test(s, "shared options", test_load_shared_opts) == NULL ||
 	    CU_add_test(s, "times", test_load_times) == NULL ||
 	    CU_add_test(s, "fallback", test_load_fallback) == NULL ||
 	    CU_add_test(s, "many errors", test_load_many_errors) == NULL ||
