@@ -187,15 +187,6 @@ struct rule {
 
 struct index;
 
-/*
- * A regex rule, in file order.  match.c tries the regexes anchored under
- * the cuts of the path (index.c), and this whole list only for a path with
- * more anchors than it merges.
- */
-struct regex_entry {
-	uint32_t		 rule;		/* its number in rules[] */
-};
-
 struct ruleset {
 	struct arena		 arena;
 	const char		*file;
@@ -204,9 +195,13 @@ struct ruleset {
 	size_t			 nmaps, nentries, nregex;
 	struct index		*exact;		/* path rules and map entries */
 	struct index		*prefix;	/* prefix rules */
-	struct regex_entry	*regex;		/* the regex rules, in file order */
-	struct index		*regex_anchor;	/* the same, by the '/'-cut of
-						   their literal prefix */
+	/*
+	 * The regex rules: by the '/'-cut of their literal prefix, which is
+	 * what match.c looks up, and all their numbers in file order, for a
+	 * path with more anchors than it merges.
+	 */
+	struct index		*regex_anchor;
+	uint32_t		*regex;
 	unsigned		 exact_variants; /* OPT_ flag sets in use */
 	unsigned		 prefix_variants;
 	/* When nothing matches: 404, 410, or a redirect to fallback_target. */

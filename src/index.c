@@ -127,12 +127,12 @@ index_key_equal(const struct index *ix, const struct rule *rules,
 	const struct rule	*rule = &rules[r];
 	unsigned		 rv;
 
-	rv = rule->opts->flags & (OPT_CASE_IGNORE | OPT_SLASH_EITHER);
-	if (rule->kind == RULE_PREFIX)
-		rv &= OPT_CASE_IGNORE;
 	if (rule->kind == RULE_REGEX)	/* an anchor: see index_build() */
 		return ix->keylen[r] == n && variant == 0 &&
 		    memcmp(rule->pattern + 1, key, n) == 0;
+	rv = rule->opts->flags & (OPT_CASE_IGNORE | OPT_SLASH_EITHER);
+	if (rule->kind == RULE_PREFIX)
+		rv &= OPT_CASE_IGNORE;
 	if (rv != variant || ix->keylen[r] != n)
 		return 0;
 	if (variant & OPT_CASE_IGNORE)
@@ -298,7 +298,8 @@ index_build(struct ruleset *rs, struct diag *d)
 		r = &rs->rules[i];
 		if (r->kind == RULE_REGEX) {
 			r->regex_lit = (uint32_t)match_regex_prefix(r->pattern);
-			rs->regex[rs->nregex++].rule = (uint32_t)i;
+			rs->regex[rs->nregex++] = (uint32_t)i;
+			/* (No "never used" warning: regexes can overlap.) */
 			if (index_add(rs->regex_anchor, rs->rules, (uint32_t)i,
 			    r->pattern + 1, regex_anchor_len(r), 0,
 			    &first) != 0) {

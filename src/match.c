@@ -270,9 +270,9 @@ match_lookup(const struct ruleset *rs, const struct request *req,
 	 * more anchors than that, every regex.
 	 */
 	if (all_regexes) {
-		for (i = 0; i < rs->nregex && rs->regex[i].rule < best; i++)
-			if (regex_try(rs, rs->regex[i].rule, req, scratch, m)) {
-				best = rs->regex[i].rule;
+		for (i = 0; i < rs->nregex && rs->regex[i] < best; i++)
+			if (regex_try(rs, rs->regex[i], req, scratch, m)) {
+				best = rs->regex[i];
 				break;
 			}
 	} else

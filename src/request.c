@@ -156,21 +156,20 @@ request_host(struct request *req, const char *h, int from_client)
 	for (i = 0; i < HOST_MAX &&
 	    (c = (char)url_host_table[(unsigned char)h[i]]) != '\0'; i++)
 		req->host[i] = c;
-	if (h[i] == '\0' && i > 0) {
-		hostlen = i;
-		goto done;
+	hostlen = i;
+	if (h[i] != '\0' || i == 0) {
+		len = strnlen(h, HOST_MAX + 7);
+		if (len > HOST_MAX + 6 || url_host_valid(h, len, &hostlen) != 0) {
+			if (from_client)
+				return 400;
+			hostlen = 0;	/* a bad SERVER_NAME: no host */
+		}
+		for (i = 0; i < hostlen; i++) {
+			c = h[i];
+			req->host[i] = c >= 'A' && c <= 'Z' ?
+			    (char)(c + 'a' - 'A') : c;
+		}
 	}
-	len = strnlen(h, HOST_MAX + 7);
-	if (len > HOST_MAX + 6 || url_host_valid(h, len, &hostlen) != 0) {
-		if (from_client)
-			return 400;
-		hostlen = 0;	/* a bad SERVER_NAME: no host */
-	}
-	for (i = 0; i < hostlen; i++) {
-		c = h[i];
-		req->host[i] = c >= 'A' && c <= 'Z' ? (char)(c + 'a' - 'A') : c;
-	}
-done:
 	/* "example.re." names the same host as "example.re". */
 	if (hostlen > 1 && req->host[hostlen - 1] == '.' && h[0] != '[')
 		hostlen--;

@@ -92,28 +92,29 @@ static const char *const html_entities[256] = {
 };
 
 /*
- * Append s HTML-escaped, copying the runs between special bytes whole;
- * with out NULL, only return the escaped length.
+ * Append s HTML-escaped, copying the runs between special bytes whole
+ * (strcspn finds them: most Locations are one run); with out NULL, only
+ * return the escaped length.
  */
 static size_t
 html_escape(struct buf *out, const char *s)
 {
-	const char	*run = s, *e;
-	size_t		 n = 0;
+	const char	*e;
+	size_t		 n = 0, run;
 
-	for (; *s != '\0'; s++) {
-		if ((e = html_entities[(unsigned char)*s]) == NULL)
-			continue;
-		if (out != NULL) {
-			buf_add(out, run, (size_t)(s - run));
+	for (;;) {
+		run = strcspn(s, "&<>\"'");
+		if (out != NULL)
+			buf_add(out, s, run);
+		n += run;
+		s += run;
+		if (*s == '\0')
+			return n;
+		e = html_entities[(unsigned char)*s++];
+		if (out != NULL)
 			buf_adds(out, e);
-		}
-		n += (size_t)(s - run) + strlen(e);
-		run = s + 1;
+		n += strlen(e);
 	}
-	if (out != NULL)
-		buf_add(out, run, (size_t)(s - run));
-	return n + (size_t)(s - run);
 }
 
 /* "Content-Type: ...\r\nContent-Length: N\r\n\r\n" */
@@ -135,19 +136,13 @@ response_redirect(struct buf *out, int status, const char *location,
     const struct rule_opts *o, int head)
 {
 	const struct status	*st = status_of(status);
-	size_t			 i, body, len = strcspn(location, "&<>\"'");
-	/* Most Locations have nothing to escape: then one scan is enough. */
-	int			 plain = location[len] == '\0';
+	size_t			 i, body;
 
 	body = st->note_len + sizeof(NOTE_MOVED) - 1 +
-	    (plain ? len : html_escape(NULL, location)) +
-	    sizeof(NOTE_MOVED_END NOTE_END) - 1;
+	    html_escape(NULL, location) + sizeof(NOTE_MOVED_END NOTE_END) - 1;
 	buf_add(out, st->line, st->line_len);
 	buf_add(out, LIT("Location: "));
-	if (plain)
-		buf_add(out, location, len);
-	else
-		buf_adds(out, location);
+	buf_adds(out, location);
 	buf_add(out, LIT("\r\n"));
 	if (o->cache != NULL) {
 		buf_add(out, LIT("Cache-Control: "));
@@ -163,10 +158,7 @@ response_redirect(struct buf *out, int status, const char *location,
 		return;
 	buf_add(out, st->note, st->note_len);
 	buf_add(out, LIT(NOTE_MOVED));
-	if (plain)
-		buf_add(out, location, len);
-	else
-		html_escape(out, location);
+	html_escape(out, location);
 	buf_add(out, LIT(NOTE_MOVED_END NOTE_END));
 }
 

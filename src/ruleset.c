@@ -398,14 +398,13 @@ static const struct rule_opts no_defaults = { .status = 307 };
 
 /* Give the section, and the rules it has made, their final options o. */
 static void
-section_opts_place(struct builder *b, struct section *s,
-    const struct rule_opts *o)
+section_opts_place(struct builder *b, struct section *s, struct rule_opts *o)
 {
 	size_t	 i;
 
 	for (i = s->first_entry; i < b->rs->nrules; i++)
 		b->rs->rules[i].opts = o;
-	s->opts = (struct rule_opts *)o;
+	s->opts = o;
 }
 
 /*

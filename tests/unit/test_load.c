@@ -1174,8 +1174,8 @@ test_load_rules(void)
 	CU_ASSERT_EQUAL(r->kind, RULE_REGEX);
 	CU_ASSERT_STRING_EQUAL(r->name, "y");
 	CU_ASSERT_EQUAL(r->line, 18);
-	CU_ASSERT_EQUAL(rs->regex[0].rule, 3);
-	CU_ASSERT_EQUAL(rs->regex[1].rule, 6);
+	CU_ASSERT_EQUAL(rs->regex[0], 3);
+	CU_ASSERT_EQUAL(rs->regex[1], 6);
 	ruleset_free(rs);
 }
 
