@@ -23,8 +23,6 @@
 #include "unit.h"
 #include "fcgi-redirect.h"
 
-#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
-
 /* The name loaded texts go by in messages. */
 #define TNAME		"t.ini"
 
@@ -1625,29 +1623,26 @@ test_load_file_errors(void)
 int
 test_load_register(void)
 {
-	CU_pSuite	 s;
+	static const struct unit_test tests[] = {
+		{ "rows of rule files", test_load_rows },
+		{ "long targets", test_load_long_target },
+		{ "line limit", test_load_line_limit },
+		{ "over-long line", test_load_overlong_line },
+		{ "long map keys", test_load_long_map_key },
+		{ "long names", test_load_long_names },
+		{ "indented lines", test_load_indented },
+		{ "inheritance", test_load_inherit },
+		{ "targets", test_load_targets },
+		{ "rules", test_load_rules },
+		{ "conditions", test_load_conditions },
+		{ "shared options", test_load_shared_opts },
+		{ "times", test_load_times },
+		{ "fallback", test_load_fallback },
+		{ "many errors", test_load_many_errors },
+		{ "fixtures", test_load_fixtures },
+		{ "fixture values", test_load_fixture_values },
+		{ "files", test_load_file_errors },
+	};
 
-	if ((s = CU_add_suite("load", NULL, NULL)) == NULL)
-		return -1;
-	if (CU_add_test(s, "rows of rule files", test_load_rows) == NULL ||
-	    CU_add_test(s, "long targets", test_load_long_target) == NULL ||
-	    CU_add_test(s, "line limit", test_load_line_limit) == NULL ||
-	    CU_add_test(s, "over-long line", test_load_overlong_line) == NULL ||
-	    CU_add_test(s, "long map keys", test_load_long_map_key) == NULL ||
-	    CU_add_test(s, "long names", test_load_long_names) == NULL ||
-	    CU_add_test(s, "indented lines", test_load_indented) == NULL ||
-	    CU_add_test(s, "inheritance", test_load_inherit) == NULL ||
-	    CU_add_test(s, "targets", test_load_targets) == NULL ||
-	    CU_add_test(s, "rules", test_load_rules) == NULL ||
-	    CU_add_test(s, "conditions", test_load_conditions) == NULL ||
-	    CU_add_test(s, "shared options", test_load_shared_opts) == NULL ||
-	    CU_add_test(s, "times", test_load_times) == NULL ||
-	    CU_add_test(s, "fallback", test_load_fallback) == NULL ||
-	    CU_add_test(s, "many errors", test_load_many_errors) == NULL ||
-	    CU_add_test(s, "fixtures", test_load_fixtures) == NULL ||
-	    CU_add_test(s, "fixture values", test_load_fixture_values) ==
-	    NULL ||
-	    CU_add_test(s, "files", test_load_file_errors) == NULL)
-		return -1;
-	return 0;
+	return unit_add_suite("load", tests, nitems(tests));
 }

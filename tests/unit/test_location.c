@@ -16,8 +16,6 @@
 #include "unit.h"
 #include "fcgi-redirect.h"
 
-#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
-
 /* In a row, a capacity of DEF means LOCATION_MAX. */
 #define DEF		((size_t)-1)
 #define HOST		"example.re"
@@ -246,32 +244,6 @@ static const struct loc_row loc_rows[] = {
 static struct request	req;	/* about 48 KiB: not on the stack */
 static char		loc[LOCATION_MAX];
 
-/* Print s with non-printing bytes escaped, cut at max, for diagnostics. */
-static void
-print_str(const char *s, size_t max)
-{
-	size_t	i;
-
-	if (s == NULL) {
-		fputs("NULL", stderr);
-		return;
-	}
-	fputc('"', stderr);
-	for (i = 0; s[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (i == max) {
-			fputs("...", stderr);
-			break;
-		}
-		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
-			fprintf(stderr, "\\x%02x", c);
-		else
-			fputc(c, stderr);
-	}
-	fputc('"', stderr);
-}
-
 /*
  * Load r->ini, parse r's request, match it and build the Location into
  * out.  Returns location_build()'s code, or -1 when the row itself fails
@@ -372,17 +344,17 @@ test_location_build(void)
 			ok = 0;
 		if (!ok) {
 			fprintf(stderr, "\nlocation row %zu: ", i);
-			print_str(r->ini, 120);
+			unit_print_str(r->ini, 120);
 			fputs(" request ", stderr);
-			print_str(r->uri, 60);
+			unit_print_str(r->uri, 60);
 			fprintf(stderr, " host %s https %d cap %zu:\n  got %d ",
 			    r->host ? r->host : "(none)", r->https, cap, rc);
 			if (why != NULL)
 				fprintf(stderr, "(%s)", why);
 			else if (rc == 0)
-				print_str(b.data, 120);
+				unit_print_str(b.data, 120);
 			fprintf(stderr, ", want %d ", r->ret);
-			print_str(r->location, 120);
+			unit_print_str(r->location, 120);
 			fputc('\n', stderr);
 		}
 		CU_ASSERT_TRUE(ok);
@@ -427,20 +399,10 @@ test_location_bytes(void)
 int
 test_location_register(void)
 {
-	static const struct {
-		const char	*name;
-		CU_TestFunc	 fn;
-	} tests[] = {
+	static const struct unit_test tests[] = {
 		{ "location_build", test_location_build },
 		{ "location bytes", test_location_bytes },
 	};
-	CU_pSuite	 s;
-	size_t		 i;
 
-	if ((s = CU_add_suite("location", NULL, NULL)) == NULL)
-		return -1;
-	for (i = 0; i < nitems(tests); i++)
-		if (CU_add_test(s, tests[i].name, tests[i].fn) == NULL)
-			return -1;
-	return 0;
+	return unit_add_suite("location", tests, nitems(tests));
 }

@@ -19,8 +19,6 @@
 #include "unit.h"
 #include "fcgi-redirect.h"
 
-#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
-
 /* In a row: rest_off DEF is "no rest" (the whole path length). */
 #define DEF		((size_t)-1)
 /* The time of a request unless a row says otherwise. */
@@ -1146,10 +1144,7 @@ test_match_regex_anchors(void)
 int
 test_match_register(void)
 {
-	static const struct {
-		const char	*name;
-		CU_TestFunc	 fn;
-	} tests[] = {
+	static const struct unit_test tests[] = {
 		{ "regex literal prefixes", test_regex_prefix },
 		{ "file order", test_match_order },
 		{ "prefix", test_match_prefix },
@@ -1160,13 +1155,6 @@ test_match_register(void)
 		{ "large map", test_match_large },
 		{ "regex anchors", test_match_regex_anchors },
 	};
-	CU_pSuite	 s;
-	size_t		 i;
 
-	if ((s = CU_add_suite("match", NULL, NULL)) == NULL)
-		return -1;
-	for (i = 0; i < nitems(tests); i++)
-		if (CU_add_test(s, tests[i].name, tests[i].fn) == NULL)
-			return -1;
-	return 0;
+	return unit_add_suite("match", tests, nitems(tests));
 }

@@ -15,43 +15,15 @@
 #include "unit.h"
 #include "fcgi-redirect.h"
 
-#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
-
 /* The most variables a row sets, plus the terminating NULL. */
 #define ENV_MAX		24
-
-/* Print s with non-printing bytes escaped (NULL as such), for diagnostics. */
-static void
-print_str(const char *s, size_t max)
-{
-	size_t	i;
-
-	if (s == NULL) {
-		fputs("NULL", stderr);
-		return;
-	}
-	fputc('"', stderr);
-	for (i = 0; s[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (i == max) {
-			fputs("...", stderr);
-			break;
-		}
-		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
-			fprintf(stderr, "\\x%02x", c);
-		else
-			fputc(c, stderr);
-	}
-	fputc('"', stderr);
-}
 
 static void
 print_env(const char *const *env)
 {
 	for (; *env != NULL; env++) {
 		fputc(' ', stderr);
-		print_str(*env, 80);
+		unit_print_str(*env, 80);
 	}
 }
 
@@ -421,9 +393,9 @@ test_request_parse(void)
 			fprintf(stderr, "\n  got %d", ret);
 			if (ret == 0) {
 				fputs(" method ", stderr);
-				print_str(req.method, 40);
+				unit_print_str(req.method, 40);
 				fputs(" path ", stderr);
-				print_str(req.path, 80);
+				unit_print_str(req.path, 80);
 				fputs(" query ", stderr);
 				if (req.query == NULL)
 					fputs("NULL", stderr);
@@ -432,15 +404,15 @@ test_request_parse(void)
 					    (int)(req.query_len > 80 ? 80 :
 					    req.query_len), req.query);
 				fputs(" host ", stderr);
-				print_str(req.host, 80);
+				unit_print_str(req.host, 80);
 				fprintf(stderr, " https %d", req.https);
 			}
 			fprintf(stderr, "\n  want %d", r->ret);
 			if (r->ret == 0) {
 				fprintf(stderr, " method %s path ", r->method);
-				print_str(r->path, 80);
+				unit_print_str(r->path, 80);
 				fputs(" query ", stderr);
-				print_str(r->query, 80);
+				unit_print_str(r->query, 80);
 				fprintf(stderr, " host %s https %d", r->host,
 				    r->https);
 			}
@@ -495,9 +467,9 @@ test_request_param(void)
 			    i, r->name);
 			print_env(r->env);
 			fputs(": got ", stderr);
-			print_str(v, 80);
+			unit_print_str(v, 80);
 			fputs(", want ", stderr);
-			print_str(r->value, 80);
+			unit_print_str(r->value, 80);
 			fputc('\n', stderr);
 		}
 		CU_ASSERT_TRUE(str_eq(v, r->value));
@@ -517,20 +489,10 @@ test_request_param(void)
 int
 test_request_register(void)
 {
-	static const struct {
-		const char	*name;
-		CU_TestFunc	 fn;
-	} tests[] = {
+	static const struct unit_test tests[] = {
 		{ "request_parse", test_request_parse },
 		{ "request_param", test_request_param },
 	};
-	CU_pSuite	 s;
-	size_t		 i;
 
-	if ((s = CU_add_suite("request", NULL, NULL)) == NULL)
-		return -1;
-	for (i = 0; i < nitems(tests); i++)
-		if (CU_add_test(s, tests[i].name, tests[i].fn) == NULL)
-			return -1;
-	return 0;
+	return unit_add_suite("request", tests, nitems(tests));
 }

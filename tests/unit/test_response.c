@@ -22,33 +22,9 @@
 #include "unit.h"
 #include "fcgi-redirect.h"
 
-#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
-
 /* The largest answer a test makes, and its buffer. */
 static char	resp[RESPONSE_MAX];
 static char	resp2[RESPONSE_MAX];
-
-/* Print s[0..len) with CR, LF and other bytes escaped, for diagnostics. */
-static void
-print_bytes(const char *s, size_t len)
-{
-	size_t	i;
-
-	fputc('"', stderr);
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '\r')
-			fputs("\\r", stderr);
-		else if (c == '\n')
-			fputs("\\n\"\n  \"", stderr);
-		else if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
-			fprintf(stderr, "\\x%02x", c);
-		else
-			fputc(c, stderr);
-	}
-	fputs("\"\n", stderr);
-}
 
 /*
  * Split a response at the blank line: *hlen is the length of the headers
@@ -139,7 +115,7 @@ check_shape(const char *what, size_t row, const char *r, size_t len,
 	}
 	if (why != NULL) {
 		fprintf(stderr, "\n%s row %zu: %s:\n  ", what, row, why);
-		print_bytes(r, len);
+		unit_print_bytes(r, len, 1);
 		return -1;
 	}
 	return 0;
@@ -265,9 +241,9 @@ test_response_exact(void)
 			fprintf(stderr, "\nexact row %zu (%d %s%s): got\n  ",
 			    i, r->status, r->location ? r->location : "error",
 			    r->head ? " HEAD" : "");
-			print_bytes(b.data, b.len);
+			unit_print_bytes(b.data, b.len, 1);
 			fputs("want\n  ", stderr);
-			print_bytes(r->want, strlen(r->want));
+			unit_print_bytes(r->want, strlen(r->want), 1);
 		}
 		CU_ASSERT_TRUE(ok);
 	}
@@ -329,7 +305,7 @@ test_response_locations(void)
 		    NULL) {
 			fprintf(stderr, "\nlocations row %zu: no %s in the "
 			    "body:\n  ", i, href);
-			print_bytes(b.data + hlen, body_len);
+			unit_print_bytes(b.data + hlen, body_len, 1);
 			CU_FAIL("HTML escaping");
 		}
 		if (strchr(r->location, '<') != NULL &&
@@ -343,7 +319,7 @@ test_response_locations(void)
 		    memcmp(h.data, b.data, hlen) != 0) {
 			fprintf(stderr, "\nlocations row %zu: HEAD differs:"
 			    "\n  ", i);
-			print_bytes(h.data, h.len);
+			unit_print_bytes(h.data, h.len, 1);
 			CU_FAIL("HEAD response");
 		}
 		/* A status line and a Location line, each once. */
@@ -395,7 +371,7 @@ test_response_reasons(void)
 		if (b.overflow || strncmp(b.data, want, strlen(want)) != 0 ||
 		    strstr(b.data, title) == NULL) {
 			fprintf(stderr, "\nreason row %zu: ", i);
-			print_bytes(b.data, b.len);
+			unit_print_bytes(b.data, b.len, 1);
 			CU_FAIL("status line or title");
 		}
 		CU_ASSERT_EQUAL(check_shape("reasons", i, b.data, b.len,
@@ -423,7 +399,7 @@ test_response_errors(void)
 			if (strstr(b.data, "Location") != NULL ||
 			    strstr(b.data, "href") != NULL) {
 				fprintf(stderr, "\nerror %d: ", codes[i]);
-				print_bytes(b.data, b.len);
+				unit_print_bytes(b.data, b.len, 1);
 				CU_FAIL("an error response with a Location");
 			}
 			if (!head)
@@ -710,7 +686,7 @@ handle_row(const struct handle_row *r, size_t i)
 		    dec.location, r->status, r->head,
 		    r->rule ? r->rule : "none",
 		    r->location ? r->location : "none");
-		print_bytes(b.data, b.len);
+		unit_print_bytes(b.data, b.len, 1);
 	}
 	match_scratch_free(sc);
 	ruleset_free(rs);
@@ -756,10 +732,7 @@ test_handle(void)
 int
 test_response_register(void)
 {
-	static const struct {
-		const char	*name;
-		CU_TestFunc	 fn;
-	} tests[] = {
+	static const struct unit_test tests[] = {
 		{ "exact bytes", test_response_exact },
 		{ "locations", test_response_locations },
 		{ "reason phrases", test_response_reasons },
@@ -767,13 +740,6 @@ test_response_register(void)
 		{ "overflow", test_response_overflow },
 		{ "handle", test_handle },
 	};
-	CU_pSuite	 s;
-	size_t		 i;
 
-	if ((s = CU_add_suite("response", NULL, NULL)) == NULL)
-		return -1;
-	for (i = 0; i < nitems(tests); i++)
-		if (CU_add_test(s, tests[i].name, tests[i].fn) == NULL)
-			return -1;
-	return 0;
+	return unit_add_suite("response", tests, nitems(tests));
 }

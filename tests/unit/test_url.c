@@ -14,28 +14,8 @@
 #include "unit.h"
 #include "fcgi-redirect.h"
 
-#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
-
 /* In a row, a length or capacity of DEF means strlen(in) or a large one. */
 #define DEF		((size_t)-1)
-
-/* Print s[0..len) with non-printing bytes escaped, for diagnostics. */
-static void
-print_bytes(const char *s, size_t len)
-{
-	size_t	i;
-
-	fputc('"', stderr);
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
-			fprintf(stderr, "\\x%02x", c);
-		else
-			fputc(c, stderr);
-	}
-	fputc('"', stderr);
-}
 
 /* ---- url_normalize_path ---- */
 
@@ -232,11 +212,11 @@ test_url_normalize_path(void)
 			ok = 0;
 		if (!ok) {
 			fprintf(stderr, "\nurl_normalize_path row %zu: ", i);
-			print_bytes(r->in, len);
+			unit_print_bytes(r->in, len, 0);
 			fprintf(stderr, " cap %zu: got %d", cap, ret);
 			if (ret >= 0) {
 				fputc(' ', stderr);
-				print_bytes(norm_out, (size_t)ret);
+				unit_print_bytes(norm_out, (size_t)ret, 0);
 			}
 			fprintf(stderr, ", want %d %s\n", r->ret,
 			    r->out != NULL ? r->out : "");
@@ -408,10 +388,10 @@ test_url_encode_uri(void)
 			    strcmp(b.data, r->out) == 0;
 		if (!ok) {
 			fprintf(stderr, "\nurl_encode_uri row %zu: ", i);
-			print_bytes(r->in, len);
+			unit_print_bytes(r->in, len, 0);
 			fprintf(stderr, " cap %zu: got overflow %d ", cap,
 			    b.overflow);
-			print_bytes(b.data, b.len);
+			unit_print_bytes(b.data, b.len, 0);
 			fprintf(stderr, ", want %s\n",
 			    r->out != NULL ? r->out : "overflow");
 		}
@@ -452,7 +432,7 @@ test_url_encode_every_byte(void)
 		if (b.overflow || strcmp(b.data, want) != 0) {
 			fprintf(stderr, "\nurl_encode_uri byte 0x%02x: got ",
 			    c);
-			print_bytes(b.data, b.len);
+			unit_print_bytes(b.data, b.len, 0);
 			fprintf(stderr, ", want %s\n", want);
 			CU_FAIL("byte not encoded as it should be");
 		}
@@ -610,7 +590,7 @@ test_url_host_valid(void)
 		ok = ret == r->ret && (ret != 0 || hostlen == r->hostlen);
 		if (!ok) {
 			fprintf(stderr, "\nurl_host_valid row %zu: ", i);
-			print_bytes(r->in, len);
+			unit_print_bytes(r->in, len, 0);
 			fprintf(stderr, ": got %d hostlen %zu, want %d %zu\n",
 			    ret, ret == 0 ? hostlen : 0, r->ret, r->hostlen);
 		}
@@ -651,10 +631,7 @@ test_url_host_long(void)
 int
 test_url_register(void)
 {
-	static const struct {
-		const char	*name;
-		CU_TestFunc	 fn;
-	} tests[] = {
+	static const struct unit_test tests[] = {
 		{ "url_normalize_path", test_url_normalize_path },
 		{ "url_normalize_path idempotent",
 		    test_url_normalize_idempotent },
@@ -665,13 +642,6 @@ test_url_register(void)
 		{ "url_host_valid", test_url_host_valid },
 		{ "url_host_valid long", test_url_host_long },
 	};
-	CU_pSuite	 s;
-	size_t		 i;
 
-	if ((s = CU_add_suite("url", NULL, NULL)) == NULL)
-		return -1;
-	for (i = 0; i < nitems(tests); i++)
-		if (CU_add_test(s, tests[i].name, tests[i].fn) == NULL)
-			return -1;
-	return 0;
+	return unit_add_suite("url", tests, nitems(tests));
 }

@@ -6,6 +6,8 @@
 #ifndef UNIT_H
 #define UNIT_H
 
+#include <stddef.h>
+
 #include <CUnit/CUnit.h>
 
 int	test_url_register(void);
@@ -14,6 +16,18 @@ int	test_match_register(void);
 int	test_location_register(void);
 int	test_request_register(void);
 int	test_response_register(void);
+
+#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* unit.c: a suite from a table of tests; diagnostics. */
+struct unit_test {
+	const char	*name;
+	CU_TestFunc	 fn;
+};
+
+int	unit_add_suite(const char *, const struct unit_test *, size_t);
+void	unit_print_bytes(const char *, size_t, int);
+void	unit_print_str(const char *, size_t);
 
 /* The directory holding the rule-file fixtures (tests/rules). */
 extern const char *unit_fixture_dir;

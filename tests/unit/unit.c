@@ -1,0 +1,65 @@
+/*
+ * unit.c: what the suites share: registering a suite from a table, and
+ * printing bytes for a failing row's diagnostics.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "unit.h"
+
+/* Add suite `name` with its n tests; 0, or -1 when CUnit fails. */
+int
+unit_add_suite(const char *name, const struct unit_test *tests, size_t n)
+{
+	CU_pSuite	 s;
+	size_t		 i;
+
+	if ((s = CU_add_suite(name, NULL, NULL)) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (CU_add_test(s, tests[i].name, tests[i].fn) == NULL)
+			return -1;
+	return 0;
+}
+
+/*
+ * Print s[0..len) quoted to stderr, with CR, LF, quotes, backslashes and
+ * other non-printing bytes escaped.  `lines`: break the quoted text after
+ * each LF (for responses) and end with a newline.
+ */
+void
+unit_print_bytes(const char *s, size_t len, int lines)
+{
+	size_t	 i;
+
+	fputc('"', stderr);
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\r')
+			fputs("\\r", stderr);
+		else if (c == '\n')
+			fputs(lines ? "\\n\"\n  \"" : "\\n", stderr);
+		else if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			fprintf(stderr, "\\x%02x", c);
+		else
+			fputc(c, stderr);
+	}
+	fputs(lines ? "\"\n" : "\"", stderr);
+}
+
+/* Print the string s (NULL as such) like unit_print_bytes, cut at max. */
+void
+unit_print_str(const char *s, size_t max)
+{
+	size_t	 n;
+
+	if (s == NULL) {
+		fputs("NULL", stderr);
+		return;
+	}
+	n = strlen(s);
+	unit_print_bytes(s, n < max ? n : max, 0);
+	if (n > max)
+		fputs("...", stderr);
+}
