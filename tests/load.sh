@@ -26,6 +26,9 @@
 set -u
 export LC_ALL=C
 
+# shellcheck source=tests/proc.sh
+. "$(dirname "$0")/proc.sh"
+
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 LUA=$TOP/tests/ops/load.lua
 LOAD_SECONDS=${LOAD_SECONDS:-20}
@@ -60,74 +63,14 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/fcgi-redirect-load.XXXXXX") || exit 2
 chmod 755 "$T"
 PIDS=()
 
-running() {
-	local s
-	read -r s 2>/dev/null <"/proc/$1/stat" || return 1
-	s=${s##*) }
-	[ "${s%% *}" != Z ]
-}
-
-# The live children of process $1 (from /proc: no procps needed).
-children() {
-	local f s p state pp
-	for f in /proc/[0-9]*/stat; do
-		read -r s 2>/dev/null <"$f" || continue
-		s=${s##*) }
-		read -r state pp _ <<<"$s"
-		if [ "$pp" = "$1" ] && [ "$state" != Z ]; then
-			p=${f#/proc/}
-			echo "${p%/stat}"
-		fi
-	done
-}
-
-# stop PID...: TERM, a bounded wait, KILL.
-stop() {
-	local p i
-	for p in "$@"; do
-		kill -TERM "$p" 2>/dev/null
-	done
-	for p in "$@"; do
-		for i in $(seq 50); do
-			running "$p" || break
-			sleep 0.1
-		done
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-		forget "$p"
-	done
-}
-
-# forget PID: it has been reaped (its number may be reused): cleanup must
-# not signal it.
-forget() {
-	local p keep=()
-	for p in "${PIDS[@]}"; do
-		[ "$p" = "$1" ] || keep+=("$p")
-	done
-	PIDS=("${keep[@]}")
-}
 # Stop everything started here, then any children (standalone workers,
 # lighttpd's fcgi-redirect processes) a parent left behind.
 cleanup() {
-	local p kids=()
-	for p in "${PIDS[@]}"; do
-		mapfile -t -O "${#kids[@]}" kids < <(children "$p")
-	done
-	stop "${PIDS[@]}"
-	for p in "${kids[@]}"; do
-		# Only if it still is ours (a PID may be reused).
-		running "$p" && grep -qaF -- "$BIN" "/proc/$p/cmdline" 2>/dev/null &&
-		    kill -KILL "$p" 2>/dev/null
-	done
+	stop_started
 	rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
-
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # wait_answer URL: up to 10 s for lighttpd to answer anything.
 wait_answer() {
@@ -288,7 +231,7 @@ CONF
 	else
 		fail "reload under load: 5 s after A was written, /p/one: '$(location "$url/p/one")'"
 	fi
-	stop "$lpid"
+	stop_pids "$lpid"
 }
 
 # --------------------------------------------- 2. a worker killed under load
@@ -364,7 +307,7 @@ CONF
 	else
 		fail "worker killed: workers now '$(printf '%s' "$kids" | tr '\n' ' ')'; log: $(tr '\n' '|' <"$log")"
 	fi
-	stop "$lpid"
+	stop_pids "$lpid"
 	kill -TERM "$ppid"
 	for i in $(seq 50); do
 		running "$ppid" || break

@@ -47,6 +47,8 @@ set -u
 
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/proc.sh
+. "$(dirname "$0")/proc.sh"
 lib_binary "${1:-}"
 
 PASSED=0
@@ -70,27 +72,9 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/fcgi-redirect-ops.XXXXXX") || exit 2
 chmod 755 "$T"
 PIDS=()
 
-# Stop every process started here (by PID): TERM, a bounded wait, KILL;
-# then their children (standalone workers) if a parent left any behind.
+# Stop every process started here, and the workers a parent left behind.
 cleanup() {
-	local p i kids=()
-	for p in "${PIDS[@]}"; do
-		mapfile -t -O "${#kids[@]}" kids < <(children "$p")
-		kill -TERM "$p" 2>/dev/null
-	done
-	for p in "${PIDS[@]}"; do
-		for i in $(seq 50); do
-			running "$p" || break
-			sleep 0.1
-		done
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	for p in "${kids[@]}"; do
-		# Only if it still is ours (a PID may be reused).
-		running "$p" && grep -qaF -- "$BIN" "/proc/$p/cmdline" 2>/dev/null &&
-		    kill -KILL "$p" 2>/dev/null
-	done
+	stop_started
 	chmod -R u+rwx "$T" 2>/dev/null
 	rm -rf "$T"
 }
@@ -98,35 +82,6 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
 client() { $BOUNDED python3 "$CLIENT" "$@"; }
-
-# The state letter of process $1 ("" when gone).
-proc_state() {
-	local s
-	read -r s 2>/dev/null <"/proc/$1/stat" || return 0
-	s=${s##*) }
-	printf '%s' "${s%% *}"
-}
-
-# Whether $1 runs (a zombie has exited).
-running() {
-	local s
-	s=$(proc_state "$1")
-	[ -n "$s" ] && [ "$s" != Z ]
-}
-
-# The live children of process $1, one PID a line (from /proc: no procps).
-children() {
-	local f s p state pp
-	for f in /proc/[0-9]*/stat; do
-		read -r s 2>/dev/null <"$f" || continue
-		s=${s##*) }
-		read -r state pp _ <<<"$s"
-		if [ "$pp" = "$1" ] && [ "$state" != Z ]; then
-			p=${f#/proc/}
-			echo "${p%/stat}"
-		fi
-	done
-}
 
 # wait_exit PID MS: wait up to MS milliseconds for PID (our child) to end;
 # sets EXIT_MS (how long it took) and EXIT_STATUS.  1 on timeout.
@@ -147,16 +102,6 @@ wait_exit() {
 	EXIT_STATUS=$?
 	forget "$pid"
 	return 0
-}
-
-# forget PID: it has been reaped (its number may be reused): cleanup must
-# not signal it.
-forget() {
-	local p keep=()
-	for p in "${PIDS[@]}"; do
-		[ "$p" = "$1" ] || keep+=("$p")
-	done
-	PIDS=("${keep[@]}")
 }
 
 # start_fcgi NAME RULEFILE [spawn-fcgi options]: the binary under

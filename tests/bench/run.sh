@@ -65,6 +65,8 @@ if [ $# -ne 4 ]; then
 	exit 2
 fi
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/proc.sh
+. "$here/../proc.sh"	# free_port, server_user
 top=$(cd "$here/../.." && pwd)
 bin=$(realpath "$1")
 engine=$(realpath "$2")
@@ -150,11 +152,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-free_port() {
-	python3 -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # ---- Tools.
 
@@ -311,14 +308,8 @@ engine_rows() {
 # ---- 2. Through the servers.
 
 # The user that server workers and FastCGI processes run as (as in
-# tests/e2e/): a root master hands them to www-data, else all is ours.
-if [ "$(id -u)" -eq 0 ]; then
-	run_user=www-data
-	id "$run_user" >/dev/null 2>&1 || run_user=nobody
-else
-	run_user=$(id -un)
-fi
-run_group=$(id -gn "$run_user")
+# tests/e2e/).
+server_user
 
 # Instances, by id "SERVER|CONTENDER|KIND|SIZE": I_PORT, I_URLS (its URL
 # list), I_WHAT (fcgi, floor or a native form), I_WRK (wrk's -t and -c),

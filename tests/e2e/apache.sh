@@ -117,7 +117,7 @@ CONF
 # whole process group, which must not be this script's.
 apache_start() {
 	local setup=$1 port dir=$E2E_DIR/$1 _
-	port=$(e2e_free_port)
+	port=$(free_port)
 	mkdir -p "$dir"
 	apache_conf "$setup" "$port" >"$dir/apache2.conf"
 	setsid apache2 -DFOREGROUND -f "$dir/apache2.conf" </dev/null \

@@ -71,7 +71,7 @@ main() {
 	chromium=$(command -v chromium)
 	e2e_setup
 	cp -r "$E2E_TOP/tests/e2e/root" "$E2E_DIR/root"
-	port=$(e2e_free_port)
+	port=$(free_port)
 	base=http://127.0.0.1:$port
 	browser_conf "$port" >"$E2E_DIR/lighttpd-browser.conf"
 	lighttpd -D -f "$E2E_DIR/lighttpd-browser.conf" &

@@ -9,6 +9,8 @@
 E2E_PASS=0 E2E_FAIL=0 E2E_SKIP=0
 E2E_PIDS=()
 E2E_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=tests/proc.sh
+. "$E2E_TOP/tests/proc.sh"	# free_port, server_user
 
 e2e_pass() { E2E_PASS=$((E2E_PASS + 1)); }
 e2e_fail() { E2E_FAIL=$((E2E_FAIL + 1)); printf 'FAIL: %s\n' "$*"; }
@@ -23,14 +25,6 @@ e2e_need() {
 		e2e_skip "$1 is missing (install $2)"
 	fi
 	return 1
-}
-
-# A TCP port nobody listens on, from the kernel's ephemeral range.
-e2e_free_port() {
-	python3 - <<'PY' 2>/dev/null || echo $((20000 + RANDOM % 20000))
-import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()
-PY
 }
 
 # e2e_wait_http URL: wait up to 10 s for any HTTP answer.

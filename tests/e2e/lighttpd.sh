@@ -32,7 +32,7 @@ main() {
 	e2e_setup
 	cp -r "$E2E_TOP/tests/e2e/root" "$E2E_DIR/root"
 	for mounting in all misses; do
-		port=$(e2e_free_port)
+		port=$(free_port)
 		lighttpd_conf "$mounting" "$port" >"$E2E_DIR/lighttpd-$mounting.conf"
 		lighttpd -D -f "$E2E_DIR/lighttpd-$mounting.conf" &
 		e2e_track $!

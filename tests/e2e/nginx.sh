@@ -34,13 +34,7 @@ recipe_body_limit() {
 }
 
 # The user the workers and the FastCGI processes run as.
-if [ "$(id -u)" -eq 0 ]; then
-	run_user=www-data
-	id "$run_user" >/dev/null 2>&1 || run_user=nobody
-else
-	run_user=$(id -un)
-fi
-run_group=$(id -gn "$run_user")
+server_user
 
 # recipe_of MOUNTING: the recipe's server snippet for it.
 recipe_of() {
@@ -172,7 +166,7 @@ main() {
 	# The recipe's `include fastcgi_params;` is relative to nginx.conf.
 	ln -s /etc/nginx/fastcgi_params "$E2E_DIR/fastcgi_params"
 	for m in all misses; do
-		port=$(e2e_free_port)
+		port=$(free_port)
 		if start "$m" "$port"; then
 			# A 10 MiB POST: the 307 within the recipe's limit,
 			# else nginx's 413.

@@ -206,6 +206,37 @@ def usage():
     sys.exit(2)
 
 
+def settle_old(addr, rules, oldfile, uri, host, old):
+    """Put OLDFILE in place and wait until it answers OLD and is loaded;
+    return the second just begun (the rest of it is ours), or None after
+    saying why not."""
+    replace(rules, oldfile)
+    t_end = time.monotonic() + 5
+    while request(addr, uri, host) != old:
+        if time.monotonic() > t_end:
+            print("the old answer '%s' did not come back" % old)
+            return None
+        time.sleep(0.05)
+    # OLDFILE may have the answers served already: let the process check
+    # it and load it (no load may be in progress at the start of the
+    # second, see below).
+    t_end = time.monotonic() + 1.3
+    while time.monotonic() < t_end:
+        request(addr, uri, host)
+        time.sleep(0.05)
+    # Start just after a second boundary: the first request makes the
+    # process check the file (a new second), the rest of this second is
+    # ours.
+    now = time.time()
+    time.sleep(1.0 - (now - int(now)) + 0.02)
+    sec = int(time.time())
+    got = request(addr, uri, host)
+    if got != old:
+        print("before the change: '%s' (expected '%s')" % (got, old))
+        return None
+    return sec
+
+
 def cmd_get(a):
     if len(a) not in (2, 3):
         usage()
@@ -309,29 +340,8 @@ def cmd_hup(a):
     addr, pid, rules, oldfile, newfile, uri, host, old, new = a
     pid = int(pid)
     for _attempt in range(3):
-        replace(rules, oldfile)
-        t_end = time.monotonic() + 5
-        while request(addr, uri, host) != old:
-            if time.monotonic() > t_end:
-                print("the old answer '%s' did not come back" % old)
-                return 1
-            time.sleep(0.05)
-        # OLDFILE may have the answers served already: let the process
-        # check it and load it (no load may be in progress at the start of
-        # the second, see below).
-        t_end = time.monotonic() + 1.3
-        while time.monotonic() < t_end:
-            request(addr, uri, host)
-            time.sleep(0.05)
-        # Start just after a second boundary: the first request makes the
-        # process check the file (a new second), the rest of this second
-        # is ours.
-        now = time.time()
-        time.sleep(1.0 - (now - int(now)) + 0.02)
-        sec = int(time.time())
-        got = request(addr, uri, host)
-        if got != old:
-            print("before the change: '%s' (expected '%s')" % (got, old))
+        sec = settle_old(addr, rules, oldfile, uri, host, old)
+        if sec is None:
             return 1
         replace(rules, newfile)
         if signalled:
@@ -376,23 +386,8 @@ def cmd_hupload(a):
     addr, pid, rules, oldfile, bigfile, newfile, uri, host, old, big, new = a
     pid = int(pid)
     for _attempt in range(3):
-        replace(rules, oldfile)
-        t_end = time.monotonic() + 5
-        while request(addr, uri, host) != old:
-            if time.monotonic() > t_end:
-                print("the old answer '%s' did not come back" % old)
-                return 1
-            time.sleep(0.05)
-        t_end = time.monotonic() + 1.3
-        while time.monotonic() < t_end:
-            request(addr, uri, host)
-            time.sleep(0.05)
-        now = time.time()
-        time.sleep(1.0 - (now - int(now)) + 0.02)
-        sec = int(time.time())
-        got = request(addr, uri, host)
-        if got != old:
-            print("before the change: '%s' (expected '%s')" % (got, old))
+        sec = settle_old(addr, rules, oldfile, uri, host, old)
+        if sec is None:
             return 1
         # BIGFILE and SIGHUP: a load starts; while it runs, NEWFILE and
         # SIGHUP again.
