@@ -17,6 +17,12 @@
 #ifndef FCGI_REDIRECT_H
 #define FCGI_REDIRECT_H
 
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <netinet/in.h>
+
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -333,15 +339,94 @@ const struct ruleset	*reload_rules(const struct reload *);
 int			 reload_poll(struct reload *, int);
 void			 reload_free(struct reload *);
 
+/* ---- peer.c: who may talk to the FastCGI socket ---- */
+
+struct peer_rule;
+struct peer_list {
+	struct peer_rule	*rules;
+	size_t			 n;
+	size_t			 nets;	/* address rules (TCP peers) */
+	size_t			 creds;	/* uid: and gid: rules (Unix peers) */
+};
+#define PEER_NAME_MAX	80	/* a refused peer, as the log names it */
+
+int	 peer_list_add(struct peer_list *, const char *, char *, size_t);
+void	 peer_list_free(struct peer_list *);
+int	 peer_allowed(const struct peer_list *, int, const struct sockaddr *,
+	    char *);
+int	 peer_addr_loopback(const struct sockaddr *);
+
+/* ---- guard.c: a connection's FastCGI records, checked first ---- */
+
+/* The parameters (CGI variables) of a request, all names and values. */
+#define GUARD_PARAMS_MAX	(128 * 1024)
+/* The bytes up to the end of the parameters, record headers included. */
+#define GUARD_HEAD_MAX		(GUARD_PARAMS_MAX + 8192)
+/* How long an answered connection may linger while the peer sends. */
+#define GUARD_LINGER_MS		1000
+
+enum guard_verdict {
+	GUARD_NEED_MORE,
+	GUARD_OK,
+	GUARD_TOO_LARGE,
+	GUARD_BAD,
+	GUARD_CLOSED,
+	GUARD_TIMEOUT
+};
+
+struct guard_head {
+	size_t		 len;		/* GUARD_OK: bytes up to the body */
+	unsigned	 request_id;
+	unsigned	 type;		/* GUARD_BAD: the offending record */
+	const char	*why;		/* GUARD_BAD: a static sentence */
+};
+
+int		 guard_check(const unsigned char *, size_t, struct guard_head *,
+		    unsigned char *);
+const char	*guard_record_name(unsigned);
+long long	 guard_now_ms(void);
+int		 guard_read_head(int, long long, const sigset_t *,
+		    volatile sig_atomic_t *, struct guard_head *);
+int		 guard_reply(int, unsigned, const char *, size_t);
+void		 guard_close(int);
+
 /* ---- serve.c: CGI and FastCGI serving, signals ---- */
 
-int	 serve(const char *, int);
-int	 serve_fastcgi(int, struct reload *, int);
+/* What serving needs besides the rule file; main.c fills it. */
+struct serve_opts {
+	const char		*rules;		/* the rule file */
+	struct peer_list	 allow;		/* --allow and the environment */
+	long			 timeout_ms;	/* for a whole request head */
+};
+#define TIMEOUT_DEFAULT_MS	5000
+
+int	 serve(const struct serve_opts *, int);
+int	 serve_fastcgi(int, struct reload *, int, const struct serve_opts *);
 void	 serve_signals(int);
+
+/* ---- listen.c: the listening socket of --listen ---- */
+
+struct listen_addr {
+	union {
+		struct sockaddr_un	 un;
+		struct sockaddr_in	 in;
+		struct sockaddr_in6	 in6;
+	};
+	socklen_t	 len;
+	const char	*spec;		/* as given, for messages */
+	const char	*path;		/* a Unix socket's path, else NULL */
+	int		 wildcard;	/* TCP on every address */
+};
+#define LISTEN_BACKLOG	128
+#define LISTEN_RCVBUF	(GUARD_HEAD_MAX * 2)
+
+int	 listen_parse(const char *, struct listen_addr *, char *, size_t);
+int	 listen_open(const struct listen_addr *, long, char *, size_t);
 
 /* ---- prefork.c: the standalone mode (--listen) ---- */
 
 #define WORKERS_MAX	256
-int	 prefork_run(const char *, long, int, const char *);
+int	 prefork_run(const struct listen_addr *, long, int,
+	    const struct serve_opts *);
 
 #endif /* FCGI_REDIRECT_H */

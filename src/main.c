@@ -1,8 +1,9 @@
 /*
  * main.c: the command line.
  *
- *   fcgi-redirect [-c FILE]                    serve (FastCGI or CGI)
- *   fcgi-redirect --listen ADDR [--socket-mode MODE] [--workers N] [-c FILE]
+ *   fcgi-redirect [-c FILE] [--allow PEERS] [--timeout S]   serve
+ *   fcgi-redirect --listen ADDR [--socket-mode MODE] [--workers N]
+ *                 [--allow PEERS] [--timeout S] [-c FILE]
  *   fcgi-redirect --check [-c FILE]            validate a rule file
  *   fcgi-redirect --explain [-c FILE] [-X METHOD] [--at TIME] URL
  *   fcgi-redirect --help | --version
@@ -14,6 +15,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -37,9 +39,10 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: fcgi-redirect [-c FILE]\n"
+	    "usage: fcgi-redirect [-c FILE] [--allow PEERS] [--timeout SECONDS]\n"
 	    "       fcgi-redirect --listen PATH|HOST:PORT [--socket-mode MODE]\n"
-	    "                     [--workers N] [-c FILE]\n"
+	    "                     [--workers N] [--allow PEERS] [--timeout SECONDS]\n"
+	    "                     [-c FILE]\n"
 	    "       fcgi-redirect --check [-c FILE]\n"
 	    "       fcgi-redirect --explain [-c FILE] [-X METHOD] [--at TIME] URL\n"
 	    "       fcgi-redirect --help | --version\n"
@@ -56,11 +59,21 @@ usage(FILE *f)
 	    "  --listen ADDR       standalone: open a FastCGI socket (a path or\n"
 	    "                      HOST:PORT) and pre-fork workers\n"
 	    "  --socket-mode MODE  the socket file's permissions (octal, e.g. 0660)\n"
-	    "  --workers N         how many workers (default: the number of CPUs)\n"
+	    "  --workers N         how many workers (default: the CPUs this process\n"
+	    "                      may run on, at most %d)\n"
+	    "  --allow PEERS       who may connect: addresses (127.0.0.1,\n"
+	    "                      10.0.0.0/8, ::1) for TCP, uid:NAME and\n"
+	    "                      gid:NAME for Unix sockets; may repeat\n"
+	    "                      (default: loopback only for TCP)\n"
+	    "  --timeout SECONDS   how long a connection may take to send its\n"
+	    "                      request (default %d)\n"
 	    "  -X, --method METHOD the method for --explain (default GET)\n"
 	    "  --at TIME           --explain as at an RFC 3339 time, such as\n"
-	    "                      2026-12-25T12:00:00Z (default now)\n",
-	    RULES_DEFAULT);
+	    "                      2026-12-25T12:00:00Z (default now)\n"
+	    "\n"
+	    "Environment (for servers that pass no arguments): FCGI_REDIRECT_RULES,\n"
+	    "FCGI_REDIRECT_ALLOW, FCGI_WEB_SERVER_ADDRS, FCGI_REDIRECT_TIMEOUT.\n",
+	    RULES_DEFAULT, WORKERS_MAX, TIMEOUT_DEFAULT_MS / 1000);
 }
 
 /* The rule file: -c, else $FCGI_REDIRECT_RULES, else the default. */
@@ -179,6 +192,132 @@ cmd_explain(const char *path, const char *method, const char *url,
 	return EXIT_OK;
 }
 
+/*
+ * --timeout and FCGI_REDIRECT_TIMEOUT: whole seconds, 1 to 3600, into
+ * o->timeout_ms.  0, or -1 after a message naming `what`.
+ */
+static int
+opt_timeout(struct serve_opts *o, const char *what, const char *v)
+{
+	char	*end;
+	long	 n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < 1 || n > 3600) {
+		fprintf(stderr, "fcgi-redirect: %s: '%s' is not a number of "
+		    "seconds from 1 to 3600\n", what, v);
+		return -1;
+	}
+	o->timeout_ms = n * 1000;
+	return 0;
+}
+
+/* --allow, FCGI_REDIRECT_ALLOW, FCGI_WEB_SERVER_ADDRS; 0 or -1. */
+static int
+opt_allow(struct serve_opts *o, const char *what, const char *v)
+{
+	char	 err[512];
+
+	if (peer_list_add(&o->allow, v, err, sizeof(err)) == -1) {
+		fprintf(stderr, "fcgi-redirect: %s: %s\n", what, err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The serving settings that the environment may give, for the servers
+ * that start us without arguments (mod_fcgid's FcgidInitialEnv,
+ * lighttpd's bin-environment, spawn-fcgi's environment).  An option on
+ * the command line is added to (--allow) or overrides (--timeout) them.
+ * FCGI_WEB_SERVER_ADDRS is libfcgi's own allow-list (exact IPv4
+ * addresses, comma-separated): it is read here, as part of ours.
+ */
+static const struct env_setting {
+	const char	*name;
+	int		(*set)(struct serve_opts *, const char *, const char *);
+} env_settings[] = {
+	{ "FCGI_REDIRECT_ALLOW",	opt_allow },
+	{ "FCGI_WEB_SERVER_ADDRS",	opt_allow },
+	{ "FCGI_REDIRECT_TIMEOUT",	opt_timeout },
+};
+
+/* Read env_settings into o; 0, or -1 after a message. */
+static int
+serve_opts_from_env(struct serve_opts *o)
+{
+	const char	*v;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(env_settings) / sizeof(env_settings[0]); i++)
+		if ((v = getenv(env_settings[i].name)) != NULL && *v != '\0' &&
+		    env_settings[i].set(o, env_settings[i].name, v) == -1)
+			return -1;
+	return 0;
+}
+
+/*
+ * The default number of workers: the CPUs this process may run on (its
+ * affinity mask, which cpusets and taskset narrow), at most WORKERS_MAX.
+ */
+static long
+workers_default(void)
+{
+	cpu_set_t	 set;
+	long		 n;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		n = CPU_COUNT(&set);
+	else
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	if (n > WORKERS_MAX) {
+		fprintf(stderr, "fcgi-redirect: %ld CPUs: starting %d workers "
+		    "(the most there may be; see --workers)\n", n,
+		    WORKERS_MAX);
+		n = WORKERS_MAX;
+	}
+	return n;
+}
+
+/*
+ * --listen: parse the address, and refuse TCP that peers other than the
+ * web server could reach without an allow-list.  Then run.
+ */
+static int
+cmd_listen(const char *spec, long mode, long workers,
+    const struct serve_opts *o)
+{
+	struct listen_addr	 la;
+	char			 err[256];
+
+	if (listen_parse(spec, &la, err, sizeof(err)) == -1) {
+		fprintf(stderr, "fcgi-redirect: --listen: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (la.path == NULL && o->allow.nets == 0 &&
+	    (la.wildcard || !peer_addr_loopback((const struct sockaddr *)
+	    &la.un))) {
+		fprintf(stderr, "fcgi-redirect: --listen %s: %s needs an "
+		    "allow-list: name the web server's addresses with --allow "
+		    "(or FCGI_REDIRECT_ALLOW), or listen on 127.0.0.1 or a "
+		    "Unix socket\n", spec, la.wildcard ?
+		    "listening on every address" :
+		    "listening on an address that is not loopback");
+		return EXIT_USAGE;
+	}
+	if (mode >= 0 && la.path == NULL) {
+		fprintf(stderr, "fcgi-redirect: --socket-mode is for a Unix "
+		    "socket, and %s is TCP\n", spec);
+		return EXIT_USAGE;
+	}
+	if (workers == 0)
+		workers = workers_default();
+	return prefork_run(&la, mode, (int)workers, o);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -191,19 +330,26 @@ main(int argc, char *argv[])
 		{ "listen",	required_argument, NULL, 'l' },
 		{ "socket-mode", required_argument, NULL, 'm' },
 		{ "workers",	required_argument, NULL, 'w' },
+		{ "allow",	required_argument, NULL, 'A' },
+		{ "timeout",	required_argument, NULL, 'T' },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ "version",	no_argument,	   NULL, 'V' },
 		{ NULL,		0,		   NULL, 0 }
 	};
 	const char	*config = NULL, *method = "GET", *listen_on = NULL;
-	long		 mode = -1, workers = sysconf(_SC_NPROCESSORS_ONLN);
+	long		 mode = -1, workers = 0;
 	char		*end;
 	int		 ch, check = 0, explain = 0;
 	time_t		 now = time(NULL);
+	struct serve_opts o = { .timeout_ms = TIMEOUT_DEFAULT_MS };
 
+	if (serve_opts_from_env(&o) == -1)
+		return EXIT_USAGE;
 	/* Started by a web server: arguments may be query words. */
-	if (getenv("GATEWAY_INTERFACE") != NULL)
-		return serve(rules_path(NULL), !FCGX_IsCGI());
+	if (getenv("GATEWAY_INTERFACE") != NULL) {
+		o.rules = rules_path(NULL);
+		return serve(&o, !FCGX_IsCGI());
+	}
 
 	while ((ch = getopt_long(argc, argv, "c:X:hV", longopts, NULL)) != -1)
 		switch (ch) {
@@ -243,6 +389,14 @@ main(int argc, char *argv[])
 				return EXIT_USAGE;
 			}
 			break;
+		case 'A':
+			if (opt_allow(&o, "--allow", optarg) == -1)
+				return EXIT_USAGE;
+			break;
+		case 'T':
+			if (opt_timeout(&o, "--timeout", optarg) == -1)
+				return EXIT_USAGE;
+			break;
 		case 'a':
 			if (value_time(optarg, &now) != 0) {
 				fprintf(stderr, "fcgi-redirect: --at: '%s' is "
@@ -273,13 +427,13 @@ main(int argc, char *argv[])
 		return cmd_check(rules_path(config));
 	if (explain)
 		return cmd_explain(rules_path(config), method, argv[0], now);
+	o.rules = rules_path(config);
 	if (listen_on != NULL)
-		return prefork_run(listen_on, mode, workers < 1 ? 1 :
-		    (int)workers, rules_path(config));
+		return cmd_listen(listen_on, mode, workers, &o);
 	if (FCGX_IsCGI() && getenv("REQUEST_METHOD") == NULL) {
 		fprintf(stderr, "fcgi-redirect: not started by a web server "
 		    "(no FastCGI socket on fd 0, no CGI request); see --help\n");
 		return EXIT_USAGE;
 	}
-	return serve(rules_path(config), !FCGX_IsCGI());
+	return serve(&o, !FCGX_IsCGI());
 }

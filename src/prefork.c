@@ -26,14 +26,31 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <fcgiapp.h>
-
 #include "fcgi-redirect.h"
 
 struct worker {
 	pid_t		 pid;		/* 0: free slot */
 	unsigned	 generation;	/* of the rule set it serves */
+	long long	 stop_sent;	/* when asked to stop (ms), else 0 */
 };
+
+/*
+ * A worker asked to stop finishes the request in hand: at most the
+ * request timeout, then GUARD_LINGER_MS to close.  One that is still there
+ * a second after that is stuck, and gets SIGKILL.
+ */
+#define GRACE_MS(o)	((o)->timeout_ms + GUARD_LINGER_MS + 1000)
+
+/* Send sig to worker w; never to a pid that is not a worker's. */
+static void
+worker_signal(struct worker *w, int sig)
+{
+	if (w->pid <= 0)
+		return;		/* kill(0) or kill(-1) would hit others */
+	if (sig == SIGTERM && w->stop_sent == 0)
+		w->stop_sent = guard_now_ms();
+	(void)kill(w->pid, sig);
+}
 
 static volatile sig_atomic_t parent_stop, parent_hup;
 
@@ -78,7 +95,8 @@ parent_signals(void)
 
 /* Start a worker in slot w serving the current rule set; 0 or -1. */
 static int
-worker_start(struct worker *w, int fd, struct reload *r, unsigned gen)
+worker_start(struct worker *w, int fd, struct reload *r, unsigned gen,
+    const struct serve_opts *o)
 {
 	sigset_t all, old;
 	pid_t	 pid;
@@ -98,11 +116,12 @@ worker_start(struct worker *w, int fd, struct reload *r, unsigned gen)
 	if (pid == 0) {
 		signal(SIGCHLD, SIG_DFL);
 		serve_signals(0);
-		_exit(serve_fastcgi(fd, r, 0));
+		_exit(serve_fastcgi(fd, r, 0, o));
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	w->pid = pid;
 	w->generation = gen;
+	w->stop_sent = 0;
 	return 0;
 }
 
@@ -114,7 +133,25 @@ workers_stop(struct worker *ws, size_t n, unsigned gen)
 
 	for (i = 0; i < n; i++)
 		if (ws[i].pid != 0 && (gen == 0 || ws[i].generation < gen))
-			kill(ws[i].pid, SIGTERM);
+			worker_signal(&ws[i], SIGTERM);
+}
+
+/* SIGKILL the workers asked to stop more than `grace_ms` ago. */
+static void
+workers_kill_stuck(struct worker *ws, size_t n, long long grace_ms)
+{
+	long long	 now = guard_now_ms();
+	size_t		 i;
+
+	for (i = 0; i < n; i++)
+		if (ws[i].pid != 0 && ws[i].stop_sent != 0 &&
+		    now - ws[i].stop_sent > grace_ms) {
+			fprintf(stderr, "fcgi-redirect: worker %ld did not stop "
+			    "within %lld ms; killing it\n", (long)ws[i].pid,
+			    grace_ms);
+			worker_signal(&ws[i], SIGKILL);
+			ws[i].stop_sent = now;	/* no new line at once */
+		}
 }
 
 /* Collect exited workers; returns how many of generation gen died. */
@@ -159,41 +196,42 @@ workers_alive(const struct worker *ws, size_t n)
 }
 
 /*
- * Run the standalone server.  `listen`: a socket path or host:port;
- * `mode`: the socket file's permissions (-1: as the umask leaves them).
- * Returns the process exit status.
+ * Run the standalone server on la (listen.c has parsed it; a Unix socket
+ * file gets `mode`, -1: what the umask gives) with nworkers workers
+ * (1 to WORKERS_MAX).  Returns the process exit status.
  */
 int
-prefork_run(const char *listen_on, long mode, int nworkers, const char *rules)
+prefork_run(const struct listen_addr *la, long mode, int nworkers,
+    const struct serve_opts *o)
 {
-	struct worker	 ws[WORKERS_MAX * 2];
+	struct worker	*ws;
 	struct reload	*r;
 	size_t		 nslots = (size_t)nworkers * 2, i, started;
 	unsigned	 gen = 1;
-	int		 fd, is_path = strchr(listen_on, '/') != NULL;
+	char		 err[256];
+	int		 fd, hup;
 	time_t		 burst_start = 0;
 	unsigned	 burst = 0;
-	int		 hup;
 
-	memset(ws, 0, sizeof(ws));
-	if (FCGX_Init() != 0 || (fd = FCGX_OpenSocket(listen_on, 128)) < 0) {
-		fprintf(stderr, "fcgi-redirect: cannot listen on %s: %s\n",
-		    listen_on, strerror(errno));
+	if ((fd = listen_open(la, mode, err, sizeof(err))) == -1) {
+		fprintf(stderr, "fcgi-redirect: --listen: %s\n", err);
 		return 1;
 	}
-	if (is_path && mode >= 0 && chmod(listen_on, (mode_t)mode) == -1) {
-		fprintf(stderr, "fcgi-redirect: chmod %s: %s\n", listen_on,
-		    strerror(errno));
-		unlink(listen_on);
+	/* A current and an old generation, while the old one finishes. */
+	if ((ws = calloc(nslots, sizeof(*ws))) == NULL) {
+		fprintf(stderr, "fcgi-redirect: out of memory\n");
+		close(fd);
+		if (la->path != NULL)
+			unlink(la->path);
 		return 1;
 	}
 	parent_signals();
-	if ((r = reload_new(rules)) == NULL) {
+	if ((r = reload_new(o->rules)) == NULL) {
 		fprintf(stderr, "fcgi-redirect: out of memory\n");
 		return 1;
 	}
 	fprintf(stderr, "fcgi-redirect: listening on %s with %d workers\n",
-	    listen_on, nworkers);
+	    la->spec, nworkers);
 
 	while (!parent_stop) {
 		/* Keep nworkers workers of the current generation. */
@@ -201,7 +239,7 @@ prefork_run(const char *listen_on, long mode, int nworkers, const char *rules)
 			started += ws[i].pid != 0 && ws[i].generation == gen;
 		for (i = 0; i < nslots && started < (size_t)nworkers; i++)
 			if (ws[i].pid == 0 &&
-			    worker_start(&ws[i], fd, r, gen) == 0)
+			    worker_start(&ws[i], fd, r, gen, o) == 0)
 				started++;
 		poll(NULL, 0, 1000);	/* a signal ends it early */
 		if (workers_reap(ws, nslots, gen) > 0) {
@@ -215,6 +253,7 @@ prefork_run(const char *listen_on, long mode, int nworkers, const char *rules)
 		}
 		if (parent_stop)
 			break;
+		workers_kill_stuck(ws, nslots, GRACE_MS(o));
 		hup = parent_hup;
 		parent_hup = 0;
 		if (reload_poll(r, hup)) {
@@ -226,17 +265,15 @@ prefork_run(const char *listen_on, long mode, int nworkers, const char *rules)
 
 	fprintf(stderr, "fcgi-redirect: stopping\n");
 	workers_stop(ws, nslots, 0);
-	for (i = 0; i < 100 && workers_alive(ws, nslots) > 0; i++) {
-		poll(NULL, 0, 100);
+	while (workers_alive(ws, nslots) > 0) {
+		poll(NULL, 0, 50);
 		workers_reap(ws, nslots, gen);
+		workers_kill_stuck(ws, nslots, GRACE_MS(o));
 	}
-	for (i = 0; i < nslots; i++)
-		if (ws[i].pid != 0)
-			kill(ws[i].pid, SIGKILL);
-	while (waitpid(-1, NULL, 0) > 0)
-		continue;
-	if (is_path)
-		unlink(listen_on);
+	close(fd);
+	if (la->path != NULL)
+		unlink(la->path);
 	reload_free(r);
+	free(ws);
 	return 0;
 }

@@ -22,10 +22,14 @@
  * are on stderr (the web server's error log): clients never see paths or
  * parser messages.
  */
+#include <sys/socket.h>
+#include <sys/time.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -102,36 +106,220 @@ wait_connection(int fd, const sigset_t *open)
 }
 
 /*
+ * Under load a connection is always waiting, so the process would never
+ * wait in ppoll() where the signals get in.  Between requests, at most
+ * every SIGNAL_CHECK_MS, pending signals are let in: a SIGTERM or a SIGHUP
+ * is acted on within that time under any load, for one system call every
+ * SIGNAL_CHECK_MS (none per request).
+ */
+#define SIGNAL_CHECK_MS	100
+
+static void
+signals_let_in(const sigset_t *open, long long *checked)
+{
+	struct timespec	 zero = { 0, 0 };
+	long long	 now = guard_now_ms();
+	sigset_t	 pending;
+
+	if (now - *checked < SIGNAL_CHECK_MS)
+		return;
+	*checked = now;
+	if (sigpending(&pending) == 0 && (sigismember(&pending, SIGTERM) ||
+	    sigismember(&pending, SIGINT) || sigismember(&pending, SIGUSR1) ||
+	    sigismember(&pending, SIGHUP)))
+		(void)ppoll(NULL, 0, &zero, open);
+}
+
+/*
+ * A log line about connections (refused peers, broken records), at most
+ * one a second per process: a hostile peer must not fill the web server's
+ * log.  The lines held back are counted in the next one.
+ */
+static void log_connection(const char *, ...)
+    __attribute__((format(printf, 1, 2)));
+
+static void
+log_connection(const char *fmt, ...)
+{
+	static long long	 last = -1000;
+	static unsigned long	 held;
+	long long		 now = guard_now_ms();
+	va_list			 ap;
+
+	if (now - last < 1000) {
+		held++;
+		return;
+	}
+	last = now;
+	fprintf(stderr, "fcgi-redirect: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (held > 0)
+		fprintf(stderr, " (and %lu more such lines not shown)", held);
+	fputc('\n', stderr);
+	held = 0;
+}
+
+/*
+ * Accept a connection on the listening socket fd from a peer that may
+ * talk to us (peer.c), or return -1 after waiting (none was there) or
+ * after closing a refused one.
+ */
+static int
+accept_peer(int fd, const struct serve_opts *o, const sigset_t *open)
+{
+	struct sockaddr_storage	 sa;
+	socklen_t		 len = sizeof(sa);
+	char			 who[PEER_NAME_MAX];
+	int			 conn;
+
+	if ((conn = accept4(fd, (struct sockaddr *)&sa, &len,
+	    SOCK_CLOEXEC)) == -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != EINTR && errno != ECONNABORTED)
+			log_connection("accept: %s", strerror(errno));
+		/* None waiting, or another process took it. */
+		wait_connection(fd, open);
+		return -1;
+	}
+	if (len == 0 || !peer_allowed(&o->allow, conn,
+	    (struct sockaddr *)&sa, who)) {
+		log_connection("refused a connection from %s: not in the "
+		    "allow-list (--allow)", len == 0 ? "an unnamed peer" : who);
+		close(conn);
+		return -1;
+	}
+	return conn;
+}
+
+/*
+ * A connection whose head guard.c did not pass: answer 400 when it was
+ * too large to hand on, else just close it, and say why in the log.
+ */
+static void
+refuse_head(int conn, int verdict, const struct guard_head *h)
+{
+	char		 mem[1024];
+	struct buf	 out;
+
+	switch (verdict) {
+	case GUARD_TOO_LARGE:
+		buf_init(&out, mem, sizeof(mem));
+		response_error(&out, 400, 0);
+		(void)guard_reply(conn, h->request_id, out.data, out.len);
+		log_connection("answered 400 to a request whose parameters "
+		    "pass %d bytes", GUARD_PARAMS_MAX);
+		guard_close(conn);
+		return;
+	case GUARD_BAD:
+		log_connection("closed a connection that sent %s (%s): not what "
+		    "a web server sends", h->why, guard_record_name(h->type));
+		break;
+	case GUARD_TIMEOUT:
+		log_connection("closed a connection that sent no whole request "
+		    "in time (--timeout)");
+		break;
+	default:
+		break;	/* the peer went away: nothing to say */
+	}
+	close(conn);
+}
+
+/*
+ * Answer the request on the connection conn, whose head guard.c passed,
+ * through libfcgi, and close the connection.
+ *
+ * XXX libfcgi cannot be handed a connection: FCGX_Accept_r() accepts one
+ * itself.  So the request's connection fields are set as FCGX_Accept_r()
+ * leaves them between two requests on a kept connection (fcgiapp.h's
+ * FCGX_Request, "Don't use anything below here": ipcFd, keepConnection,
+ * detached), and it is given no listening socket (-1), so that it can
+ * never accept a connection past peer.c and guard.c.  Closing is ours
+ * (guard_close): libfcgi's waits 2 s after every byte the peer sends.
+ */
+static void
+answer(FCGX_Request *req, int conn, long long deadline, struct reload *r,
+    int watch, struct match_scratch *scratch)
+{
+	static char		 mem[RESPONSE_MAX];
+	static struct decision	 d;
+	struct timeval		 tv;
+	struct buf		 out;
+	long long		 left;
+
+	req->ipcFd = conn;
+	req->keepConnection = 1;	/* FCGX_Accept_r must not close it */
+	req->detached = 1;		/* libfcgi closes without lingering */
+	if (FCGX_Accept_r(req) < 0)
+		return;			/* libfcgi closed it */
+	if (watch)
+		reload_poll(r, 0);
+	handle_decide(reload_rules(r), req->envp, time(NULL), scratch, &d);
+	buf_init(&out, mem, sizeof(mem));
+	handle_respond(&d, &out);
+	/*
+	 * An answer of a few KiB fits in any socket buffer; a longer one
+	 * could wait for ever on a peer that does not read.
+	 */
+	if (out.len > 16384) {
+		left = deadline - guard_now_ms();
+		left = left < 1000 ? 1000 : left;
+		tv.tv_sec = left / 1000;
+		tv.tv_usec = left % 1000 * 1000;
+		(void)setsockopt(conn, SOL_SOCKET, SO_SNDTIMEO, &tv,
+		    sizeof(tv));
+	}
+	if (FCGX_PutStr(out.data, (int)out.len, req->out) != (int)out.len)
+		log_connection("could not send an answer of %zu bytes: %s",
+		    out.len, strerror(FCGX_GetError(req->out) > 0 ?
+		    FCGX_GetError(req->out) : EPIPE));
+	req->keepConnection = 1;
+	req->detached = 1;
+	FCGX_Finish_r(req);
+	if (req->ipcFd >= 0) {
+		guard_close(req->ipcFd);
+		req->ipcFd = -1;
+	}
+}
+
+/*
  * Answer FastCGI requests on the listening socket `fd` until asked to
  * stop, with the rules of r; `watch`: check the rule file between requests
  * and once a second when idle (a pre-forked worker does not: its parent
  * does).  The signals of serve_signals() must be installed.  Returns the
  * exit status.
  *
- * The listening socket is made non-blocking: when several processes share
- * it (spawn-fcgi -F, --workers) and one connection wakes them all, the
- * ones that lose the race get EAGAIN and wait again, instead of sleeping
- * in accept() where a signal could not reach them.
+ * One connection at a time, one request per connection: accepted here,
+ * its peer checked (peer.c), its request head waited for until o's
+ * timeout and checked (guard.c), then answered through libfcgi and
+ * closed.  The listening socket is made non-blocking: when several
+ * processes share it (spawn-fcgi -F, --workers) and one connection wakes
+ * them all, the ones that lose the race get EAGAIN and wait again,
+ * instead of sleeping in accept() where a signal could not reach them.
  */
 int
-serve_fastcgi(int fd, struct reload *r, int watch)
+serve_fastcgi(int fd, struct reload *r, int watch, const struct serve_opts *o)
 {
-	static char		 mem[RESPONSE_MAX];
-	static struct decision	 d;
 	struct match_scratch	*scratch;
-	struct buf		 out;
+	struct guard_head	 head;
 	FCGX_Request		 req;
 	sigset_t		 open;
-	int			 flags, force;
+	long long		 signals_checked = 0, deadline;
+	int			 flags, force, conn, v;
 
 	if ((scratch = match_scratch_new()) == NULL ||
-	    FCGX_Init() != 0 ||
-	    FCGX_InitRequest(&req, fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+	    FCGX_Init() != 0 || FCGX_InitRequest(&req, -1, 0) != 0) {
 		fprintf(stderr, "fcgi-redirect: cannot start FastCGI\n");
 		return 1;
 	}
-	if ((flags = fcntl(fd, F_GETFL)) != -1)
-		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1) {
+		fprintf(stderr, "fcgi-redirect: the listening socket: %s\n",
+		    strerror(errno));
+		match_scratch_free(scratch);
+		return 1;
+	}
 	/* While waiting, the serving signals are let in. */
 	sigprocmask(SIG_SETMASK, NULL, &open);
 	sigdelset(&open, SIGTERM);
@@ -145,25 +333,16 @@ serve_fastcgi(int fd, struct reload *r, int watch)
 			reload_poll(r, force);
 		}
 		/* Under load a connection is waiting: no poll before accept. */
-		if (FCGX_Accept_r(&req) < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK ||
-			    errno == EINTR || errno == 0) {
-				/* None waiting, or another process took it. */
-				wait_connection(fd, &open);
-				continue;
-			}
-			fprintf(stderr, "fcgi-redirect: accept: %s\n",
-			    strerror(errno));
-			break;
-		}
-		if (watch)
-			reload_poll(r, 0);
-		handle_decide(reload_rules(r), req.envp, time(NULL), scratch,
-		    &d);
-		buf_init(&out, mem, sizeof(mem));
-		handle_respond(&d, &out);
-		FCGX_PutStr(out.data, (int)out.len, req.out);
-		FCGX_Finish_r(&req);
+		if ((conn = accept_peer(fd, o, &open)) == -1)
+			continue;
+		deadline = guard_now_ms() + o->timeout_ms;
+		v = guard_read_head(conn, deadline, &open, &stop_requested,
+		    &head);
+		if (v == GUARD_OK)
+			answer(&req, conn, deadline, r, watch, scratch);
+		else
+			refuse_head(conn, v, &head);
+		signals_let_in(&open, &signals_checked);
 	}
 	FCGX_Free(&req, 1);
 	match_scratch_free(scratch);
@@ -244,11 +423,37 @@ serve_cgi(const struct ruleset *rs)
 }
 
 /*
- * Serve with the rules at `path`: FastCGI on fd 0 when `fastcgi`, else the
+ * The listening socket a process manager gave us on fd (spawn-fcgi,
+ * mod_fcgid, lighttpd's bin-path).  We cannot refuse it, but a TCP socket
+ * on an address other than loopback is answered only for the peers of the
+ * allow-list (loopback when there is none): say so at start-up.  Its
+ * receive buffer is made room for a whole request head (guard.c).
+ */
+static void
+inherited_socket(int fd, const struct serve_opts *o)
+{
+	struct sockaddr_storage	 sa;
+	socklen_t		 len = sizeof(sa);
+	int			 rcvbuf = LISTEN_RCVBUF;
+
+	if (getsockname(fd, (struct sockaddr *)&sa, &len) == -1 ||
+	    (sa.ss_family != AF_INET && sa.ss_family != AF_INET6))
+		return;
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (o->allow.nets == 0 && !peer_addr_loopback((struct sockaddr *)&sa))
+		fprintf(stderr, "fcgi-redirect: warning: the FastCGI socket is "
+		    "on a TCP address that is not loopback, and there is no "
+		    "allow-list: only loopback peers will be answered (set "
+		    "FCGI_REDIRECT_ALLOW or --allow to the web server's "
+		    "address)\n");
+}
+
+/*
+ * Serve with the rules of o: FastCGI on fd 0 when `fastcgi`, else the
  * one CGI request.  Returns the process exit status.
  */
 int
-serve(const char *path, int fastcgi)
+serve(const struct serve_opts *o, int fastcgi)
 {
 	struct reload	*r;
 	struct ruleset	*rs;
@@ -257,19 +462,20 @@ serve(const char *path, int fastcgi)
 
 	if (!fastcgi) {
 		/* One request: errors to the server's log, nothing else. */
-		diag_init(&d, stderr, path);
-		rs = ruleset_load_file(path, &d);
+		diag_init(&d, stderr, o->rules);
+		rs = ruleset_load_file(o->rules, &d);
 		diag_finish(&d);
 		rc = serve_cgi(rs);
 		ruleset_free(rs);
 		return rc;
 	}
 	serve_signals(1);
-	if ((r = reload_new(path)) == NULL) {
+	inherited_socket(0, o);
+	if ((r = reload_new(o->rules)) == NULL) {
 		fprintf(stderr, "fcgi-redirect: out of memory\n");
 		return 1;
 	}
-	rc = serve_fastcgi(0, r, 1);
+	rc = serve_fastcgi(0, r, 1, o);
 	reload_free(r);
 	return rc;
 }
