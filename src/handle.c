@@ -24,6 +24,7 @@ handle_decide(const struct ruleset *rs, char **envp, time_t now,
 	int			 rc;
 
 	d->rule = NULL;
+	d->regex_error = 0;
 	d->location[0] = '\0';
 	d->location_len = 0;
 	if (rs == NULL) {
@@ -38,6 +39,13 @@ handle_decide(const struct ruleset *rs, char **envp, time_t now,
 		return;
 	}
 	match_lookup(rs, &req, scratch, &m);
+	if (m.regex_error != 0) {
+		/* Fail closed: the rule the user wrote, unanswerable. */
+		d->rule = m.rule;
+		d->regex_error = m.regex_error;
+		d->status = 500;
+		return;
+	}
 	if (m.rule == NULL && rs->fallback_status != 0) {
 		d->status = rs->fallback_status;
 		return;

@@ -174,6 +174,7 @@ cmd_explain(const char *path, const char *method, const char *url,
 		printf("Rule: none matched; the fallback is %d\n", d.status);
 	else
 		printf("Rule: none; the request itself is refused\n");
+	log_fault(stdout, "Error: ", &d, rs);
 	match_scratch_free(scratch);
 	ruleset_free(rs);
 	return EXIT_OK;

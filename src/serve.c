@@ -162,6 +162,7 @@ serve_fastcgi(int fd, struct reload *r, int watch)
 		    &d);
 		buf_init(&out, mem, sizeof(mem));
 		handle_respond(&d, &out);
+		log_decision(&d, reload_rules(r));
 		FCGX_PutStr(out.data, (int)out.len, req.out);
 		FCGX_Finish_r(&req);
 	}
@@ -239,6 +240,7 @@ serve_cgi(const struct ruleset *rs)
 	handle_decide(rs, environ, time(NULL), scratch, &d);
 	buf_init(&out, mem, sizeof(mem));
 	handle_respond(&d, &out);
+	log_decision(&d, rs);
 	match_scratch_free(scratch);
 	return write_all(out.data, out.len) == 0 ? 0 : 1;
 }
