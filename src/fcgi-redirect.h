@@ -228,6 +228,10 @@ void		 builder_key(struct builder *, const char *, const char *,
 struct ruleset	*builder_finish(struct builder *);
 void		 ruleset_free(struct ruleset *);
 
+/* ---- probe.c: --check's test runs of the regex rules ---- */
+
+void	 probe_regexes(const struct ruleset *, struct diag *);
+
 /* ---- target.c: checking and compiling redirect targets ---- */
 
 int	 target_compile(struct arena *, struct diag *, const char *,

@@ -85,6 +85,8 @@ cmd_check(const char *path)
 
 	diag_init(&d, stdout, path);
 	rs = ruleset_load_file(path, &d);
+	if (rs != NULL)
+		probe_regexes(rs, &d);
 	diag_finish(&d);
 	if (rs == NULL) {
 		printf("%s: invalid: %u error%s, %u warning%s\n", path,
