@@ -328,6 +328,8 @@ struct decision {
 	int			 head;	/* HEAD: no body */
 	int			 regex_error; /* < 0: PCRE2's error on rule's
 					    regex (match.c): 500 */
+	int			 too_large; /* the answer did not fit
+					    RESPONSE_MAX: 500 instead */
 	char			 location[LOCATION_MAX];
 	size_t			 location_len;
 };
@@ -337,7 +339,7 @@ struct decision {
 
 void	 handle_decide(const struct ruleset *, char **, time_t,
 	    struct match_scratch *, struct decision *);
-void	 handle_respond(const struct decision *, struct buf *);
+void	 handle_respond(struct decision *, struct buf *);
 
 /* ---- log.c: rate-limited request-time log lines ---- */
 

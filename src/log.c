@@ -1,8 +1,8 @@
 /*
  * log.c: rate-limited request-time log lines.
  *
- * A request whose rule cannot be answered (PCRE2 failed on its regex)
- * gets 500 from handle.c, which does
+ * A request whose rule cannot be answered (PCRE2 failed on its regex, or
+ * its answer did not fit RESPONSE_MAX) gets 500 from handle.c, which does
  * no I/O; serve.c hands the decision here after answering, and the reason
  * goes to stderr, the web server's error log, naming the rule and its
  * FILE:LINE.  Nothing from the request is written (no path, no header), so
@@ -43,20 +43,25 @@ fault_print(FILE *f, const char *prefix, const struct decision *d,
 	PCRE2_UCHAR		 msg[256];
 	size_t			 n;
 
-	if (r == NULL || rs == NULL || d->regex_error == 0)
+	if (r == NULL || rs == NULL || (d->regex_error == 0 && !d->too_large))
 		return;
 	if (r == &rs->fallback)
 		fprintf(f, "%s%s: [defaults] fallback: ", prefix, rs->file);
 	else
 		fprintf(f, "%s%s:%u: [%s%s]: ", prefix, rs->file, r->line,
 		    r->kind == RULE_MAP_ENTRY ? "map " : "", r->name);
-	if (pcre2_get_error_message(d->regex_error, msg, sizeof(msg)) < 0)
-		strcpy((char *)msg, "unknown error");
-	n = r->pattern_len;
-	fprintf(f, "regex %.*s%s: PCRE2 error %d: %s; answered 500%s\n",
-	    (int)(n > PATTERN_SHOWN ? PATTERN_SHOWN : n), r->pattern,
-	    n > PATTERN_SHOWN ? "..." : "", d->regex_error, (const char *)msg,
-	    tail);
+	if (d->regex_error != 0) {
+		if (pcre2_get_error_message(d->regex_error, msg,
+		    sizeof(msg)) < 0)
+			strcpy((char *)msg, "unknown error");
+		n = r->pattern_len;
+		fprintf(f, "regex %.*s%s: PCRE2 error %d: %s; answered 500%s\n",
+		    (int)(n > PATTERN_SHOWN ? PATTERN_SHOWN : n), r->pattern,
+		    n > PATTERN_SHOWN ? "..." : "", d->regex_error,
+		    (const char *)msg, tail);
+	} else
+		fprintf(f, "the answer does not fit in %d bytes (its headers "
+		    "are too long); answered 500%s\n", RESPONSE_MAX, tail);
 }
 
 /*
@@ -80,7 +85,7 @@ log_decision(const struct decision *d, const struct ruleset *rs)
 	struct timespec	 now;
 	char		 tail[80];
 
-	if (d->rule == NULL || d->regex_error == 0)
+	if (d->rule == NULL || (d->regex_error == 0 && !d->too_large))
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (log_rate.written && now.tv_sec - log_rate.last < LOG_INTERVAL) {

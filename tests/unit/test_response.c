@@ -636,6 +636,19 @@ static const struct limit_row limit_rows[] = {
 	    "REQUEST_URI=/item/4a", NULL }, 404, NULL, NULL, 0, NULL }, 0, 0 },
 	{ { REGEX_INI, { "REQUEST_METHOD=GET", HOST_W, "REQUEST_URI=/r/a/b",
 	    NULL }, 307, "/rr/a/b", "r", 0, "" }, 0, 0 },
+	/*
+	 * An answer that does not fit its buffer: a whole 500 instead, the
+	 * rule kept for the log.  The buffers hold the 500 but not the
+	 * redirect.
+	 */
+	{ { HEADERS_INI, { "REQUEST_METHOD=HEAD", HOST_W, "REQUEST_URI=/h",
+	    NULL }, 500, NULL, "h", 1, NULL }, 150, 0 },
+	{ { HEADERS_INI, { "REQUEST_METHOD=GET", HOST_W, "REQUEST_URI=/h",
+	    NULL }, 500, NULL, "h", 0, NULL }, 340, 0 },
+	/* Just enough for the redirect: no 500. */
+	{ { HEADERS_INI, { "REQUEST_METHOD=HEAD", HOST_W, "REQUEST_URI=/h",
+	    NULL }, 307, "/t", "h", 1, "Cache-Control: no-store\r\n"
+	    "X-One: 1\r\nX-Two: two words\r\n" }, 175, 0 },
 };
 
 static struct decision	dec;	/* LOCATION_MAX bytes: not on the stack */
@@ -721,6 +734,7 @@ handle_row(const struct handle_row *r, size_t i, size_t cap, int regex_error)
 
 	ok = !b.overflow && dec.status == r->status && dec.head == r->head &&
 	    (dec.regex_error != 0) == regex_error &&
+	    dec.too_large == (cap != 0 && r->status == 500) &&
 	    (r->location == NULL ? dec.location_len == 0 :
 	    dec.location_len == strlen(r->location) &&
 	    strcmp(dec.location, r->location) == 0) &&
@@ -745,10 +759,10 @@ handle_row(const struct handle_row *r, size_t i, size_t cap, int regex_error)
 		fprintf(stderr, "\nhandle row %zu:", i);
 		for (k = 0; r->env[k] != NULL; k++)
 			fprintf(stderr, " %.60s", r->env[k]);
-		fprintf(stderr, "\n  got %d head %d regex error %d rule %s "
-		    "location %.60s, want %d head %d rule %s location %s\n  ",
-		    dec.status, dec.head, dec.regex_error,
-		    dec.rule ? dec.rule->name : "none",
+		fprintf(stderr, "\n  got %d head %d regex error %d too large "
+		    "%d rule %s location %.60s, want %d head %d rule %s "
+		    "location %s\n  ", dec.status, dec.head, dec.regex_error,
+		    dec.too_large, dec.rule ? dec.rule->name : "none",
 		    dec.location, r->status, r->head,
 		    r->rule ? r->rule : "none",
 		    r->location ? r->location : "none");
@@ -838,7 +852,7 @@ test_response_register(void)
 		{ "errors", test_response_errors },
 		{ "overflow", test_response_overflow },
 		{ "handle", test_handle },
-		{ "handle: PCRE2 limits", test_handle_limits },
+		{ "handle: PCRE2 limits, answers too large", test_handle_limits },
 	};
 
 	return unit_add_suite("response", tests, nitems(tests));
