@@ -10,7 +10,8 @@
  * variables into a struct request, match.c finds the rule (a pure function
  * of rule set and request), location.c builds the Location, response.c
  * formats the answer, and handle.c ties those together.  serve.c does the
- * I/O with libfcgi; main.c is the command line.
+ * I/O with libfcgi, and log.c logs what went wrong with a request; main.c
+ * is the command line.
  *
  * Struct types are never typedef'd.
  */
@@ -233,6 +234,10 @@ void		 builder_key(struct builder *, const char *, const char *,
 struct ruleset	*builder_finish(struct builder *);
 void		 ruleset_free(struct ruleset *);
 
+/* ---- probe.c: --check's test runs of the regex rules ---- */
+
+void	 probe_regexes(const struct ruleset *, struct diag *);
+
 /* ---- target.c: checking and compiling redirect targets ---- */
 
 int	 target_compile(struct arena *, struct diag *, const char *,
@@ -285,6 +290,8 @@ int		 request_parse(struct request *, char **, time_t);
 
 struct match {
 	const struct rule	*rule;	/* NULL: nothing matched */
+	int			 regex_error; /* < 0: PCRE2's error running
+					    rule's regex (no captures) */
 	size_t			 rest_off; /* prefix rules: where the rest starts */
 	size_t			 ncaptures;
 	size_t			 cap_off[CAPTURES_MAX + 1];
@@ -298,6 +305,8 @@ void			 match_scratch_free(struct match_scratch *);
 int			 match_lookup(const struct ruleset *,
 			    const struct request *, struct match_scratch *,
 			    struct match *);
+int			 match_regex_run(const struct rule *, const char *,
+			    size_t, struct match_scratch *);
 size_t			 match_regex_prefix(const char *);
 
 /* ---- location.c: building the Location ---- */
@@ -314,11 +323,19 @@ void		 response_error(struct buf *, int, int);
 
 /* ---- handle.c: one request, from variables to response bytes ---- */
 
-/* What was decided for a request, for the response and for --explain. */
+/*
+ * What was decided for a request, for the response, for --explain and for
+ * the log (log.c): a rule that could not be answered is kept in `rule`
+ * with status 500 and what went wrong.
+ */
 struct decision {
 	int			 status;
 	const struct rule	*rule;	/* NULL when no rule decided */
 	int			 head;	/* HEAD: no body */
+	int			 regex_error; /* < 0: PCRE2's error on rule's
+					    regex (match.c): 500 */
+	int			 too_large; /* the answer did not fit
+					    RESPONSE_MAX: 500 instead */
 	char			 location[LOCATION_MAX];
 	size_t			 location_len;
 };
@@ -328,7 +345,15 @@ struct decision {
 
 void	 handle_decide(const struct ruleset *, char **, time_t,
 	    struct match_scratch *, struct decision *);
-void	 handle_respond(const struct decision *, struct buf *);
+void	 handle_respond(struct decision *, struct buf *);
+
+/* ---- log.c: rate-limited request-time log lines ---- */
+
+void	 log_fault(FILE *, const char *, const struct decision *,
+	    const struct ruleset *);
+void	 log_decision(const struct decision *, const struct ruleset *);
+void	 log_connection(const char *, ...)
+	    __attribute__((format(printf, 1, 2)));
 
 /* ---- reload.c: noticing a changed rule file, loading it beside ---- */
 

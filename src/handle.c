@@ -24,6 +24,8 @@ handle_decide(const struct ruleset *rs, char **envp, time_t now,
 	int			 rc;
 
 	d->rule = NULL;
+	d->regex_error = 0;
+	d->too_large = 0;
 	d->location[0] = '\0';
 	d->location_len = 0;
 	if (rs == NULL) {
@@ -38,6 +40,13 @@ handle_decide(const struct ruleset *rs, char **envp, time_t now,
 		return;
 	}
 	match_lookup(rs, &req, scratch, &m);
+	if (m.regex_error != 0) {
+		/* Fail closed: the rule the user wrote, unanswerable. */
+		d->rule = m.rule;
+		d->regex_error = m.regex_error;
+		d->status = 500;
+		return;
+	}
 	if (m.rule == NULL && rs->fallback_status != 0) {
 		d->status = rs->fallback_status;
 		return;
@@ -57,15 +66,26 @@ handle_decide(const struct ruleset *rs, char **envp, time_t now,
 }
 
 /*
- * Format the decided answer into out (RESPONSE_MAX bytes is always
- * enough).
+ * Format the decided answer into out, an empty buffer.  An answer that
+ * does not fit (a rule's headers add up past RESPONSE_MAX; --check refuses
+ * most such files, see ruleset.c) is never sent cut: out then holds a
+ * whole 500 answer instead, and d says so (status 500, too_large) for the
+ * log.  out must hold at least that 500 answer (some 300 bytes).
  */
 void
-handle_respond(const struct decision *d, struct buf *out)
+handle_respond(struct decision *d, struct buf *out)
 {
 	if (d->location_len > 0)
 		response_redirect(out, d->status, d->location, d->rule->opts,
 		    d->head);
 	else
 		response_error(out, d->status, d->head);
+	if (!out->overflow)
+		return;
+	d->status = 500;
+	d->too_large = 1;
+	d->location[0] = '\0';
+	d->location_len = 0;
+	buf_init(out, out->data, out->cap);
+	response_error(out, 500, d->head);
 }

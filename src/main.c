@@ -98,6 +98,8 @@ cmd_check(const char *path)
 
 	diag_init(&d, stdout, path);
 	rs = ruleset_load_file(path, &d);
+	if (rs != NULL)
+		probe_regexes(rs, &d);
 	diag_finish(&d);
 	if (rs == NULL) {
 		printf("%s: invalid: %u error%s, %u warning%s\n", path,
@@ -187,6 +189,7 @@ cmd_explain(const char *path, const char *method, const char *url,
 		printf("Rule: none matched; the fallback is %d\n", d.status);
 	else
 		printf("Rule: none; the request itself is refused\n");
+	log_fault(stdout, "Error: ", &d, rs);
 	match_scratch_free(scratch);
 	ruleset_free(rs);
 	return EXIT_OK;

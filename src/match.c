@@ -53,23 +53,73 @@ static const unsigned exact_variants[] = {
 	0, OPT_CASE_IGNORE, OPT_SLASH_EITHER, OPT_CASE_IGNORE | OPT_SLASH_EITHER
 };
 
+/*
+ * PCRE2's limits on one run of a regex, chosen for the paths we accept (a
+ * request URI of URI_MAX bytes, a normalized path of up to PATH_BUF - 1 =
+ * 49,152 bytes when every byte is percent-encoded).  Measured with PCRE2
+ * 10.42 on x86-64, JIT on:
+ *
+ * JIT_STACK_MAX: a repeated group keeps a backtracking frame per byte it
+ * takes.  ^/z/([a-z]|-)*$ needs 33 KiB of JIT stack on a 1,027-byte path
+ * (PCRE2's default 32 KiB machine stack fails there), 505 KiB on 16,384
+ * bytes and 1,528 KiB on 49,152 bytes (^/z/(.|-)*$ on a path of %-escapes);
+ * with three groups in the repetition, ^/z/((a)|(b)|(c)|-)*$, 2,297 KiB.
+ * So 4 MiB: twice the longest path's need.  It is mapped, not touched:
+ * a process's memory grows only as far as its deepest match went.
+ *
+ * MATCH_LIMIT: a catastrophic pattern, ^/x/(.*a){12}$ on "/x/aaa...ab",
+ * reaches any limit, so the limit is the time it may cost: about 3 ns a
+ * step with the JIT (PCRE2's default 10,000,000 took 21 to 28 ms a request
+ * on paths of 44 to 16,004 bytes; 1,000,000 takes 2 to 3.5 ms) and 30 to
+ * 40 ns without (40 ms).  Linear patterns stay far below it on the longest
+ * path: the JIT needs a handful of steps for ^/z/([a-z]|-)*$ on 49,152
+ * bytes, the interpreter 98,303 (540,661 with nine groups in the
+ * repetition).  Quadratic ones such as ^/(.*)/(.*)\.html$ reach it on paths
+ * of some 2,000 '/' (4 KiB; PCRE2's default on 16 KiB): those requests get
+ * 500, which is the point.  The limit holds per regex run; a request stops
+ * at the first regex that reaches it.
+ *
+ * HEAP_LIMIT_KIB: only the interpreter (no JIT on this platform) uses it,
+ * for its backtracking frames, kept in the match data between requests:
+ * ^/z/([a-z]|-)*$ needs 13.5 MiB on 49,152 bytes.  PCRE2's default is
+ * 20 GB; 32 MiB is twice our need.
+ */
+#define JIT_STACK_MIN	(32 * 1024)
+#define JIT_STACK_MAX	(4 * 1024 * 1024)
+#define MATCH_LIMIT	1000000
+#define HEAP_LIMIT_KIB	(32 * 1024)
+
 /* Per-process scratch for matching: never shared between threads. */
 struct match_scratch {
 	pcre2_match_data	*md;
+	pcre2_match_context	*mc;	/* the limits above */
+	pcre2_jit_stack		*jit;	/* NULL when PCRE2 has no JIT */
 	char			 lower[PATH_BUF];
 };
 
+/*
+ * A scratch with the limits above, or NULL when out of memory.  Free it
+ * with match_scratch_free().
+ */
 struct match_scratch *
 match_scratch_new(void)
 {
 	struct match_scratch	*s;
+	uint32_t		 jit = 0;
 
-	if ((s = malloc(sizeof(*s))) == NULL)
+	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
-	if ((s->md = pcre2_match_data_create(CAPTURES_MAX + 1, NULL)) == NULL) {
-		free(s);
+	(void)pcre2_config(PCRE2_CONFIG_JIT, &jit);
+	if ((s->md = pcre2_match_data_create(CAPTURES_MAX + 1, NULL)) == NULL ||
+	    (s->mc = pcre2_match_context_create(NULL)) == NULL ||
+	    (jit && (s->jit = pcre2_jit_stack_create(JIT_STACK_MIN,
+	    JIT_STACK_MAX, NULL)) == NULL)) {
+		match_scratch_free(s);
 		return NULL;
 	}
+	pcre2_jit_stack_assign(s->mc, NULL, s->jit);
+	pcre2_set_match_limit(s->mc, MATCH_LIMIT);
+	pcre2_set_heap_limit(s->mc, HEAP_LIMIT_KIB);
 	return s;
 }
 
@@ -79,7 +129,23 @@ match_scratch_free(struct match_scratch *s)
 	if (s == NULL)
 		return;
 	pcre2_match_data_free(s->md);
+	pcre2_match_context_free(s->mc);
+	pcre2_jit_stack_free(s->jit);
 	free(s);
+}
+
+/*
+ * Run the regex of rule r (RULE_REGEX) on subject[0..len) with the limits
+ * of the scratch; its match data holds the captures.  Returns what
+ * pcre2_match() returns: > 0 or 0 on a match, PCRE2_ERROR_NOMATCH, or
+ * another (negative) PCRE2 error, such as PCRE2_ERROR_MATCHLIMIT.
+ */
+int
+match_regex_run(const struct rule *r, const char *subject, size_t len,
+    struct match_scratch *scratch)
+{
+	return pcre2_match(r->re, (PCRE2_SPTR)subject, len, 0, 0, scratch->md,
+	    scratch->mc);
 }
 
 /* Does host (lowercase, no port) match one of the patterns? */
@@ -146,8 +212,10 @@ chain_first(const struct ruleset *rs, const struct index *ix, uint32_t r,
 
 /*
  * Try regex rule number r on req: its literal prefix, its conditions, then
- * PCRE2.  On a match, fill m's captures and return 1; else 0 (a regex that
- * fails to run, PCRE2's match limit, counts as not matching).
+ * PCRE2.  On a match, fill m's captures and return 1; 0 when it does not
+ * match.  When PCRE2 fails (a limit above) we cannot tell whether the rule
+ * matches, and a later rule must not answer in its place: m->regex_error
+ * gets the error and 1 is returned, so that this rule decides (500).
  */
 static int
 regex_try(const struct ruleset *rs, uint32_t r, const struct request *req,
@@ -165,10 +233,13 @@ regex_try(const struct ruleset *rs, uint32_t r, const struct request *req,
 		return 0;
 	if (!rule_applies(rule->opts, req))
 		return 0;
-	rc = pcre2_match(rule->re, (PCRE2_SPTR)path, len, 0, 0, scratch->md,
-	    NULL);
-	if (rc < 0)
+	rc = match_regex_run(rule, path, len, scratch);
+	if (rc == PCRE2_ERROR_NOMATCH)
 		return 0;
+	if (rc < 0) {
+		m->regex_error = rc;
+		return 1;
+	}
 	ov = pcre2_get_ovector_pointer(scratch->md);
 	/* rc is the highest group set plus one; 0: more than fit. */
 	m->ncaptures = rc == 0 || rc - 1 > CAPTURES_MAX ? CAPTURES_MAX :
@@ -190,7 +261,8 @@ regex_try(const struct ruleset *rs, uint32_t r, const struct request *req,
 #define ANCHORS_MAX	32
 
 /*
- * Fill m with the rule that decides req (m->rule is NULL when none does).
+ * Fill m with the rule that decides req (m->rule is NULL when none does;
+ * m->regex_error is set when it is a regex rule PCRE2 failed to run).
  * Returns 0.
  */
 int

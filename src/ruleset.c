@@ -43,6 +43,23 @@ static const char *const opt_names[O_NOPTS] = {
 	"prefix", "regex", "to"
 };
 
+/*
+ * What web servers pass of the header lines a rule adds (`header` and
+ * `cache`; [defaults]' lines and its own add up).  Apache reads each
+ * CGI/FastCGI response header line into MAX_STRING_LEN, 8,192 bytes
+ * (ap_scan_script_header_err_core), and answers 500 to a longer one.
+ * lighttpd refuses some 64 KiB of response headers.  nginx reads them into
+ * one fastcgi_buffer_size buffer, a page (4 or 8 KiB) by default, which
+ * also holds our Status, Location and Content-* lines.  So: a line over
+ * HEADER_LINE_MAX (Apache's buffer less CR LF and a margin) is an error,
+ * so is a rule whose lines add up to more than HEADERS_MAX (half of
+ * lighttpd's limit, leaving the rest to the Location; answers always fit
+ * RESPONSE_MAX then), and more than HEADERS_NGINX is a warning.
+ */
+#define HEADER_LINE_MAX	8000
+#define HEADERS_MAX	(32 * 1024)
+#define HEADERS_NGINX	3072
+
 #define BIT(o)	(1u << (o))
 /* Keys each kind of section accepts. */
 #define KEYS_COMMON	(BIT(O_STATUS) | BIT(O_QUERY) | BIT(O_CASE) | \
@@ -311,6 +328,18 @@ builder_flag(struct builder *b, struct rule_opts *o, enum opt_bit bit,
 	return 0;
 }
 
+/* Is a header line of n bytes longer than Apache takes?  Then say so. */
+static int
+header_line_long(struct diag *d, unsigned line, const char *key, size_t n)
+{
+	if (n <= HEADER_LINE_MAX)
+		return 0;
+	diag_error(d, line, "%s: the header line is %zu bytes; at most %d "
+	    "pass (Apache reads a response header line into 8,192 bytes and "
+	    "answers 500 to a longer one)", key, n, HEADER_LINE_MAX);
+	return 1;
+}
+
 /* Parse one option's value into o; returns 0 or -1 (reported). */
 static int
 builder_option(struct builder *b, struct rule_opts *o, enum opt_bit bit,
@@ -339,6 +368,9 @@ builder_option(struct builder *b, struct rule_opts *o, enum opt_bit bit,
 			    "of printable text is needed");
 			return -1;
 		}
+		if (header_line_long(d, line, "cache", strlen("Cache-Control: ") +
+		    strlen(v)))
+			return -1;
 		o->cache = builder_strdup(b, v, strlen(v));
 		return 0;
 	case O_HOST:
@@ -383,7 +415,7 @@ builder_option(struct builder *b, struct rule_opts *o, enum opt_bit bit,
 			    "fcgi-redirect itself%s", (int)nl, v,
 			    strncasecmp(v, "Cache-Control", nl) == 0 ?
 			    " (use cache =)" : "");
-		if (rc != 0)
+		if (rc != 0 || header_line_long(d, line, "header", strlen(v)))
 			return -1;
 		return 0;
 	default:
@@ -405,6 +437,37 @@ section_opts_place(struct builder *b, struct section *s, struct rule_opts *o)
 	for (i = s->first_entry; i < b->rs->nrules; i++)
 		b->rs->rules[i].opts = o;
 	s->opts = o;
+}
+
+/*
+ * The header lines a section's rules send, [defaults]' and its own, as a
+ * whole: an error past HEADERS_MAX, a warning past HEADERS_NGINX (see
+ * there), at the section's line.
+ */
+static void
+headers_check(struct builder *b, const struct section *s,
+    const struct rule_opts *o)
+{
+	size_t	 n = 0, i;
+
+	for (i = 0; i < o->nheaders; i++)
+		n += strlen(o->headers[i]) + 2;
+	if (o->cache != NULL)
+		n += strlen("Cache-Control: \r\n") + strlen(o->cache);
+	if (n > HEADERS_MAX)
+		diag_error(b->diag, s->line, "[%s%s]: its header lines add up "
+		    "to %zu bytes ([defaults]' and its own); at most %d are "
+		    "sent (lighttpd refuses some 64 KiB, nginx passes 4 or 8 "
+		    "KiB by default)", s->kind == SEC_MAP ? "map " : "",
+		    s->name, n, HEADERS_MAX);
+	else if (n > HEADERS_NGINX)
+		diag_warning(b->diag, s->line, "[%s%s]: its header lines add "
+		    "up to %zu bytes ([defaults]' and its own), more than the "
+		    "%d that nginx passes with its default "
+		    "fastcgi_buffer_size (4k or 8k for all the response "
+		    "headers, the Location among them): raise "
+		    "fastcgi_buffer_size", s->kind == SEC_MAP ? "map " : "",
+		    s->name, n, HEADERS_NGINX);
 }
 
 /*
@@ -458,6 +521,8 @@ builder_section_opts_done(struct builder *b, struct section *s)
 		for (i = 0; i < s->nheaders; i++)
 			o->headers[def->nheaders + i] = s->headers[i];
 	}
+	if (o == &b->rs->defaults || (o->set & (BIT(O_HEADER) | BIT(O_CACHE))))
+		headers_check(b, s, o);
 	if (o != &b->scratch)
 		return;		/* [defaults]: in the rule set already */
 	if ((o = arena_alloc(&b->rs->arena, sizeof(*o))) == NULL) {

@@ -29,7 +29,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -131,37 +130,6 @@ signals_let_in(const sigset_t *open, long long *checked)
 }
 
 /*
- * A log line about connections (refused peers, broken records), at most
- * one a second per process: a hostile peer must not fill the web server's
- * log.  The lines held back are counted in the next one.
- */
-static void log_connection(const char *, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static void
-log_connection(const char *fmt, ...)
-{
-	static long long	 last = -1000;
-	static unsigned long	 held;
-	long long		 now = guard_now_ms();
-	va_list			 ap;
-
-	if (now - last < 1000) {
-		held++;
-		return;
-	}
-	last = now;
-	fprintf(stderr, "fcgi-redirect: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	if (held > 0)
-		fprintf(stderr, " (and %lu more such lines not shown)", held);
-	fputc('\n', stderr);
-	held = 0;
-}
-
-/*
  * Accept a connection on the listening socket fd from a peer that may
  * talk to us (peer.c), or return -1 after waiting (none was there) or
  * after closing a refused one.
@@ -258,6 +226,7 @@ answer(FCGX_Request *req, int conn, long long deadline, struct reload *r,
 	handle_decide(reload_rules(r), req->envp, time(NULL), scratch, &d);
 	buf_init(&out, mem, sizeof(mem));
 	handle_respond(&d, &out);
+	log_decision(&d, reload_rules(r));
 	/*
 	 * An answer of a few KiB fits in any socket buffer; a longer one
 	 * could wait for ever on a peer that does not read.
@@ -418,6 +387,7 @@ serve_cgi(const struct ruleset *rs)
 	handle_decide(rs, environ, time(NULL), scratch, &d);
 	buf_init(&out, mem, sizeof(mem));
 	handle_respond(&d, &out);
+	log_decision(&d, rs);
 	match_scratch_free(scratch);
 	return write_all(out.data, out.len) == 0 ? 0 : 1;
 }

@@ -198,6 +198,7 @@ reason_of() {
 	404) echo 'Not Found' ;;
 	410) echo 'Gone' ;;
 	414) echo 'URI Too Long' ;;
+	500) echo 'Internal Server Error' ;;
 	503) echo 'Service Unavailable' ;;
 	*) echo '?' ;;
 	esac

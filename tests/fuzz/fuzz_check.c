@@ -269,7 +269,7 @@ fuzz_check_response(const char *resp, size_t len, const struct fuzz_expect *e)
 			fuzz_fail("the body does not link the Location",
 			    resp, len);
 		break;
-	case 400: case 404: case 410: case 414: case 503:
+	case 400: case 404: case 410: case 414: case 500: case 503:
 		if (loc != NULL)
 			fuzz_fail("a Location on an error answer", resp, len);
 		break;

@@ -50,7 +50,10 @@ load_text(struct loaded *l, const char *name, const char *text, size_t len)
 	fclose(f);
 }
 
-/* Load the file at path, its path the name in messages. */
+/*
+ * Load the file at path, its path the name in messages, and test-run its
+ * regexes as --check does (probe.c).
+ */
 static void
 load_path(struct loaded *l, const char *path)
 {
@@ -61,6 +64,8 @@ load_path(struct loaded *l, const char *path)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	diag_init(&l->d, f, path);
 	l->rs = ruleset_load_file(path, &l->d);
+	if (l->rs != NULL)
+		probe_regexes(l->rs, &l->d);
 	diag_finish(&l->d);
 	fclose(f);
 }
@@ -1620,6 +1625,58 @@ test_load_file_errors(void)
 	loaded_free(&l);
 }
 
+/*
+ * --check's test runs of regexes (probe.c): the patterns that backtrack
+ * catastrophically are warned about, ordinary ones (those of
+ * etc/redirects.ini and tests/rules among them) are not.
+ */
+static void
+test_load_regex_probes(void)
+{
+	static const struct {
+		const char	*pattern;
+		int		 warns;
+	} rows[] = {
+		{ "^/x/(.*a){12}$",			1 },
+		{ "^/(a+)+$",				1 },
+		{ "^/(a|aa)+$",				1 },
+		{ "^/(\\w+\\s?)*$",			1 },
+		{ "^/([a-z]+)*x$",			1 },
+		{ "^/(.+)+\\.x$",			1 },
+		{ "^/item/([0-9]+)$",			0 },
+		{ "^/item/([0-9]+)/([a-z]+)$",		0 },
+		{ "^/r/(.*)$",				0 },
+		{ "^/(\\w+)/(.*)$",			0 },
+		{ "^/go(/.*)$",				0 },
+		{ "^/(/.*)$",				0 },
+		{ "^/z/([a-z]|-)*$",			0 },
+		{ "^/(.*)/(.*)\\.html$",		0 },
+		{ "^/blog/(\\d{4})/(\\d{2})/(.*)$",	0 },
+		{ "^/([^/]+)/([^/]+)/?$",		0 },
+		{ "/old$",				0 },
+	};
+	struct loaded	 l;
+	char		 ini[256];
+	size_t		 i;
+	int		 n;
+
+	for (i = 0; i < nitems(rows); i++) {
+		n = snprintf(ini, sizeof(ini), "[r]\nregex = %s\nto = /t\n",
+		    rows[i].pattern);
+		CU_ASSERT_FATAL(n > 0 && (size_t)n < sizeof(ini));
+		load_text(&l, "probe.ini", ini, (size_t)n);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(l.rs);
+		l.d.out = NULL;		/* its stream is closed: count only */
+		probe_regexes(l.rs, &l.d);
+		if (l.d.warnings != (unsigned)rows[i].warns)
+			fprintf(stderr, "\nprobe row %zu: %s: %u warnings, want "
+			    "%d\n", i, rows[i].pattern, l.d.warnings,
+			    rows[i].warns);
+		CU_ASSERT_EQUAL(l.d.warnings, (unsigned)rows[i].warns);
+		loaded_free(&l);
+	}
+}
+
 int
 test_load_register(void)
 {
@@ -1642,6 +1699,7 @@ test_load_register(void)
 		{ "fixtures", test_load_fixtures },
 		{ "fixture values", test_load_fixture_values },
 		{ "files", test_load_file_errors },
+		{ "regex probes", test_load_regex_probes },
 	};
 
 	return unit_add_suite("load", tests, nitems(tests));

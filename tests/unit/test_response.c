@@ -488,6 +488,31 @@ test_response_overflow(void)
 	"cache = no-store\n"						\
 	"header = X-Two: two words\n"					\
 	"to = /t\n"
+/*
+ * Regex rules and PCRE2's limits (match.c): a legitimate pattern on the
+ * longest paths (past PCRE2's default JIT stack from 1,027 bytes on), a
+ * catastrophic one (its match limit: 500, not a miss that [after] would
+ * answer), ordinary ones.
+ */
+#define REGEX_INI							\
+	"[z]\n"								\
+	"regex = ^/z/([a-z]|-)*$\n"					\
+	"to = /zz\n"							\
+	"[q]\n"				/* 4 */				\
+	"regex = ^/q/(%22|-)*$\n"					\
+	"to = /qq\n"							\
+	"[x]\n"				/* 7 */				\
+	"regex = ^/x/(.*a){12}$\n"					\
+	"to = /found\n"							\
+	"[item]\n"			/* 10 */			\
+	"regex = ^/item/([0-9]+)$\n"					\
+	"to = /i/$1\n"							\
+	"[r]\n"				/* 13 */			\
+	"regex = ^/r/(.*)$\n"						\
+	"to = /rr/$1\n"							\
+	"[after]\n"			/* 16 */			\
+	"prefix = /x\n"							\
+	"to = /after\n"
 #define NO_RULES	NULL	/* the rule file did not load */
 
 #define ENV_MAX		6
@@ -502,10 +527,25 @@ struct handle_row {
 	const char	*headers;	/* between Location and Content-Type */
 };
 
+/* A row of the limits: its response buffer, what must have gone wrong. */
+struct limit_row {
+	struct handle_row	 row;
+	size_t			 cap;		/* 0: RESPONSE_MAX */
+	int			 regex_error;	/* PCRE2 fails on the rule */
+};
+
 #define HOST_W		"HTTP_HOST=www.example.re"
 
 /* A URI one byte over the limit, filled in by the test. */
 static char	uri_over[sizeof("REQUEST_URI=") + URI_MAX + 1];
+/*
+ * URIs of URI_MAX bytes, filled in by the test: "/z/aaa...", and "/q/"""..."
+ * whose '"' become %22 (a normalized path of 49,143 bytes).  "/x/a...ab",
+ * short: the catastrophic pattern reaches PCRE2's match limit at once.
+ */
+static char	uri_z[sizeof("REQUEST_URI=") + URI_MAX];
+static char	uri_q[sizeof("REQUEST_URI=") + URI_MAX];
+#define URI_X	"REQUEST_URI=/x/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab"
 
 static const struct handle_row handle_rows[] = {
 	{ HANDLE_INI, { "REQUEST_METHOD=GET", HOST_W,
@@ -574,6 +614,43 @@ static const struct handle_row handle_rows[] = {
 	    HOST_W, "REQUEST_URI=/missing", NULL }, 404, NULL, NULL, 0, NULL },
 };
 
+static const struct limit_row limit_rows[] = {
+	/* PCRE2's limits: the longest paths match, a failure is a 500. */
+	{ { REGEX_INI, { "REQUEST_METHOD=GET", HOST_W, uri_z, NULL }, 307,
+	    "/zz", "z", 0, "" }, 0, 0 },
+	{ { REGEX_INI, { "REQUEST_METHOD=GET", HOST_W, uri_q, NULL }, 307,
+	    "/qq", "q", 0, "" }, 0, 0 },
+	{ { REGEX_INI, { "REQUEST_METHOD=GET", HOST_W, URI_X, NULL }, 500,
+	    NULL, "x", 0, NULL }, 0, 1 },
+	{ { REGEX_INI, { "REQUEST_METHOD=HEAD", HOST_W, URI_X, NULL }, 500,
+	    NULL, "x", 1, NULL }, 0, 1 },
+	{ { REGEX_INI, { "REQUEST_METHOD=GET", HOST_W,
+	    "REQUEST_URI=/x/aaaaaaaaaaaaa", NULL }, 307, "/found", "x", 0,
+	    "" }, 0, 0 },
+	{ { REGEX_INI, { "REQUEST_METHOD=GET", HOST_W, "REQUEST_URI=/x/b",
+	    NULL }, 307, "/after/b", "after", 0, "" }, 0, 0 },
+	{ { REGEX_INI, { "REQUEST_METHOD=GET", HOST_W,
+	    "REQUEST_URI=/item/42", NULL }, 307, "/i/42", "item", 0, "" },
+	    0, 0 },
+	{ { REGEX_INI, { "REQUEST_METHOD=GET", HOST_W,
+	    "REQUEST_URI=/item/4a", NULL }, 404, NULL, NULL, 0, NULL }, 0, 0 },
+	{ { REGEX_INI, { "REQUEST_METHOD=GET", HOST_W, "REQUEST_URI=/r/a/b",
+	    NULL }, 307, "/rr/a/b", "r", 0, "" }, 0, 0 },
+	/*
+	 * An answer that does not fit its buffer: a whole 500 instead, the
+	 * rule kept for the log.  The buffers hold the 500 but not the
+	 * redirect.
+	 */
+	{ { HEADERS_INI, { "REQUEST_METHOD=HEAD", HOST_W, "REQUEST_URI=/h",
+	    NULL }, 500, NULL, "h", 1, NULL }, 150, 0 },
+	{ { HEADERS_INI, { "REQUEST_METHOD=GET", HOST_W, "REQUEST_URI=/h",
+	    NULL }, 500, NULL, "h", 0, NULL }, 340, 0 },
+	/* Just enough for the redirect: no 500. */
+	{ { HEADERS_INI, { "REQUEST_METHOD=HEAD", HOST_W, "REQUEST_URI=/h",
+	    NULL }, 307, "/t", "h", 1, "Cache-Control: no-store\r\n"
+	    "X-One: 1\r\nX-Two: two words\r\n" }, 175, 0 },
+};
+
 static struct decision	dec;	/* LOCATION_MAX bytes: not on the stack */
 
 /* Load a rule file from text, or NULL for NO_RULES. */
@@ -632,7 +709,7 @@ handle_headers(const struct handle_row *r, size_t body_len, char *out,
  * and does not assert.
  */
 static int
-handle_row(const struct handle_row *r, size_t i)
+handle_row(const struct handle_row *r, size_t i, size_t cap, int regex_error)
 {
 	struct match_scratch	*sc;
 	struct ruleset		*rs;
@@ -652,10 +729,12 @@ handle_row(const struct handle_row *r, size_t i)
 	}
 	memset(&dec, 0, sizeof(dec));
 	handle_decide(rs, (char **)r->env, 1700000000, sc, &dec);
-	buf_init(&b, resp, sizeof(resp));
+	buf_init(&b, resp, cap != 0 ? cap : sizeof(resp));
 	handle_respond(&dec, &b);
 
 	ok = !b.overflow && dec.status == r->status && dec.head == r->head &&
+	    (dec.regex_error != 0) == regex_error &&
+	    dec.too_large == (cap != 0 && r->status == 500) &&
 	    (r->location == NULL ? dec.location_len == 0 :
 	    dec.location_len == strlen(r->location) &&
 	    strcmp(dec.location, r->location) == 0) &&
@@ -680,9 +759,10 @@ handle_row(const struct handle_row *r, size_t i)
 		fprintf(stderr, "\nhandle row %zu:", i);
 		for (k = 0; r->env[k] != NULL; k++)
 			fprintf(stderr, " %.60s", r->env[k]);
-		fprintf(stderr, "\n  got %d head %d rule %s location %s, "
-		    "want %d head %d rule %s location %s\n  ", dec.status,
-		    dec.head, dec.rule ? dec.rule->name : "none",
+		fprintf(stderr, "\n  got %d head %d regex error %d too large "
+		    "%d rule %s location %.60s, want %d head %d rule %s "
+		    "location %s\n  ", dec.status, dec.head, dec.regex_error,
+		    dec.too_large, dec.rule ? dec.rule->name : "none",
 		    dec.location, r->status, r->head,
 		    r->rule ? r->rule : "none",
 		    r->location ? r->location : "none");
@@ -693,40 +773,73 @@ handle_row(const struct handle_row *r, size_t i)
 	return ok;
 }
 
-/*
- * Each row runs in a child process, so that a row that crashes fails
- * itself and not every suite after this one.
- */
+/* The generated URIs of the tables above. */
 static void
-test_handle(void)
+handle_uris(void)
 {
-	size_t	 i, v = strlen("REQUEST_URI=");
-	pid_t	 pid;
-	int	 status;
+	size_t	 v = strlen("REQUEST_URI=");
 
 	memcpy(uri_over, "REQUEST_URI=", v);
 	uri_over[v] = '/';
 	memset(uri_over + v + 1, 'a', URI_MAX);
 	uri_over[v + URI_MAX + 1] = '\0';
+	memcpy(uri_z, "REQUEST_URI=/z/", v + 3);
+	memset(uri_z + v + 3, 'a', URI_MAX - 3);
+	uri_z[v + URI_MAX] = '\0';
+	memcpy(uri_q, "REQUEST_URI=/q/", v + 3);
+	memset(uri_q + v + 3, '"', URI_MAX - 3);
+	uri_q[v + URI_MAX] = '\0';
+}
 
-	for (i = 0; i < nitems(handle_rows); i++) {
-		fflush(stdout);
-		fflush(stderr);
-		if ((pid = fork()) == -1) {
-			CU_FAIL("fork");
-			return;
-		}
-		if (pid == 0)
-			_exit(handle_row(&handle_rows[i], i) ? 0 : 1);
-		if (waitpid(pid, &status, 0) == -1) {
-			CU_FAIL("waitpid");
-			continue;
-		}
-		if (WIFSIGNALED(status))
-			fprintf(stderr, "\nhandle row %zu: crashed (signal "
-			    "%d)\n", i, WTERMSIG(status));
-		CU_ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+/*
+ * Run handle_row() in a child process, so that a row that crashes fails
+ * itself and not every suite after this one.
+ */
+static void
+handle_row_forked(const struct handle_row *r, size_t i, size_t cap,
+    int regex_error)
+{
+	pid_t	 pid;
+	int	 status;
+
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) == -1) {
+		CU_FAIL("fork");
+		return;
 	}
+	if (pid == 0)
+		_exit(handle_row(r, i, cap, regex_error) ? 0 : 1);
+	if (waitpid(pid, &status, 0) == -1) {
+		CU_FAIL("waitpid");
+		return;
+	}
+	if (WIFSIGNALED(status))
+		fprintf(stderr, "\nhandle row %zu: crashed (signal %d)\n", i,
+		    WTERMSIG(status));
+	CU_ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void
+test_handle(void)
+{
+	size_t	 i;
+
+	handle_uris();
+	for (i = 0; i < nitems(handle_rows); i++)
+		handle_row_forked(&handle_rows[i], i, 0, 0);
+}
+
+/* The limit rows are numbered after the handle rows in reports. */
+static void
+test_handle_limits(void)
+{
+	size_t	 i;
+
+	handle_uris();
+	for (i = 0; i < nitems(limit_rows); i++)
+		handle_row_forked(&limit_rows[i].row, nitems(handle_rows) + i,
+		    limit_rows[i].cap, limit_rows[i].regex_error);
 }
 
 int
@@ -739,6 +852,7 @@ test_response_register(void)
 		{ "errors", test_response_errors },
 		{ "overflow", test_response_overflow },
 		{ "handle", test_handle },
+		{ "handle: PCRE2 limits, answers too large", test_handle_limits },
 	};
 
 	return unit_add_suite("response", tests, nitems(tests));
