@@ -213,6 +213,8 @@ struct ruleset {
 /* ---- ini_load.c: reading a rule file through inih ---- */
 
 struct ruleset	*ruleset_load_file(const char *, struct diag *);
+int		 ruleset_read_file(const char *, struct diag *, char **,
+		    size_t *);
 struct ruleset	*ruleset_load_buffer(const char *, const char *, size_t,
 		    struct diag *);
 

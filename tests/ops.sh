@@ -37,7 +37,9 @@
 #              empty, missing, a directory, unreadable (as nobody, through
 #              setpriv and spawn-fcgi -u, when run as root), binary, not UTF-8:
 #              the --check message, and served: 503 (empty: the fallback),
-#              and the process lives on.
+#              and the process lives on; a FIFO: --check and --explain exit
+#              1 at once, CGI and FastCGI answer 503 without waiting for a
+#              writer, and the FastCGI process stops on SIGTERM.
 #
 # Needs spawn-fcgi, cgi-fcgi (libfcgi-bin) and python3.  Without them it
 # prints SKIPPED (a failure when CI=true).  Ends with the line
@@ -651,6 +653,7 @@ limit_tests() {
 
 	big_map_tests
 	bad_file_tests
+	fifo_tests
 }
 
 # T/million.ini: one map of 1,000,000 entries, /old/N.html to
@@ -797,6 +800,57 @@ bad_file_tests() {
 		stop "$SPID"
 	else
 		echo "SKIPPED: ops: an unreadable file (running as root, and nobody cannot run $BIN through setpriv)"
+	fi
+}
+
+# A FIFO as the rule file: refused at once, before a byte is read, by
+# --check, --explain, CGI and FastCGI (opening one for reading waits for a
+# writer: --check would hang, and a server would neither answer nor stop).
+fifo_tests() {
+	local f=$T/fifo.ini out rc t0 ms pid
+	if ! mkfifo "$f"; then
+		fail "limits: mkfifo $f failed"
+		return
+	fi
+	t0=$(date +%s%N)
+	out=$(timeout 5 "$BIN" --check -c "$f" 2>&1 </dev/null)
+	rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	if [ $rc -eq 1 ] && [[ $out == *"fifo.ini: error: is a FIFO"* ]]; then
+		pass "limits: --check of a FIFO exits 1 in $ms ms: $(echo "$out" | head -1 | sed "s|$T/||")"
+	else
+		fail "limits: --check of a FIFO: exit $rc after $ms ms (124: still waiting after 5 s): $(echo "$out" | head -2 | tr '\n' '|')"
+	fi
+	out=$(timeout 5 "$BIN" --explain -c "$f" /a 2>&1 </dev/null)
+	rc=$?
+	if [ $rc -eq 1 ] && [[ $out == *"is a FIFO"* ]]; then
+		pass "limits: --explain with a FIFO exits 1"
+	else
+		fail "limits: --explain with a FIFO: exit $rc: $(echo "$out" | head -2 | tr '\n' '|')"
+	fi
+	out=$(timeout 5 env -i GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET \
+	    REQUEST_URI=/a SERVER_NAME=localhost FCGI_REDIRECT_RULES="$f" \
+	    "$BIN" </dev/null 2>"$T/fifo-cgi.err" | tr -d '\r' | head -1)
+	if [ "$out" = "Status: 503 Service Unavailable" ] &&
+	    grep -q "is a FIFO" "$T/fifo-cgi.err"; then
+		pass "limits: CGI with a FIFO answers 503 at once"
+	else
+		fail "limits: CGI with a FIFO: '$out': $(head -2 "$T/fifo-cgi.err" | tr '\n' '|')"
+	fi
+	start_fcgi fifo "$f" || return
+	pid=$SPID
+	out=$(timeout 5 python3 "$CLIENT" get "$SOCK" /a)
+	if [ "$out" = "503 -" ] && grep -q "is a FIFO" "$T/fifo.log"; then
+		pass "limits: FastCGI with a FIFO answers 503: $(grep -m1 "is a FIFO" "$T/fifo.log" | sed "s|$T/||")"
+	else
+		fail "limits: FastCGI with a FIFO: '${out:-no answer within 5 s}': $(head -2 "$T/fifo.log" | tr '\n' '|')"
+	fi
+	kill -TERM "$pid"
+	if wait_exit "$pid" 2000 && [ "$EXIT_STATUS" = 0 ]; then
+		pass "limits: FastCGI with a FIFO stops on SIGTERM in $EXIT_MS ms"
+	else
+		fail "limits: FastCGI with a FIFO: SIGTERM: status '${EXIT_STATUS:-still running}' after $EXIT_MS ms"
+		stop "$pid"
 	fi
 }
 
