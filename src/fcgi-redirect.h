@@ -330,20 +330,32 @@ void	 handle_respond(const struct decision *, struct buf *);
 
 struct reload;
 
-struct reload		*reload_new(const char *);
+/*
+ * How long a changed file must be left alone before it is read, in ms.
+ * Two seconds: longer than the pauses of an upload or of an editor on a
+ * slow disk (0.25 s pauses were seen to give partial loads with the 200 ms
+ * of old) and than TCP's first retransmission timeout (1 s, RFC 6298),
+ * short enough that an edit by hand shows within about three seconds.
+ */
+#define SETTLE_DEFAULT_MS	2000
+#define SETTLE_MAX_MS		600000
+
+struct reload		*reload_new(const char *, long);
 const struct ruleset	*reload_rules(const struct reload *);
 int			 reload_poll(struct reload *, int);
 void			 reload_free(struct reload *);
+int			 reload_settled(const struct timespec *,
+			    const struct timespec *, long);
 
 /* ---- serve.c: CGI and FastCGI serving, signals ---- */
 
-int	 serve(const char *, int);
+int	 serve(const char *, int, long);
 int	 serve_fastcgi(int, struct reload *, int);
 void	 serve_signals(int);
 
 /* ---- prefork.c: the standalone mode (--listen) ---- */
 
 #define WORKERS_MAX	256
-int	 prefork_run(const char *, long, int, const char *);
+int	 prefork_run(const char *, long, int, const char *, long);
 
 #endif /* FCGI_REDIRECT_H */

@@ -1,8 +1,9 @@
 /*
  * main.c: the command line.
  *
- *   fcgi-redirect [-c FILE]                    serve (FastCGI or CGI)
- *   fcgi-redirect --listen ADDR [--socket-mode MODE] [--workers N] [-c FILE]
+ *   fcgi-redirect [--settle MS] [-c FILE]      serve (FastCGI or CGI)
+ *   fcgi-redirect --listen ADDR [--socket-mode MODE] [--workers N]
+ *                 [--settle MS] [-c FILE]
  *   fcgi-redirect --check [-c FILE]            validate a rule file
  *   fcgi-redirect --explain [-c FILE] [-X METHOD] [--at TIME] URL
  *   fcgi-redirect --help | --version
@@ -12,6 +13,7 @@
  * environment has GATEWAY_INTERFACE the arguments are never read as
  * options: a query like "?--check" cannot change what the program does.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -37,9 +39,9 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: fcgi-redirect [-c FILE]\n"
+	    "usage: fcgi-redirect [--settle MS] [-c FILE]\n"
 	    "       fcgi-redirect --listen PATH|HOST:PORT [--socket-mode MODE]\n"
-	    "                     [--workers N] [-c FILE]\n"
+	    "                     [--workers N] [--settle MS] [-c FILE]\n"
 	    "       fcgi-redirect --check [-c FILE]\n"
 	    "       fcgi-redirect --explain [-c FILE] [-X METHOD] [--at TIME] URL\n"
 	    "       fcgi-redirect --help | --version\n"
@@ -57,10 +59,13 @@ usage(FILE *f)
 	    "                      HOST:PORT) and pre-fork workers\n"
 	    "  --socket-mode MODE  the socket file's permissions (octal, e.g. 0660)\n"
 	    "  --workers N         how many workers (default: the number of CPUs)\n"
+	    "  --settle MS         read a changed rule file once it has been left\n"
+	    "                      alone for MS milliseconds (default:\n"
+	    "                      $FCGI_REDIRECT_SETTLE_MS, else %d)\n"
 	    "  -X, --method METHOD the method for --explain (default GET)\n"
 	    "  --at TIME           --explain as at an RFC 3339 time, such as\n"
 	    "                      2026-12-25T12:00:00Z (default now)\n",
-	    RULES_DEFAULT);
+	    RULES_DEFAULT, SETTLE_DEFAULT_MS);
 }
 
 /* The rule file: -c, else $FCGI_REDIRECT_RULES, else the default. */
@@ -74,6 +79,36 @@ rules_path(const char *opt)
 	if ((env = getenv("FCGI_REDIRECT_RULES")) != NULL && *env != '\0')
 		return env;
 	return RULES_DEFAULT;
+}
+
+/*
+ * The settle time of a served rule file (see reload_new()): --settle
+ * (`opt`), else $FCGI_REDIRECT_SETTLE_MS (under mod_fcgid and lighttpd a
+ * FastCGI process gets no arguments of ours), else SETTLE_DEFAULT_MS.
+ * Returns it, or -1 after saying on stderr what is wrong with it.
+ */
+static long
+settle_ms(const char *opt)
+{
+	const char	*s = opt, *what = "--settle";
+	char		*end;
+	long		 ms;
+
+	if (s == NULL) {
+		s = getenv("FCGI_REDIRECT_SETTLE_MS");
+		what = "FCGI_REDIRECT_SETTLE_MS";
+		if (s == NULL || *s == '\0')
+			return SETTLE_DEFAULT_MS;
+	}
+	errno = 0;
+	ms = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || end == s || !isdigit((unsigned char)*s) ||
+	    ms < 0 || ms > SETTLE_MAX_MS) {
+		fprintf(stderr, "fcgi-redirect: %s: '%s' is not a number of "
+		    "milliseconds from 0 to %d\n", what, s, SETTLE_MAX_MS);
+		return -1;
+	}
+	return ms;
 }
 
 /* --check: all problems, then one summary line. */
@@ -191,19 +226,22 @@ main(int argc, char *argv[])
 		{ "listen",	required_argument, NULL, 'l' },
 		{ "socket-mode", required_argument, NULL, 'm' },
 		{ "workers",	required_argument, NULL, 'w' },
+		{ "settle",	required_argument, NULL, 's' },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ "version",	no_argument,	   NULL, 'V' },
 		{ NULL,		0,		   NULL, 0 }
 	};
 	const char	*config = NULL, *method = "GET", *listen_on = NULL;
-	long		 mode = -1, workers = sysconf(_SC_NPROCESSORS_ONLN);
+	const char	*settle = NULL;
+	long		 mode = -1, workers = sysconf(_SC_NPROCESSORS_ONLN), ms;
 	char		*end;
 	int		 ch, check = 0, explain = 0;
 	time_t		 now = time(NULL);
 
 	/* Started by a web server: arguments may be query words. */
 	if (getenv("GATEWAY_INTERFACE") != NULL)
-		return serve(rules_path(NULL), !FCGX_IsCGI());
+		return (ms = settle_ms(NULL)) < 0 ? EXIT_USAGE :
+		    serve(rules_path(NULL), !FCGX_IsCGI(), ms);
 
 	while ((ch = getopt_long(argc, argv, "c:X:hV", longopts, NULL)) != -1)
 		switch (ch) {
@@ -243,6 +281,11 @@ main(int argc, char *argv[])
 				return EXIT_USAGE;
 			}
 			break;
+		case 's':
+			if (settle_ms(optarg) < 0)
+				return EXIT_USAGE;
+			settle = optarg;
+			break;
 		case 'a':
 			if (value_time(optarg, &now) != 0) {
 				fprintf(stderr, "fcgi-redirect: --at: '%s' is "
@@ -273,13 +316,15 @@ main(int argc, char *argv[])
 		return cmd_check(rules_path(config));
 	if (explain)
 		return cmd_explain(rules_path(config), method, argv[0], now);
+	if ((ms = settle_ms(settle)) < 0)
+		return EXIT_USAGE;
 	if (listen_on != NULL)
 		return prefork_run(listen_on, mode, workers < 1 ? 1 :
-		    (int)workers, rules_path(config));
+		    (int)workers, rules_path(config), ms);
 	if (FCGX_IsCGI() && getenv("REQUEST_METHOD") == NULL) {
 		fprintf(stderr, "fcgi-redirect: not started by a web server "
 		    "(no FastCGI socket on fd 0, no CGI request); see --help\n");
 		return EXIT_USAGE;
 	}
-	return serve(rules_path(config), !FCGX_IsCGI());
+	return serve(rules_path(config), !FCGX_IsCGI(), ms);
 }

@@ -160,11 +160,12 @@ workers_alive(const struct worker *ws, size_t n)
 
 /*
  * Run the standalone server.  `listen`: a socket path or host:port;
- * `mode`: the socket file's permissions (-1: as the umask leaves them).
- * Returns the process exit status.
+ * `mode`: the socket file's permissions (-1: as the umask leaves them);
+ * `settle_ms`: see reload_new().  Returns the process exit status.
  */
 int
-prefork_run(const char *listen_on, long mode, int nworkers, const char *rules)
+prefork_run(const char *listen_on, long mode, int nworkers, const char *rules,
+    long settle_ms)
 {
 	struct worker	 ws[WORKERS_MAX * 2];
 	struct reload	*r;
@@ -188,7 +189,7 @@ prefork_run(const char *listen_on, long mode, int nworkers, const char *rules)
 		return 1;
 	}
 	parent_signals();
-	if ((r = reload_new(rules)) == NULL) {
+	if ((r = reload_new(rules, settle_ms)) == NULL) {
 		fprintf(stderr, "fcgi-redirect: out of memory\n");
 		return 1;
 	}

@@ -5,8 +5,9 @@
  * hand, so the file is checked (device, inode, size, modification time:
  * replaced by rename or rewritten in place) at most once a second, between
  * requests, and at once after SIGHUP.  A changed file is read once it has
- * not changed for 200 ms (SIGHUP: at once), so that a writer is
- * done or at least paused.  A changed file is loaded in a thread
+ * not changed for the settle time (--settle, FCGI_REDIRECT_SETTLE_MS,
+ * SETTLE_DEFAULT_MS; SIGHUP: at once), so that a writer is done or at
+ * least paused.  A changed file is loaded in a thread
  * while the current rule set keeps answering; only a complete, valid set
  * replaces it, in one step, between two requests.  An invalid file is
  * reported (its FILE:LINE errors, on stderr) once per change, and the old
@@ -36,6 +37,7 @@ struct file_id {
 
 struct reload {
 	const char		*path;
+	long			 settle_ms;	/* see reload_settled() */
 	struct ruleset		*current;	/* NULL: answer 503 */
 	struct file_id		 seen;		/* the file last loaded or tried */
 	time_t			 last_check;
@@ -66,25 +68,34 @@ file_id_of(const char *path, struct file_id *id)
 }
 
 /*
- * True when the file was last modified at least SETTLE_MS ago.  A file
- * rewritten in place ("cat new > rules.ini" truncates it first) can be
- * empty or half written, and still valid, for an instant; reading it only
- * once it has been left alone for a moment means reading what the writer
- * meant.  A modification time in the future (a skewed clock) counts as
- * settled, so that the file is not ignored for ever.
+ * True when a file last modified at `mtime` has been left alone for
+ * settle_ms milliseconds at `now`.  A file rewritten in place ("cat new >
+ * rules.ini" truncates it first; an upload writes it piece by piece) can be
+ * empty or half written, and still valid, for a while; reading it only once
+ * it has been left alone for the settle time means reading what the writer
+ * meant.  A writer that pauses longer than that is caught by the other
+ * checks of reload_load().  A modification time more than a second in the
+ * future (a skewed clock) counts as settled, so that the file is not
+ * ignored for ever.
  */
-#define SETTLE_MS	200
-
-static int
-file_settled(const struct file_id *id)
+int
+reload_settled(const struct timespec *mtime, const struct timespec *now,
+    long settle_ms)
 {
-	struct timespec	 now;
 	long long	 age_ms;
 
+	age_ms = (long long)(now->tv_sec - mtime->tv_sec) * 1000 +
+	    (now->tv_nsec - mtime->tv_nsec) / 1000000;
+	return age_ms >= settle_ms || age_ms < -1000;
+}
+
+static int
+file_settled(const struct file_id *id, long settle_ms)
+{
+	struct timespec	 now;
+
 	clock_gettime(CLOCK_REALTIME, &now);
-	age_ms = (long long)(now.tv_sec - id->mtime.tv_sec) * 1000 +
-	    (now.tv_nsec - id->mtime.tv_nsec) / 1000000;
-	return age_ms >= SETTLE_MS || age_ms < -1000;
+	return reload_settled(&id->mtime, &now, settle_ms);
 }
 
 static int
@@ -177,12 +188,13 @@ retire(struct ruleset *rs)
 }
 
 /*
- * Load the rule file at path now (at start-up) and watch it from then on.
- * Returns NULL only when out of memory; reload_rules() may be NULL when
- * the file could not be loaded.
+ * Load the rule file at path now (at start-up) and watch it from then on;
+ * a change is read once the file has been left alone for settle_ms
+ * milliseconds (0 to SETTLE_MAX_MS).  Returns NULL only when out of memory;
+ * reload_rules() may be NULL when the file could not be loaded.
  */
 struct reload *
-reload_new(const char *path)
+reload_new(const char *path, long settle_ms)
 {
 	struct reload	*r;
 	int		 changed, tries = 0;
@@ -190,6 +202,7 @@ reload_new(const char *path)
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return NULL;
 	r->path = path;
+	r->settle_ms = settle_ms;
 	pthread_mutex_init(&r->lock, NULL);
 	/* A file being written at start-up: a few tries, then the watch. */
 	do {
@@ -250,7 +263,7 @@ reload_poll(struct reload *r, int force)
 	if (file_id_equal(&id, &r->seen))
 		return swapped;
 	/* A writer may be between two writes: wait until it has paused. */
-	if (!forced && id.exists && !file_settled(&id))
+	if (!forced && id.exists && !file_settled(&id, r->settle_ms))
 		return swapped;
 	r->seen = id;
 	r->loading = id;

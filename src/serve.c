@@ -244,11 +244,12 @@ serve_cgi(const struct ruleset *rs)
 }
 
 /*
- * Serve with the rules at `path`: FastCGI on fd 0 when `fastcgi`, else the
- * one CGI request.  Returns the process exit status.
+ * Serve with the rules at `path`: FastCGI on fd 0 when `fastcgi` (a
+ * changed file is read once left alone for settle_ms, see reload_new()),
+ * else the one CGI request.  Returns the process exit status.
  */
 int
-serve(const char *path, int fastcgi)
+serve(const char *path, int fastcgi, long settle_ms)
 {
 	struct reload	*r;
 	struct ruleset	*rs;
@@ -265,7 +266,7 @@ serve(const char *path, int fastcgi)
 		return rc;
 	}
 	serve_signals(1);
-	if ((r = reload_new(path)) == NULL) {
+	if ((r = reload_new(path, settle_ms)) == NULL) {
 		fprintf(stderr, "fcgi-redirect: out of memory\n");
 		return 1;
 	}

@@ -17,6 +17,14 @@
 #              written in place in pieces (first half, then the rest; and
 #              in ten pieces) never yields a 503 or an error, and once the
 #              file is whole its entries answer and keep answering.
+#   settle     (FCGI_REDIRECT_SETTLE_MS is 200 in every other test, to keep
+#              them short): with the default settle time, a 2,000-entry map
+#              rewritten in place as a slow upload does it (20 pieces 0.25 s
+#              apart, cut anywhere) while every key is asked: no 404 for an
+#              existing key, no Location cut short, and the new map answers
+#              once the file is complete; FCGI_REDIRECT_SETTLE_MS=2500 keeps
+#              a change unread for 1.6 s, and SIGHUP reads it at once; bad
+#              values of FCGI_REDIRECT_SETTLE_MS and --settle exit 2.
 #   signals    SIGTERM, SIGINT, SIGUSR1 stop an idle process within 1 s with
 #              status 0; SIGHUP does not stop it; SIGTERM while the process
 #              waits for the rest of a request (tests/ops/fcgi_client.py
@@ -84,6 +92,10 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
 client() { $BOUNDED python3 "$CLIENT" "$@"; }
+
+# The settle time of in-place changes (default 2 s) is short in every test
+# but those of settle_tests, which test it: the others then take less time.
+export FCGI_REDIRECT_SETTLE_MS=200
 
 # wait_exit PID MS: wait up to MS milliseconds for PID (our child) to end;
 # sets EXIT_MS (how long it took) and EXIT_STATUS.  1 on timeout.
@@ -338,6 +350,76 @@ reload_tests() {
 		fail "reload: the half-written test's process died"
 	fi
 	stop "$pid"
+}
+
+# ---------------------------------------------------------------- settle
+# map_file FILE HOST: a map of 2,000 entries, /k/N to https://HOST/N.
+map_file() {
+	awk -v h="$2" 'BEGIN {
+		print "[map keys]"
+		for (i = 0; i < 2000; i++)
+			printf "/k/%d = https://%s/%d\n", i, h, i
+	}' >"$1"
+}
+
+settle_tests() {
+	local rf=$T/slow.ini pid out rc i
+	# A slow upload in place (the default settle time): 20 pieces 0.25 s
+	# apart, cut anywhere, while every key is asked in turn.
+	map_file "$rf" old.example
+	map_file "$T/slow-new.ini" new.example
+	FCGI_REDIRECT_SETTLE_MS='' start_fcgi slow "$rf" || return
+	pid=$SPID
+	client until "$SOCK" /k/1999 localhost "307 https://old.example/1999" >/dev/null
+	if out=$(client slowwrite "$SOCK" "$rf" "$T/slow-new.ini" 20 0.25 2000 \
+	    /k/%d "307 https://old.example/%d" "307 https://new.example/%d"); then
+		pass "settle: a slow in-place writer (20 pieces, 0.25 s apart) never gives a 404 or a cut Location: $out"
+	else
+		fail "settle: a slow in-place writer: $out: $(grep -v ': loaded ' "$T/slow.log" | head -3 | sed "s|$T/||" | tr '\n' '|')"
+	fi
+	stop "$pid"
+
+	# FCGI_REDIRECT_SETTLE_MS=2500: a change in place is not read for
+	# 2.5 s; SIGHUP reads it at once.
+	rules "$rf" v1
+	rules "$T/slow-v2.ini" v2
+	FCGI_REDIRECT_SETTLE_MS=2500 start_fcgi settle "$rf" || return
+	pid=$SPID
+	client until "$SOCK" /a localhost "$(A v1)" >/dev/null
+	cat "$T/slow-v2.ini" >"$rf"
+	if out=$(client steady "$SOCK" 1.6 /a localhost "$(A v1)"); then
+		pass "settle: FCGI_REDIRECT_SETTLE_MS=2500: a change in place is not read 1.6 s later ($out)"
+	else
+		fail "settle: FCGI_REDIRECT_SETTLE_MS=2500: $out"
+	fi
+	kill -HUP "$pid"
+	if out=$(client until "$SOCK" /a localhost "$(A v2)" --old "$(A v1)" --timeout 0.5); then
+		pass "settle: SIGHUP reads an unsettled file at once ($out)"
+	else
+		fail "settle: SIGHUP with an unsettled file: $out"
+	fi
+	stop "$pid"
+
+	# Bad values: a usage error, said clearly.
+	for i in -1 abc 600001 1.5 ' 5' 99999999999999999999; do
+		FCGI_REDIRECT_SETTLE_MS=$i start_fcgi settle-bad "$rf" || continue
+		if wait_exit "$SPID" 2000 && [ "$EXIT_STATUS" = 2 ] &&
+		    grep -q "FCGI_REDIRECT_SETTLE_MS: '$i' is not a number of milliseconds" "$T/settle-bad.log"; then
+			pass
+		else
+			fail "settle: FCGI_REDIRECT_SETTLE_MS='$i': status '${EXIT_STATUS:-still running}': $(head -1 "$T/settle-bad.log")"
+			stop "$SPID"
+		fi
+		$BOUNDED "$BIN" --listen "$T/bad.sock" --settle "$i" -c "$rf" \
+		    </dev/null >/dev/null 2>"$T/bad.err"
+		rc=$?
+		if [ $rc -eq 2 ] && grep -q "settle: '$i' is not a number of milliseconds" "$T/bad.err"; then
+			pass
+		else
+			fail "settle: --settle '$i': exit $rc: $(head -1 "$T/bad.err")"
+		fi
+	done
+	pass "settle: bad FCGI_REDIRECT_SETTLE_MS and --settle values exit 2 and say why: $(head -1 "$T/settle-bad.log")"
 }
 
 # ---------------------------------------------------------------- signals
@@ -855,6 +937,7 @@ fifo_tests() {
 }
 
 reload_tests
+settle_tests
 signal_tests
 standalone_tests
 limit_tests
