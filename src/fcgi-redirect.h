@@ -215,6 +215,8 @@ struct ruleset {
 struct ruleset	*ruleset_load_file(const char *, struct diag *);
 int		 ruleset_read_file(const char *, struct diag *, char **,
 		    size_t *);
+struct ruleset	*ruleset_load_file_text(const char *, const char *, size_t,
+		    struct diag *);
 struct ruleset	*ruleset_load_buffer(const char *, const char *, size_t,
 		    struct diag *);
 

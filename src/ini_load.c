@@ -356,6 +356,32 @@ ruleset_read_file(const char *path, struct diag *d, char **text,
 }
 
 /*
+ * Load text[0..len), read from the rule file at path by
+ * ruleset_read_file(): ruleset_load_buffer(), then what concerns the file
+ * as a whole.  A file whose last byte is not a newline is loaded, with a
+ * warning at its last line: it may be cut short, which is why reload.c
+ * does not reload it before SIGHUP.  Returns the rule set or NULL.
+ */
+struct ruleset *
+ruleset_load_file_text(const char *path, const char *text, size_t len,
+    struct diag *d)
+{
+	struct ruleset	*rs;
+	const char	*p, *end = text + len;
+	unsigned	 line = 1;
+
+	rs = ruleset_load_buffer(path, text, len, d);
+	if (len > 0 && text[len - 1] != '\n') {
+		for (p = text; (p = memchr(p, '\n', (size_t)(end - p))) != NULL;
+		    p++)
+			line++;
+		diag_warning(d, line, "the file does not end with a newline; "
+		    "a running server will not reload it until SIGHUP");
+	}
+	return rs;
+}
+
+/*
  * Load the rule file at path; problems (including a file that cannot be
  * read) are reported on d.  Returns the rule set or NULL.
  */
@@ -368,7 +394,7 @@ ruleset_load_file(const char *path, struct diag *d)
 
 	if (ruleset_read_file(path, d, &text, &len) != 0)
 		return NULL;
-	rs = ruleset_load_buffer(path, text, len, d);
+	rs = ruleset_load_file_text(path, text, len, d);
 	free(text);
 	return rs;
 }

@@ -12,8 +12,12 @@
  * replaces it, in one step, between two requests.  An invalid file is
  * reported (its FILE:LINE errors, on stderr) once per change, and the old
  * set keeps serving.  A file that changes while it is being read (a writer
- * still at work) is not used: it is read again once it has changed, so a
- * half-written file is never taken for a whole one.
+ * still at work) is not used: it is read again once it has changed.  A
+ * file whose last byte is not a newline (an empty one too) is probably cut
+ * short, by a writer that paused longer than the settle time: it is not
+ * reloaded until it changes again or SIGHUP asks for it; the first load
+ * takes it (a CGI process has no other chance, and a server without rules
+ * answers nothing but 503).
  *
  * Only the serving thread calls these functions; the loader thread touches
  * nothing but its own result.
@@ -40,14 +44,19 @@ struct reload {
 	long			 settle_ms;	/* see reload_settled() */
 	struct ruleset		*current;	/* NULL: answer 503 */
 	struct file_id		 seen;		/* the file last loaded or tried */
+	int			 held;		/* `seen` was held back, see
+						   reload_load(): SIGHUP loads
+						   it though unchanged */
 	time_t			 last_check;
 	int			 force;		/* a SIGHUP not yet acted on */
 	/* The loader thread, while `running`. */
 	pthread_t		 thread;
 	int			 running;
 	struct file_id		 loading;	/* what it was asked to load */
+	int			 loading_forced; /* first load or SIGHUP */
 	struct ruleset		*result;	/* its result, once `done` */
 	int			 changed;	/* the file changed meanwhile */
+	int			 result_held;	/* held back, see reload_load() */
 	volatile int		 done;
 	pthread_mutex_t		 lock;
 };
@@ -107,19 +116,32 @@ file_id_equal(const struct file_id *a, const struct file_id *b)
 }
 
 /*
- * Load r->path and report problems on stderr; *changed is set when the
- * file was not the same before and after reading it.  Returns the rule set
- * or NULL.
+ * Load the rule file at path and report on stderr (one line for the
+ * outcome, after the file's own FILE:LINE messages).  Unless `forced` (the
+ * first load, SIGHUP), a file whose last byte is not a newline is not
+ * loaded but held back (*held set): it is probably still being written.
+ * *changed is set when the file was not the same before and after reading
+ * it.  Returns the rule set (the caller owns it) or NULL.
  */
 static struct ruleset *
-reload_load(const char *path, const struct file_id *before, int *changed)
+reload_load(const char *path, const struct file_id *before, int forced,
+    int *changed, int *held)
 {
 	struct diag	 d;
-	struct ruleset	*rs;
+	struct ruleset	*rs = NULL;
 	struct file_id	 after;
+	char		*text;
+	size_t		 len;
 
+	*held = 0;
 	diag_init(&d, stderr, path);
-	rs = ruleset_load_file(path, &d);
+	if (ruleset_read_file(path, &d, &text, &len) == 0) {
+		if (!forced && (len == 0 || text[len - 1] != '\n'))
+			*held = 1;
+		else
+			rs = ruleset_load_file_text(path, text, len, &d);
+		free(text);
+	}
 	diag_finish(&d);
 	file_id_of(path, &after);
 	*changed = !file_id_equal(before, &after);
@@ -127,9 +149,15 @@ reload_load(const char *path, const struct file_id *before, int *changed)
 		fprintf(stderr, "fcgi-redirect: %s changed while it was read; "
 		    "reading it again when it settles\n", path);
 		ruleset_free(rs);
+		*held = 0;
 		return NULL;
 	}
-	if (rs == NULL)
+	if (*held)
+		fprintf(stderr, "fcgi-redirect: %s: not reloaded: %s, so it is "
+		    "probably still being written; the rules in use stay until "
+		    "it changes (SIGHUP loads it anyway)\n", path, len == 0 ?
+		    "it is empty" : "its last line does not end with a newline");
+	else if (rs == NULL)
 		fprintf(stderr, "fcgi-redirect: %s: not loaded (%u error%s); "
 		    "the rules loaded before, if any, stay in use\n", path,
 		    d.errors, d.errors == 1 ? "" : "s");
@@ -145,12 +173,14 @@ reload_thread(void *arg)
 {
 	struct reload	*r = arg;
 	struct ruleset	*rs;
-	int		 changed;
+	int		 changed, held;
 
-	rs = reload_load(r->path, &r->loading, &changed);
+	rs = reload_load(r->path, &r->loading, r->loading_forced, &changed,
+	    &held);
 	pthread_mutex_lock(&r->lock);
 	r->result = rs;
 	r->changed = changed;
+	r->result_held = held;
 	r->done = 1;
 	pthread_mutex_unlock(&r->lock);
 	return NULL;
@@ -197,7 +227,7 @@ struct reload *
 reload_new(const char *path, long settle_ms)
 {
 	struct reload	*r;
-	int		 changed, tries = 0;
+	int		 changed, held, tries = 0;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return NULL;
@@ -207,7 +237,7 @@ reload_new(const char *path, long settle_ms)
 	/* A file being written at start-up: a few tries, then the watch. */
 	do {
 		file_id_of(path, &r->seen);
-		r->current = reload_load(path, &r->seen, &changed);
+		r->current = reload_load(path, &r->seen, 1, &changed, &held);
 	} while (changed && ++tries < 3);
 	if (changed)
 		memset(&r->seen, 0, sizeof(r->seen));
@@ -225,8 +255,9 @@ reload_rules(const struct reload *r)
 /*
  * Between requests: take a finished load into use, and start one when the
  * file has changed (checked at most once a second, or now when `force`,
- * after SIGHUP).  Never blocks on a load.  Returns 1 when a new rule set
- * has just been taken into use, else 0.
+ * after SIGHUP; SIGHUP also loads a file held back unchanged).  Never
+ * blocks on a load.  Returns 1 when a new rule set has just been taken
+ * into use, else 0.
  */
 int
 reload_poll(struct reload *r, int force)
@@ -250,6 +281,7 @@ reload_poll(struct reload *r, int force)
 			swapped = 1;
 		}
 		r->result = NULL;
+		r->held = r->result_held;
 		/* Changed while read: let the next check see it as new. */
 		if (r->changed)
 			memset(&r->seen, 0, sizeof(r->seen));
@@ -260,13 +292,15 @@ reload_poll(struct reload *r, int force)
 	r->force = 0;
 	r->last_check = now;
 	file_id_of(r->path, &id);
-	if (file_id_equal(&id, &r->seen))
+	if (file_id_equal(&id, &r->seen) && !(forced && r->held))
 		return swapped;
 	/* A writer may be between two writes: wait until it has paused. */
 	if (!forced && id.exists && !file_settled(&id, r->settle_ms))
 		return swapped;
 	r->seen = id;
+	r->held = 0;
 	r->loading = id;
+	r->loading_forced = forced;
 	r->done = 0;
 	r->changed = 0;
 	if (!id.exists) {

@@ -25,6 +25,9 @@
 #              once the file is complete; FCGI_REDIRECT_SETTLE_MS=2500 keeps
 #              a change unread for 1.6 s, and SIGHUP reads it at once; bad
 #              values of FCGI_REDIRECT_SETTLE_MS and --settle exit 2.
+#   held       a file without a final newline: the first load takes it; a
+#              change to one is not reloaded (for 2 s) and is logged once;
+#              SIGHUP loads it.
 #   signals    SIGTERM, SIGINT, SIGUSR1 stop an idle process within 1 s with
 #              status 0; SIGHUP does not stop it; SIGTERM while the process
 #              waits for the rest of a request (tests/ops/fcgi_client.py
@@ -420,6 +423,44 @@ settle_tests() {
 		fi
 	done
 	pass "settle: bad FCGI_REDIRECT_SETTLE_MS and --settle values exit 2 and say why: $(head -1 "$T/settle-bad.log")"
+}
+
+# ------------------------------------------------------------------ held
+# Reloads held back until SIGHUP: a file without a final newline.
+held_tests() {
+	local rf=$T/held.ini pid out n
+	# The first load takes a file without a final newline.
+	rules "$rf" v1
+	truncate -s -1 "$rf"
+	start_fcgi held "$rf" || return
+	pid=$SPID
+	if out=$(client until "$SOCK" /a localhost "$(A v1)" --timeout 3); then
+		pass "held: the first load takes a file without a final newline"
+	else
+		fail "held: the first load of a file without a final newline: $out"
+	fi
+	# A change without a final newline: not reloaded, said once.
+	rules "$T/held-v2.ini" v2
+	truncate -s -1 "$T/held-v2.ini"
+	replace "$rf" "$T/held-v2.ini"
+	if out=$(client steady "$SOCK" 2 /a localhost "$(A v1)"); then
+		pass "held: a changed file without a final newline is not reloaded ($out over 2 s)"
+	else
+		fail "held: a changed file without a final newline: $out"
+	fi
+	n=$(count_in "$T/held.log" "does not end with a newline, so it is probably still being written")
+	if [ "$n" = 1 ]; then
+		pass "held: logged once: $(grep -F "not reloaded" "$T/held.log" | sed "s|$T/||")"
+	else
+		fail "held: the held file was logged $n times: $(tr '\n' '|' <"$T/held.log")"
+	fi
+	kill -HUP "$pid"
+	if out=$(client until "$SOCK" /a localhost "$(A v2)" --old "$(A v1)" --timeout 1); then
+		pass "held: SIGHUP loads it ($out)"
+	else
+		fail "held: SIGHUP with a file without a final newline: $out"
+	fi
+	stop "$pid"
 }
 
 # ---------------------------------------------------------------- signals
@@ -938,6 +979,7 @@ fifo_tests() {
 
 reload_tests
 settle_tests
+held_tests
 signal_tests
 standalone_tests
 limit_tests
