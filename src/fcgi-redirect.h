@@ -341,6 +341,12 @@ struct reload;
  */
 #define SETTLE_DEFAULT_MS	2000
 #define SETTLE_MAX_MS		600000
+/*
+ * A reload to fewer than half the rules and map entries in use waits for
+ * SIGHUP when at least this many are in use (reload_drops_most()): files
+ * this small are edited by hand, and halving one is no sign of a cut.
+ */
+#define RELOAD_DROP_MIN		100
 
 struct reload		*reload_new(const char *, long);
 const struct ruleset	*reload_rules(const struct reload *);
@@ -348,6 +354,7 @@ int			 reload_poll(struct reload *, int);
 void			 reload_free(struct reload *);
 int			 reload_settled(const struct timespec *,
 			    const struct timespec *, long);
+int			 reload_drops_most(size_t, size_t);
 
 /* ---- serve.c: CGI and FastCGI serving, signals ---- */
 

@@ -17,7 +17,9 @@
  * short, by a writer that paused longer than the settle time: it is not
  * reloaded until it changes again or SIGHUP asks for it; the first load
  * takes it (a CGI process has no other chance, and a server without rules
- * answers nothing but 503).
+ * answers nothing but 503).  Likewise a valid set that would drop most of
+ * the rules in use (reload_drops_most()): a file cut short at a line end
+ * is valid, and smaller.
  *
  * Only the serving thread calls these functions; the loader thread touches
  * nothing but its own result.
@@ -54,6 +56,8 @@ struct reload {
 	int			 running;
 	struct file_id		 loading;	/* what it was asked to load */
 	int			 loading_forced; /* first load or SIGHUP */
+	size_t			 loading_current; /* rules and map entries in
+						    use, see reload_drops_most() */
 	struct ruleset		*result;	/* its result, once `done` */
 	int			 changed;	/* the file changed meanwhile */
 	int			 result_held;	/* held back, see reload_load() */
@@ -107,6 +111,22 @@ file_settled(const struct file_id *id, long settle_ms)
 	return reload_settled(&id->mtime, &now, settle_ms);
 }
 
+/*
+ * Whether a reload from a set of `current` rules and map entries to one of
+ * `next` would drop most of them: fewer than half, when the set in use has
+ * at least RELOAD_DROP_MIN.  Such a set is held back until SIGHUP confirms
+ * it: a file cut short (truncated and being rewritten, a partial upload)
+ * is often valid, only smaller, and every key it lost would get a 404.
+ * Halving a large file is rare and deliberate; a small file edited by hand
+ * is never held.
+ */
+int
+reload_drops_most(size_t current, size_t next)
+{
+	return current >= RELOAD_DROP_MIN && next < current &&
+	    current - next > next;
+}
+
 static int
 file_id_equal(const struct file_id *a, const struct file_id *b)
 {
@@ -119,13 +139,15 @@ file_id_equal(const struct file_id *a, const struct file_id *b)
  * Load the rule file at path and report on stderr (one line for the
  * outcome, after the file's own FILE:LINE messages).  Unless `forced` (the
  * first load, SIGHUP), a file whose last byte is not a newline is not
- * loaded but held back (*held set): it is probably still being written.
- * *changed is set when the file was not the same before and after reading
- * it.  Returns the rule set (the caller owns it) or NULL.
+ * loaded but held back (*held set): it is probably still being written;
+ * and so is a set that drops most of the `current` rules and map entries
+ * in use (reload_drops_most()).  *changed is set when the file was not the
+ * same before and after reading it.  Returns the rule set (the caller owns
+ * it) or NULL.
  */
 static struct ruleset *
 reload_load(const char *path, const struct file_id *before, int forced,
-    int *changed, int *held)
+    size_t current, int *changed, int *held)
 {
 	struct diag	 d;
 	struct ruleset	*rs = NULL;
@@ -152,6 +174,17 @@ reload_load(const char *path, const struct file_id *before, int forced,
 		*held = 0;
 		return NULL;
 	}
+	if (!*held && rs != NULL && !forced &&
+	    reload_drops_most(current, rs->nrules)) {
+		fprintf(stderr, "fcgi-redirect: %s: not reloaded: it has %zu "
+		    "rules and map entries, fewer than half of the %zu in use, "
+		    "so it may be cut short; the rules in use stay until it "
+		    "changes (SIGHUP loads it anyway)\n", path, rs->nrules,
+		    current);
+		ruleset_free(rs);
+		*held = 1;
+		return NULL;
+	}
 	if (*held)
 		fprintf(stderr, "fcgi-redirect: %s: not reloaded: %s, so it is "
 		    "probably still being written; the rules in use stay until "
@@ -175,8 +208,8 @@ reload_thread(void *arg)
 	struct ruleset	*rs;
 	int		 changed, held;
 
-	rs = reload_load(r->path, &r->loading, r->loading_forced, &changed,
-	    &held);
+	rs = reload_load(r->path, &r->loading, r->loading_forced,
+	    r->loading_current, &changed, &held);
 	pthread_mutex_lock(&r->lock);
 	r->result = rs;
 	r->changed = changed;
@@ -237,7 +270,8 @@ reload_new(const char *path, long settle_ms)
 	/* A file being written at start-up: a few tries, then the watch. */
 	do {
 		file_id_of(path, &r->seen);
-		r->current = reload_load(path, &r->seen, 1, &changed, &held);
+		r->current = reload_load(path, &r->seen, 1, 0, &changed,
+		    &held);
 	} while (changed && ++tries < 3);
 	if (changed)
 		memset(&r->seen, 0, sizeof(r->seen));
@@ -301,6 +335,7 @@ reload_poll(struct reload *r, int force)
 	r->held = 0;
 	r->loading = id;
 	r->loading_forced = forced;
+	r->loading_current = r->current != NULL ? r->current->nrules : 0;
 	r->done = 0;
 	r->changed = 0;
 	if (!id.exists) {

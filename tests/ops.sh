@@ -27,7 +27,9 @@
 #              values of FCGI_REDIRECT_SETTLE_MS and --settle exit 2.
 #   held       a file without a final newline: the first load takes it; a
 #              change to one is not reloaded (for 2 s) and is logged once;
-#              SIGHUP loads it.
+#              SIGHUP loads it.  A 2,000-entry map reloaded with 1,000
+#              entries (half) is taken, then with 499 (fewer than half of
+#              those) is held back for 2 s and logged once; SIGHUP loads it.
 #   signals    SIGTERM, SIGINT, SIGUSR1 stop an idle process within 1 s with
 #              status 0; SIGHUP does not stop it; SIGTERM while the process
 #              waits for the rest of a request (tests/ops/fcgi_client.py
@@ -341,6 +343,8 @@ reload_tests() {
 	fi
 	printf '[map small]\n/e/0 = https://old.example/0\n' >"$T/small.ini"
 	replace "$rf4" "$T/small.ini"
+	# From 200,001 rules to 1: held back until SIGHUP confirms it.
+	kill -HUP "$pid"
 	client until "$SOCK" /e/0 localhost "307 https://old.example/0" >/dev/null
 	if out=$(client halfwrite "$SOCK" "$rf4" "$big" 10 0.15 "${checks[@]}"); then
 		pass "reload: a map written in ten pieces: $out"
@@ -356,11 +360,11 @@ reload_tests() {
 }
 
 # ---------------------------------------------------------------- settle
-# map_file FILE HOST: a map of 2,000 entries, /k/N to https://HOST/N.
+# map_file FILE HOST [N]: a map of N (2,000) entries, /k/I to https://HOST/I.
 map_file() {
-	awk -v h="$2" 'BEGIN {
+	awk -v h="$2" -v n="${3:-2000}" 'BEGIN {
 		print "[map keys]"
-		for (i = 0; i < 2000; i++)
+		for (i = 0; i < n; i++)
 			printf "/k/%d = https://%s/%d\n", i, h, i
 	}' >"$1"
 }
@@ -426,7 +430,8 @@ settle_tests() {
 }
 
 # ------------------------------------------------------------------ held
-# Reloads held back until SIGHUP: a file without a final newline.
+# Reloads held back until SIGHUP: a file without a final newline, a set
+# that drops most of the rules in use.
 held_tests() {
 	local rf=$T/held.ini pid out n
 	# The first load takes a file without a final newline.
@@ -459,6 +464,45 @@ held_tests() {
 		pass "held: SIGHUP loads it ($out)"
 	else
 		fail "held: SIGHUP with a file without a final newline: $out"
+	fi
+	stop "$pid"
+
+	# 2,000 map entries, then half of them (loaded), then fewer than half
+	# of those (held until SIGHUP).
+	map_file "$rf" old.example
+	map_file "$T/held-1000.ini" half.example 1000
+	map_file "$T/held-499.ini" few.example 499
+	start_fcgi held-drop "$rf" || return
+	pid=$SPID
+	client until "$SOCK" /k/0 localhost "307 https://old.example/0" >/dev/null
+	replace "$rf" "$T/held-1000.ini"
+	if out=$(client until "$SOCK" /k/0 localhost "307 https://half.example/0" \
+	    --old "307 https://old.example/0" --timeout 4) &&
+	    [ "$(client get "$SOCK" /k/1999)" = "404 -" ]; then
+		pass "held: a reload to half the entries (2,000 to 1,000) is taken ($out)"
+	else
+		fail "held: a reload from 2,000 to 1,000 entries: $out"
+	fi
+	replace "$rf" "$T/held-499.ini"
+	if out=$(client steady "$SOCK" 2 /k/0 localhost "307 https://half.example/0" \
+	    /k/999 localhost "307 https://half.example/999"); then
+		pass "held: a reload to fewer than half (1,000 to 499) is held back ($out over 2 s)"
+	else
+		fail "held: a reload from 1,000 to 499 entries: $out"
+	fi
+	n=$(count_in "$T/held-drop.log" "fewer than half")
+	if [ "$n" = 1 ]; then
+		pass "held: logged once: $(grep -F "fewer than half" "$T/held-drop.log" | sed "s|$T/||")"
+	else
+		fail "held: the dropping reload was logged $n times: $(tr '\n' '|' <"$T/held-drop.log")"
+	fi
+	kill -HUP "$pid"
+	if out=$(client until "$SOCK" /k/0 localhost "307 https://few.example/0" \
+	    --old "307 https://half.example/0" --timeout 1) &&
+	    [ "$(client get "$SOCK" /k/999)" = "404 -" ]; then
+		pass "held: SIGHUP confirms it ($out)"
+	else
+		fail "held: SIGHUP after a held reload of 499 entries: $out"
 	fi
 	stop "$pid"
 }
