@@ -102,7 +102,7 @@ settle_ms(const char *opt)
 	}
 	errno = 0;
 	ms = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || end == s || !isdigit((unsigned char)*s) ||
+	if (errno != 0 || *end != '\0' || !isdigit((unsigned char)*s) ||
 	    ms < 0 || ms > SETTLE_MAX_MS) {
 		fprintf(stderr, "fcgi-redirect: %s: '%s' is not a number of "
 		    "milliseconds from 0 to %d\n", what, s, SETTLE_MAX_MS);
