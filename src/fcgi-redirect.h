@@ -220,6 +220,10 @@ struct ruleset {
 /* ---- ini_load.c: reading a rule file through inih ---- */
 
 struct ruleset	*ruleset_load_file(const char *, struct diag *);
+int		 ruleset_read_file(const char *, struct diag *, char **,
+		    size_t *);
+struct ruleset	*ruleset_load_file_text(const char *, const char *, size_t,
+		    struct diag *);
 struct ruleset	*ruleset_load_buffer(const char *, const char *, size_t,
 		    struct diag *);
 
@@ -359,10 +363,29 @@ void	 log_connection(const char *, ...)
 
 struct reload;
 
-struct reload		*reload_new(const char *);
+/*
+ * How long a changed file must be left alone before it is read, in ms.
+ * Two seconds: longer than the pauses of an upload or of an editor on a
+ * slow disk (0.25 s pauses were seen to give partial loads with the 200 ms
+ * of old) and than TCP's first retransmission timeout (1 s, RFC 6298),
+ * short enough that an edit by hand shows within about three seconds.
+ */
+#define SETTLE_DEFAULT_MS	2000
+#define SETTLE_MAX_MS		600000
+/*
+ * A reload to fewer than half the rules and map entries in use waits for
+ * SIGHUP when at least this many are in use (reload_drops_most()): files
+ * this small are edited by hand, and halving one is no sign of a cut.
+ */
+#define RELOAD_DROP_MIN		100
+
+struct reload		*reload_new(const char *, long);
 const struct ruleset	*reload_rules(const struct reload *);
 int			 reload_poll(struct reload *, int);
 void			 reload_free(struct reload *);
+int			 reload_settled(const struct timespec *,
+			    const struct timespec *, long);
+int			 reload_drops_most(size_t, size_t);
 
 /* ---- peer.c: who may talk to the FastCGI socket ---- */
 
@@ -422,6 +445,7 @@ struct serve_opts {
 	const char		*rules;		/* the rule file */
 	struct peer_list	 allow;		/* --allow and the environment */
 	long			 timeout_ms;	/* for a whole request head */
+	long			 settle_ms;	/* see reload_new() */
 };
 #define TIMEOUT_DEFAULT_MS	5000
 

@@ -269,6 +269,118 @@ ruleset_load_buffer(const char *name, const char *text, size_t len,
 	return builder_finish(l.builder);
 }
 
+/* What a file that is not a regular file is, for the message. */
+static const char *
+file_kind(mode_t mode)
+{
+	if (S_ISFIFO(mode))
+		return "a FIFO (named pipe)";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	return "something else";
+}
+
+/*
+ * Read the rule file at path whole into a buffer the caller frees, NUL-ended
+ * (*text, its length *len).  Anything but a regular file is refused before a
+ * byte is read: the file is opened with O_NONBLOCK, so that opening a FIFO
+ * does not wait for a writer (which would stop --check for ever, and a
+ * server before its first request), and then looked at with fstat.  Returns
+ * 0, or -1 after reporting the problem on d.
+ */
+int
+ruleset_read_file(const char *path, struct diag *d, char **text,
+    size_t *len)
+{
+	struct stat	 st;
+	char		*buf;
+	size_t		 n = 0;
+	ssize_t		 r;
+	int		 fd;
+
+	*text = NULL;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
+		diag_error(d, 0, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		diag_error(d, 0, "cannot stat: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		diag_error(d, 0, "is a directory, not a rule file");
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		diag_error(d, 0, "is %s, not a regular file; refused without "
+		    "reading it", file_kind(st.st_mode));
+		close(fd);
+		return -1;
+	}
+	if ((size_t)st.st_size > FILE_MAX) {
+		diag_error(d, 0, "is larger than the largest rule file read "
+		    "(%zu bytes)", FILE_MAX);
+		close(fd);
+		return -1;
+	}
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		diag_error(d, 0, "out of memory");
+		close(fd);
+		return -1;
+	}
+	/* Read what is there; a file that grows meanwhile is read next time. */
+	while (n < (size_t)st.st_size &&
+	    (r = read(fd, buf + n, (size_t)st.st_size - n)) != 0) {
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			diag_error(d, 0, "cannot read: %s", strerror(errno));
+			free(buf);
+			close(fd);
+			return -1;
+		}
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	*text = buf;
+	*len = n;
+	return 0;
+}
+
+/*
+ * Load text[0..len), read from the rule file at path by
+ * ruleset_read_file(): ruleset_load_buffer(), then what concerns the file
+ * as a whole.  A file whose last byte is not a newline is loaded, with a
+ * warning at its last line: it may be cut short, which is why reload.c
+ * does not reload it before SIGHUP.  Returns the rule set or NULL.
+ */
+struct ruleset *
+ruleset_load_file_text(const char *path, const char *text, size_t len,
+    struct diag *d)
+{
+	struct ruleset	*rs;
+	const char	*p, *end = text + len;
+	unsigned	 line = 1;
+
+	rs = ruleset_load_buffer(path, text, len, d);
+	if (len > 0 && text[len - 1] != '\n') {
+		for (p = text; (p = memchr(p, '\n', (size_t)(end - p))) != NULL;
+		    p++)
+			line++;
+		diag_warning(d, line, "the file does not end with a newline; "
+		    "a running server will not reload it until SIGHUP");
+	}
+	return rs;
+}
+
 /*
  * Load the rule file at path; problems (including a file that cannot be
  * read) are reported on d.  Returns the rule set or NULL.
@@ -276,54 +388,13 @@ ruleset_load_buffer(const char *name, const char *text, size_t len,
 struct ruleset *
 ruleset_load_file(const char *path, struct diag *d)
 {
-	struct stat	 st;
 	struct ruleset	*rs;
 	char		*text;
-	size_t		 len = 0;
-	ssize_t		 r;
-	int		 fd;
+	size_t		 len;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		diag_error(d, 0, "cannot open: %s", strerror(errno));
+	if (ruleset_read_file(path, d, &text, &len) != 0)
 		return NULL;
-	}
-	if (fstat(fd, &st) == -1) {
-		diag_error(d, 0, "cannot stat: %s", strerror(errno));
-		close(fd);
-		return NULL;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		diag_error(d, 0, "is a directory, not a rule file");
-		close(fd);
-		return NULL;
-	}
-	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > FILE_MAX) {
-		diag_error(d, 0, "not a regular file of at most %zu bytes",
-		    FILE_MAX);
-		close(fd);
-		return NULL;
-	}
-	if ((text = malloc((size_t)st.st_size + 1)) == NULL) {
-		diag_error(d, 0, "out of memory");
-		close(fd);
-		return NULL;
-	}
-	/* Read what is there; a file that grows meanwhile is read next time. */
-	while (len < (size_t)st.st_size &&
-	    (r = read(fd, text + len, (size_t)st.st_size - len)) != 0) {
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			diag_error(d, 0, "cannot read: %s", strerror(errno));
-			free(text);
-			close(fd);
-			return NULL;
-		}
-		len += (size_t)r;
-	}
-	close(fd);
-	text[len] = '\0';
-	rs = ruleset_load_buffer(path, text, len, d);
+	rs = ruleset_load_file_text(path, text, len, d);
 	free(text);
 	return rs;
 }

@@ -1,9 +1,10 @@
 /*
  * main.c: the command line.
  *
- *   fcgi-redirect [-c FILE] [--allow PEERS] [--timeout S]   serve
+ *   fcgi-redirect [-c FILE] [--allow PEERS] [--timeout S] [--settle MS]
+ *                                              serve (FastCGI or CGI)
  *   fcgi-redirect --listen ADDR [--socket-mode MODE] [--workers N]
- *                 [--allow PEERS] [--timeout S] [-c FILE]
+ *                 [--allow PEERS] [--timeout S] [--settle MS] [-c FILE]
  *   fcgi-redirect --check [-c FILE]            validate a rule file
  *   fcgi-redirect --explain [-c FILE] [-X METHOD] [--at TIME] URL
  *   fcgi-redirect --help | --version
@@ -13,6 +14,7 @@
  * environment has GATEWAY_INTERFACE the arguments are never read as
  * options: a query like "?--check" cannot change what the program does.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <sched.h>
@@ -40,9 +42,10 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: fcgi-redirect [-c FILE] [--allow PEERS] [--timeout SECONDS]\n"
+	    "                     [--settle MS]\n"
 	    "       fcgi-redirect --listen PATH|HOST:PORT [--socket-mode MODE]\n"
 	    "                     [--workers N] [--allow PEERS] [--timeout SECONDS]\n"
-	    "                     [-c FILE]\n"
+	    "                     [--settle MS] [-c FILE]\n"
 	    "       fcgi-redirect --check [-c FILE]\n"
 	    "       fcgi-redirect --explain [-c FILE] [-X METHOD] [--at TIME] URL\n"
 	    "       fcgi-redirect --help | --version\n"
@@ -67,13 +70,17 @@ usage(FILE *f)
 	    "                      (default: loopback only for TCP)\n"
 	    "  --timeout SECONDS   how long a connection may take to send its\n"
 	    "                      request (default %d)\n"
+	    "  --settle MS         read a changed rule file once it has been left\n"
+	    "                      alone for MS milliseconds (default %d)\n"
 	    "  -X, --method METHOD the method for --explain (default GET)\n"
 	    "  --at TIME           --explain as at an RFC 3339 time, such as\n"
 	    "                      2026-12-25T12:00:00Z (default now)\n"
 	    "\n"
 	    "Environment (for servers that pass no arguments): FCGI_REDIRECT_RULES,\n"
-	    "FCGI_REDIRECT_ALLOW, FCGI_WEB_SERVER_ADDRS, FCGI_REDIRECT_TIMEOUT.\n",
-	    RULES_DEFAULT, WORKERS_MAX, TIMEOUT_DEFAULT_MS / 1000);
+	    "FCGI_REDIRECT_ALLOW, FCGI_WEB_SERVER_ADDRS, FCGI_REDIRECT_TIMEOUT,\n"
+	    "FCGI_REDIRECT_SETTLE_MS.\n",
+	    RULES_DEFAULT, WORKERS_MAX, TIMEOUT_DEFAULT_MS / 1000,
+	    SETTLE_DEFAULT_MS);
 }
 
 /* The rule file: -c, else $FCGI_REDIRECT_RULES, else the default. */
@@ -88,6 +95,7 @@ rules_path(const char *opt)
 		return env;
 	return RULES_DEFAULT;
 }
+
 
 /* --check: all problems, then one summary line. */
 static int
@@ -216,6 +224,28 @@ opt_timeout(struct serve_opts *o, const char *what, const char *v)
 	return 0;
 }
 
+/*
+ * --settle and FCGI_REDIRECT_SETTLE_MS: milliseconds, 0 to SETTLE_MAX_MS,
+ * into o->settle_ms.  0, or -1 after a message naming `what`.
+ */
+static int
+opt_settle(struct serve_opts *o, const char *what, const char *v)
+{
+	char	*end;
+	long	 ms;
+
+	errno = 0;
+	ms = strtol(v, &end, 10);
+	if (errno != 0 || *end != '\0' || !isdigit((unsigned char)*v) ||
+	    ms < 0 || ms > SETTLE_MAX_MS) {
+		fprintf(stderr, "fcgi-redirect: %s: '%s' is not a number of "
+		    "milliseconds from 0 to %d\n", what, v, SETTLE_MAX_MS);
+		return -1;
+	}
+	o->settle_ms = ms;
+	return 0;
+}
+
 /* --allow, FCGI_REDIRECT_ALLOW, FCGI_WEB_SERVER_ADDRS; 0 or -1. */
 static int
 opt_allow(struct serve_opts *o, const char *what, const char *v)
@@ -244,6 +274,7 @@ static const struct env_setting {
 	{ "FCGI_REDIRECT_ALLOW",	opt_allow },
 	{ "FCGI_WEB_SERVER_ADDRS",	opt_allow },
 	{ "FCGI_REDIRECT_TIMEOUT",	opt_timeout },
+	{ "FCGI_REDIRECT_SETTLE_MS",	opt_settle },
 };
 
 /* Read env_settings into o; 0, or -1 after a message. */
@@ -335,6 +366,7 @@ main(int argc, char *argv[])
 		{ "workers",	required_argument, NULL, 'w' },
 		{ "allow",	required_argument, NULL, 'A' },
 		{ "timeout",	required_argument, NULL, 'T' },
+		{ "settle",	required_argument, NULL, 's' },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ "version",	no_argument,	   NULL, 'V' },
 		{ NULL,		0,		   NULL, 0 }
@@ -344,7 +376,8 @@ main(int argc, char *argv[])
 	char		*end;
 	int		 ch, check = 0, explain = 0;
 	time_t		 now = time(NULL);
-	struct serve_opts o = { .timeout_ms = TIMEOUT_DEFAULT_MS };
+	struct serve_opts o = { .timeout_ms = TIMEOUT_DEFAULT_MS,
+	    .settle_ms = SETTLE_DEFAULT_MS };
 
 	if (serve_opts_from_env(&o) == -1)
 		return EXIT_USAGE;
@@ -398,6 +431,10 @@ main(int argc, char *argv[])
 			break;
 		case 'T':
 			if (opt_timeout(&o, "--timeout", optarg) == -1)
+				return EXIT_USAGE;
+			break;
+		case 's':
+			if (opt_settle(&o, "--settle", optarg) == -1)
 				return EXIT_USAGE;
 			break;
 		case 'a':

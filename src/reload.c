@@ -5,14 +5,21 @@
  * hand, so the file is checked (device, inode, size, modification time:
  * replaced by rename or rewritten in place) at most once a second, between
  * requests, and at once after SIGHUP.  A changed file is read once it has
- * not changed for 200 ms (SIGHUP: at once), so that a writer is
- * done or at least paused.  A changed file is loaded in a thread
+ * not changed for the settle time (--settle, FCGI_REDIRECT_SETTLE_MS,
+ * SETTLE_DEFAULT_MS; SIGHUP: at once), so that a writer is done or at
+ * least paused.  A changed file is loaded in a thread
  * while the current rule set keeps answering; only a complete, valid set
  * replaces it, in one step, between two requests.  An invalid file is
  * reported (its FILE:LINE errors, on stderr) once per change, and the old
  * set keeps serving.  A file that changes while it is being read (a writer
- * still at work) is not used: it is read again once it has changed, so a
- * half-written file is never taken for a whole one.
+ * still at work) is not used: it is read again once it has changed.  A
+ * file whose last byte is not a newline (an empty one too) is probably cut
+ * short, by a writer that paused longer than the settle time: it is not
+ * reloaded until it changes again or SIGHUP asks for it; the first load
+ * takes it (a CGI process has no other chance, and a server without rules
+ * answers nothing but 503).  Likewise a valid set that would drop most of
+ * the rules in use (reload_drops_most()): a file cut short at a line end
+ * is valid, and smaller.
  *
  * Only the serving thread calls these functions; the loader thread touches
  * nothing but its own result.
@@ -36,16 +43,24 @@ struct file_id {
 
 struct reload {
 	const char		*path;
+	long			 settle_ms;	/* see reload_settled() */
 	struct ruleset		*current;	/* NULL: answer 503 */
 	struct file_id		 seen;		/* the file last loaded or tried */
+	int			 held;		/* `seen` was held back, see
+						   reload_load(): SIGHUP loads
+						   it though unchanged */
 	time_t			 last_check;
 	int			 force;		/* a SIGHUP not yet acted on */
 	/* The loader thread, while `running`. */
 	pthread_t		 thread;
 	int			 running;
 	struct file_id		 loading;	/* what it was asked to load */
+	int			 loading_forced; /* first load or SIGHUP */
+	size_t			 loading_current; /* rules and map entries in
+						    use, see reload_drops_most() */
 	struct ruleset		*result;	/* its result, once `done` */
 	int			 changed;	/* the file changed meanwhile */
+	int			 result_held;	/* held back, see reload_load() */
 	volatile int		 done;
 	pthread_mutex_t		 lock;
 };
@@ -66,25 +81,50 @@ file_id_of(const char *path, struct file_id *id)
 }
 
 /*
- * True when the file was last modified at least SETTLE_MS ago.  A file
- * rewritten in place ("cat new > rules.ini" truncates it first) can be
- * empty or half written, and still valid, for an instant; reading it only
- * once it has been left alone for a moment means reading what the writer
- * meant.  A modification time in the future (a skewed clock) counts as
- * settled, so that the file is not ignored for ever.
+ * True when a file last modified at `mtime` has been left alone for
+ * settle_ms milliseconds at `now`.  A file rewritten in place ("cat new >
+ * rules.ini" truncates it first; an upload writes it piece by piece) can be
+ * empty or half written, and still valid, for a while; reading it only once
+ * it has been left alone for the settle time means reading what the writer
+ * meant.  A writer that pauses longer than that is caught by the other
+ * checks of reload_load().  A modification time more than a second in the
+ * future (a skewed clock) counts as settled, so that the file is not
+ * ignored for ever.
  */
-#define SETTLE_MS	200
-
-static int
-file_settled(const struct file_id *id)
+int
+reload_settled(const struct timespec *mtime, const struct timespec *now,
+    long settle_ms)
 {
-	struct timespec	 now;
 	long long	 age_ms;
 
+	age_ms = (long long)(now->tv_sec - mtime->tv_sec) * 1000 +
+	    (now->tv_nsec - mtime->tv_nsec) / 1000000;
+	return age_ms >= settle_ms || age_ms < -1000;
+}
+
+static int
+file_settled(const struct file_id *id, long settle_ms)
+{
+	struct timespec	 now;
+
 	clock_gettime(CLOCK_REALTIME, &now);
-	age_ms = (long long)(now.tv_sec - id->mtime.tv_sec) * 1000 +
-	    (now.tv_nsec - id->mtime.tv_nsec) / 1000000;
-	return age_ms >= SETTLE_MS || age_ms < -1000;
+	return reload_settled(&id->mtime, &now, settle_ms);
+}
+
+/*
+ * Whether a reload from a set of `current` rules and map entries to one of
+ * `next` would drop most of them: fewer than half, when the set in use has
+ * at least RELOAD_DROP_MIN.  Such a set is held back until SIGHUP confirms
+ * it: a file cut short (truncated and being rewritten, a partial upload)
+ * is often valid, only smaller, and every key it lost would get a 404.
+ * Halving a large file is rare and deliberate; a small file edited by hand
+ * is never held.
+ */
+int
+reload_drops_most(size_t current, size_t next)
+{
+	return current >= RELOAD_DROP_MIN && next < current &&
+	    current - next > next;
 }
 
 static int
@@ -96,19 +136,34 @@ file_id_equal(const struct file_id *a, const struct file_id *b)
 }
 
 /*
- * Load r->path and report problems on stderr; *changed is set when the
- * file was not the same before and after reading it.  Returns the rule set
- * or NULL.
+ * Load the rule file at path and report on stderr (one line for the
+ * outcome, after the file's own FILE:LINE messages).  Unless `forced` (the
+ * first load, SIGHUP), a file whose last byte is not a newline is not
+ * loaded but held back (*held set): it is probably still being written;
+ * and so is a set that drops most of the `current` rules and map entries
+ * in use (reload_drops_most()).  *changed is set when the file was not the
+ * same before and after reading it.  Returns the rule set (the caller owns
+ * it) or NULL.
  */
 static struct ruleset *
-reload_load(const char *path, const struct file_id *before, int *changed)
+reload_load(const char *path, const struct file_id *before, int forced,
+    size_t current, int *changed, int *held)
 {
 	struct diag	 d;
-	struct ruleset	*rs;
+	struct ruleset	*rs = NULL;
 	struct file_id	 after;
+	char		*text;
+	size_t		 len;
 
+	*held = 0;
 	diag_init(&d, stderr, path);
-	rs = ruleset_load_file(path, &d);
+	if (ruleset_read_file(path, &d, &text, &len) == 0) {
+		if (!forced && (len == 0 || text[len - 1] != '\n'))
+			*held = 1;
+		else
+			rs = ruleset_load_file_text(path, text, len, &d);
+		free(text);
+	}
 	diag_finish(&d);
 	file_id_of(path, &after);
 	*changed = !file_id_equal(before, &after);
@@ -116,9 +171,26 @@ reload_load(const char *path, const struct file_id *before, int *changed)
 		fprintf(stderr, "fcgi-redirect: %s changed while it was read; "
 		    "reading it again when it settles\n", path);
 		ruleset_free(rs);
+		*held = 0;
 		return NULL;
 	}
-	if (rs == NULL)
+	if (!*held && rs != NULL && !forced &&
+	    reload_drops_most(current, rs->nrules)) {
+		fprintf(stderr, "fcgi-redirect: %s: not reloaded: it has %zu "
+		    "rules and map entries, fewer than half of the %zu in use, "
+		    "so it may be cut short; the rules in use stay until it "
+		    "changes (SIGHUP loads it anyway)\n", path, rs->nrules,
+		    current);
+		ruleset_free(rs);
+		*held = 1;
+		return NULL;
+	}
+	if (*held)
+		fprintf(stderr, "fcgi-redirect: %s: not reloaded: %s, so it is "
+		    "probably still being written; the rules in use stay until "
+		    "it changes (SIGHUP loads it anyway)\n", path, len == 0 ?
+		    "it is empty" : "its last line does not end with a newline");
+	else if (rs == NULL)
 		fprintf(stderr, "fcgi-redirect: %s: not loaded (%u error%s); "
 		    "the rules loaded before, if any, stay in use\n", path,
 		    d.errors, d.errors == 1 ? "" : "s");
@@ -134,12 +206,14 @@ reload_thread(void *arg)
 {
 	struct reload	*r = arg;
 	struct ruleset	*rs;
-	int		 changed;
+	int		 changed, held;
 
-	rs = reload_load(r->path, &r->loading, &changed);
+	rs = reload_load(r->path, &r->loading, r->loading_forced,
+	    r->loading_current, &changed, &held);
 	pthread_mutex_lock(&r->lock);
 	r->result = rs;
 	r->changed = changed;
+	r->result_held = held;
 	r->done = 1;
 	pthread_mutex_unlock(&r->lock);
 	return NULL;
@@ -177,24 +251,27 @@ retire(struct ruleset *rs)
 }
 
 /*
- * Load the rule file at path now (at start-up) and watch it from then on.
- * Returns NULL only when out of memory; reload_rules() may be NULL when
- * the file could not be loaded.
+ * Load the rule file at path now (at start-up) and watch it from then on;
+ * a change is read once the file has been left alone for settle_ms
+ * milliseconds (0 to SETTLE_MAX_MS).  Returns NULL only when out of memory;
+ * reload_rules() may be NULL when the file could not be loaded.
  */
 struct reload *
-reload_new(const char *path)
+reload_new(const char *path, long settle_ms)
 {
 	struct reload	*r;
-	int		 changed, tries = 0;
+	int		 changed, held, tries = 0;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return NULL;
 	r->path = path;
+	r->settle_ms = settle_ms;
 	pthread_mutex_init(&r->lock, NULL);
 	/* A file being written at start-up: a few tries, then the watch. */
 	do {
 		file_id_of(path, &r->seen);
-		r->current = reload_load(path, &r->seen, &changed);
+		r->current = reload_load(path, &r->seen, 1, 0, &changed,
+		    &held);
 	} while (changed && ++tries < 3);
 	if (changed)
 		memset(&r->seen, 0, sizeof(r->seen));
@@ -212,8 +289,9 @@ reload_rules(const struct reload *r)
 /*
  * Between requests: take a finished load into use, and start one when the
  * file has changed (checked at most once a second, or now when `force`,
- * after SIGHUP).  Never blocks on a load.  Returns 1 when a new rule set
- * has just been taken into use, else 0.
+ * after SIGHUP; SIGHUP also loads a file held back unchanged).  Never
+ * blocks on a load.  Returns 1 when a new rule set has just been taken
+ * into use, else 0.
  */
 int
 reload_poll(struct reload *r, int force)
@@ -237,6 +315,7 @@ reload_poll(struct reload *r, int force)
 			swapped = 1;
 		}
 		r->result = NULL;
+		r->held = r->result_held;
 		/* Changed while read: let the next check see it as new. */
 		if (r->changed)
 			memset(&r->seen, 0, sizeof(r->seen));
@@ -247,13 +326,16 @@ reload_poll(struct reload *r, int force)
 	r->force = 0;
 	r->last_check = now;
 	file_id_of(r->path, &id);
-	if (file_id_equal(&id, &r->seen))
+	if (file_id_equal(&id, &r->seen) && !(forced && r->held))
 		return swapped;
 	/* A writer may be between two writes: wait until it has paused. */
-	if (!forced && id.exists && !file_settled(&id))
+	if (!forced && id.exists && !file_settled(&id, r->settle_ms))
 		return swapped;
 	r->seen = id;
+	r->held = 0;
 	r->loading = id;
+	r->loading_forced = forced;
+	r->loading_current = r->current != NULL ? r->current->nrules : 0;
 	r->done = 0;
 	r->changed = 0;
 	if (!id.exists) {

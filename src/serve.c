@@ -441,7 +441,7 @@ serve(const struct serve_opts *o, int fastcgi)
 	}
 	serve_signals(1);
 	inherited_socket(0, o);
-	if ((r = reload_new(o->rules)) == NULL) {
+	if ((r = reload_new(o->rules, o->settle_ms)) == NULL) {
 		fprintf(stderr, "fcgi-redirect: out of memory\n");
 		return 1;
 	}

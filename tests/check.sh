@@ -13,8 +13,8 @@
 # unexpected, nothing missing), and ends with the "FILE: invalid: N errors"
 # summary.  Every tests/rules/good/*.ini exits 0 with its announced warnings
 # and the "FILE: ok:" summary.  Cases that cannot be committed (a missing
-# file, a directory, an unreadable or binary file, an over-long line, an
-# empty file) are made in a temporary directory.  Then the usage errors,
+# file, a directory, a FIFO, an unreadable or binary file, an over-long
+# line, an empty file) are made in a temporary directory.  Then the usage errors,
 # --help, --version, and the rule that under CGI (GATEWAY_INTERFACE set)
 # arguments are never read as options.
 #
@@ -209,6 +209,23 @@ f=/dev/null
 run --check -c "$f"
 [ "$rc" -eq 1 ] && pass || fail "$f: exit $rc, expected 1"
 expect_out "$f: error: " "not a regular file" "device file"
+
+# A FIFO: refused at once, not opened for reading and waited on.
+f=$tmp/fifo.ini
+if mkfifo "$f" 2>/dev/null; then
+	for what in --check --explain; do
+		if [ "$what" = --check ]; then
+			timeout 5 "$bin" --check -c "$f" </dev/null >"$out" 2>&1
+		else
+			timeout 5 "$bin" --explain -c "$f" /a </dev/null >"$out" 2>&1
+		fi
+		rc=$?
+		[ "$rc" -eq 1 ] && pass || fail "$what of a FIFO: exit $rc, expected 1 (124: still waiting after 5 s)"
+		expect_out "$f: error: " "is a FIFO" "$what of a FIFO"
+	done
+else
+	echo "skip: a FIFO (mkfifo failed)"
+fi
 
 f=$tmp/unreadable.ini
 printf '[a]\npath = /a\nto = /b\n' >"$f"

@@ -17,6 +17,19 @@
 #              written in place in pieces (first half, then the rest; and
 #              in ten pieces) never yields a 503 or an error, and once the
 #              file is whole its entries answer and keep answering.
+#   settle     (FCGI_REDIRECT_SETTLE_MS is 200 in every other test, to keep
+#              them short): with the default settle time, a 2,000-entry map
+#              rewritten in place as a slow upload does it (20 pieces 0.25 s
+#              apart, cut anywhere) while every key is asked: no 404 for an
+#              existing key, no Location cut short, and the new map answers
+#              once the file is complete; FCGI_REDIRECT_SETTLE_MS=2500 keeps
+#              a change unread for 1.6 s, and SIGHUP reads it at once; bad
+#              values of FCGI_REDIRECT_SETTLE_MS and --settle exit 2.
+#   held       a file without a final newline: the first load takes it; a
+#              change to one is not reloaded (for 2 s) and is logged once;
+#              SIGHUP loads it.  A 2,000-entry map reloaded with 1,000
+#              entries (half) is taken, then with 499 (fewer than half of
+#              those) is held back for 2 s and logged once; SIGHUP loads it.
 #   signals    SIGTERM, SIGINT, SIGUSR1 stop an idle process within 1 s with
 #              status 0; SIGHUP does not stop it; SIGTERM while the process
 #              waits for the rest of a request (tests/ops/fcgi_client.py
@@ -37,7 +50,9 @@
 #              empty, missing, a directory, unreadable (as nobody, through
 #              setpriv and spawn-fcgi -u, when run as root), binary, not UTF-8:
 #              the --check message, and served: 503 (empty: the fallback),
-#              and the process lives on.
+#              and the process lives on; a FIFO: --check and --explain exit
+#              1 at once, CGI and FastCGI answer 503 without waiting for a
+#              writer, and the FastCGI process stops on SIGTERM.
 #
 # Needs spawn-fcgi, cgi-fcgi (libfcgi-bin) and python3.  Without them it
 # prints SKIPPED (a failure when CI=true).  Ends with the line
@@ -82,6 +97,10 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
 client() { $BOUNDED python3 "$CLIENT" "$@"; }
+
+# The settle time of in-place changes (default 2 s) is short in every test
+# but those of settle_tests, which test it: the others then take less time.
+export FCGI_REDIRECT_SETTLE_MS=200
 
 # wait_exit PID MS: wait up to MS milliseconds for PID (our child) to end;
 # sets EXIT_MS (how long it took) and EXIT_STATUS.  1 on timeout.
@@ -324,6 +343,8 @@ reload_tests() {
 	fi
 	printf '[map small]\n/e/0 = https://old.example/0\n' >"$T/small.ini"
 	replace "$rf4" "$T/small.ini"
+	# From 200,001 rules to 1: held back until SIGHUP confirms it.
+	kill -HUP "$pid"
 	client until "$SOCK" /e/0 localhost "307 https://old.example/0" >/dev/null
 	if out=$(client halfwrite "$SOCK" "$rf4" "$big" 10 0.15 "${checks[@]}"); then
 		pass "reload: a map written in ten pieces: $out"
@@ -334,6 +355,158 @@ reload_tests() {
 		pass
 	else
 		fail "reload: the half-written test's process died"
+	fi
+	stop "$pid"
+}
+
+# ---------------------------------------------------------------- settle
+# map_file FILE HOST [N]: a map of N (2,000) entries, /k/I to https://HOST/I.
+map_file() {
+	awk -v h="$2" -v n="${3:-2000}" 'BEGIN {
+		print "[map keys]"
+		for (i = 0; i < n; i++)
+			printf "/k/%d = https://%s/%d\n", i, h, i
+	}' >"$1"
+}
+
+settle_tests() {
+	local rf=$T/slow.ini pid out rc i
+	# A slow upload in place (the default settle time): 20 pieces 0.25 s
+	# apart, cut anywhere, while every key is asked in turn.
+	map_file "$rf" old.example
+	map_file "$T/slow-new.ini" new.example
+	FCGI_REDIRECT_SETTLE_MS='' start_fcgi slow "$rf" || return
+	pid=$SPID
+	client until "$SOCK" /k/1999 localhost "307 https://old.example/1999" >/dev/null
+	if out=$(client slowwrite "$SOCK" "$rf" "$T/slow-new.ini" 20 0.25 2000 \
+	    /k/%d "307 https://old.example/%d" "307 https://new.example/%d"); then
+		pass "settle: a slow in-place writer (20 pieces, 0.25 s apart) never gives a 404 or a cut Location: $out"
+	else
+		fail "settle: a slow in-place writer: $out: $(grep -v ': loaded ' "$T/slow.log" | head -3 | sed "s|$T/||" | tr '\n' '|')"
+	fi
+	stop "$pid"
+
+	# FCGI_REDIRECT_SETTLE_MS=2500: a change in place is not read for
+	# 2.5 s; SIGHUP reads it at once.
+	rules "$rf" v1
+	rules "$T/slow-v2.ini" v2
+	FCGI_REDIRECT_SETTLE_MS=2500 start_fcgi settle "$rf" || return
+	pid=$SPID
+	client until "$SOCK" /a localhost "$(A v1)" >/dev/null
+	cat "$T/slow-v2.ini" >"$rf"
+	if out=$(client steady "$SOCK" 1.6 /a localhost "$(A v1)"); then
+		pass "settle: FCGI_REDIRECT_SETTLE_MS=2500: a change in place is not read 1.6 s later ($out)"
+	else
+		fail "settle: FCGI_REDIRECT_SETTLE_MS=2500: $out"
+	fi
+	kill -HUP "$pid"
+	if out=$(client until "$SOCK" /a localhost "$(A v2)" --old "$(A v1)" --timeout 0.5); then
+		pass "settle: SIGHUP reads an unsettled file at once ($out)"
+	else
+		fail "settle: SIGHUP with an unsettled file: $out"
+	fi
+	stop "$pid"
+
+	# Bad values: a usage error, said clearly.
+	for i in -1 abc 600001 1.5 ' 5' 99999999999999999999; do
+		# As a FastCGI process (spawn-fcgi -n execs it): it exits at once.
+		rm -f "$T/settle-bad.sock"
+		FCGI_REDIRECT_SETTLE_MS=$i timeout 3 env -u GATEWAY_INTERFACE \
+		    spawn-fcgi -n -s "$T/settle-bad.sock" -- "$BIN" -c "$rf" \
+		    </dev/null >/dev/null 2>"$T/settle-bad.log"
+		rc=$?
+		if [ $rc -eq 2 ] &&
+		    grep -q "FCGI_REDIRECT_SETTLE_MS: '$i' is not a number of milliseconds" "$T/settle-bad.log"; then
+			pass
+		else
+			fail "settle: FCGI_REDIRECT_SETTLE_MS='$i': exit $rc: $(head -1 "$T/settle-bad.log")"
+		fi
+		$BOUNDED "$BIN" --listen "$T/bad.sock" --settle "$i" -c "$rf" \
+		    </dev/null >/dev/null 2>"$T/bad.err"
+		rc=$?
+		if [ $rc -eq 2 ] && grep -q "settle: '$i' is not a number of milliseconds" "$T/bad.err"; then
+			pass
+		else
+			fail "settle: --settle '$i': exit $rc: $(head -1 "$T/bad.err")"
+		fi
+	done
+	pass "settle: bad FCGI_REDIRECT_SETTLE_MS and --settle values exit 2 and say why: $(head -1 "$T/settle-bad.log")"
+}
+
+# ------------------------------------------------------------------ held
+# Reloads held back until SIGHUP: a file without a final newline, a set
+# that drops most of the rules in use.
+held_tests() {
+	local rf=$T/held.ini pid out n
+	# The first load takes a file without a final newline.
+	rules "$rf" v1
+	truncate -s -1 "$rf"
+	start_fcgi held "$rf" || return
+	pid=$SPID
+	if out=$(client until "$SOCK" /a localhost "$(A v1)" --timeout 3); then
+		pass "held: the first load takes a file without a final newline"
+	else
+		fail "held: the first load of a file without a final newline: $out"
+	fi
+	# A change without a final newline: not reloaded, said once.
+	rules "$T/held-v2.ini" v2
+	truncate -s -1 "$T/held-v2.ini"
+	replace "$rf" "$T/held-v2.ini"
+	if out=$(client steady "$SOCK" 2 /a localhost "$(A v1)"); then
+		pass "held: a changed file without a final newline is not reloaded ($out over 2 s)"
+	else
+		fail "held: a changed file without a final newline: $out"
+	fi
+	n=$(count_in "$T/held.log" "does not end with a newline, so it is probably still being written")
+	if [ "$n" = 1 ]; then
+		pass "held: logged once: $(grep -F "not reloaded" "$T/held.log" | sed "s|$T/||")"
+	else
+		fail "held: the held file was logged $n times: $(tr '\n' '|' <"$T/held.log")"
+	fi
+	kill -HUP "$pid"
+	if out=$(client until "$SOCK" /a localhost "$(A v2)" --old "$(A v1)" --timeout 1); then
+		pass "held: SIGHUP loads it ($out)"
+	else
+		fail "held: SIGHUP with a file without a final newline: $out"
+	fi
+	stop "$pid"
+
+	# 2,000 map entries, then half of them (loaded), then fewer than half
+	# of those (held until SIGHUP).
+	map_file "$rf" old.example
+	map_file "$T/held-1000.ini" half.example 1000
+	map_file "$T/held-499.ini" few.example 499
+	start_fcgi held-drop "$rf" || return
+	pid=$SPID
+	client until "$SOCK" /k/0 localhost "307 https://old.example/0" >/dev/null
+	replace "$rf" "$T/held-1000.ini"
+	if out=$(client until "$SOCK" /k/0 localhost "307 https://half.example/0" \
+	    --old "307 https://old.example/0" --timeout 4) &&
+	    [ "$(client get "$SOCK" /k/1999)" = "404 -" ]; then
+		pass "held: a reload to half the entries (2,000 to 1,000) is taken ($out)"
+	else
+		fail "held: a reload from 2,000 to 1,000 entries: $out"
+	fi
+	replace "$rf" "$T/held-499.ini"
+	if out=$(client steady "$SOCK" 2 /k/0 localhost "307 https://half.example/0" \
+	    /k/999 localhost "307 https://half.example/999"); then
+		pass "held: a reload to fewer than half (1,000 to 499) is held back ($out over 2 s)"
+	else
+		fail "held: a reload from 1,000 to 499 entries: $out"
+	fi
+	n=$(count_in "$T/held-drop.log" "fewer than half")
+	if [ "$n" = 1 ]; then
+		pass "held: logged once: $(grep -F "fewer than half" "$T/held-drop.log" | sed "s|$T/||")"
+	else
+		fail "held: the dropping reload was logged $n times: $(tr '\n' '|' <"$T/held-drop.log")"
+	fi
+	kill -HUP "$pid"
+	if out=$(client until "$SOCK" /k/0 localhost "307 https://few.example/0" \
+	    --old "307 https://half.example/0" --timeout 1) &&
+	    [ "$(client get "$SOCK" /k/999)" = "404 -" ]; then
+		pass "held: SIGHUP confirms it ($out)"
+	else
+		fail "held: SIGHUP after a held reload of 499 entries: $out"
 	fi
 	stop "$pid"
 }
@@ -651,6 +824,7 @@ limit_tests() {
 
 	big_map_tests
 	bad_file_tests
+	fifo_tests
 }
 
 # T/million.ini: one map of 1,000,000 entries, /old/N.html to
@@ -800,7 +974,60 @@ bad_file_tests() {
 	fi
 }
 
+# A FIFO as the rule file: refused at once, before a byte is read, by
+# --check, --explain, CGI and FastCGI (opening one for reading waits for a
+# writer: --check would hang, and a server would neither answer nor stop).
+fifo_tests() {
+	local f=$T/fifo.ini out rc t0 ms pid
+	if ! mkfifo "$f"; then
+		fail "limits: mkfifo $f failed"
+		return
+	fi
+	t0=$(date +%s%N)
+	out=$(timeout 5 "$BIN" --check -c "$f" 2>&1 </dev/null)
+	rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	if [ $rc -eq 1 ] && [[ $out == *"fifo.ini: error: is a FIFO"* ]]; then
+		pass "limits: --check of a FIFO exits 1 in $ms ms: $(echo "$out" | head -1 | sed "s|$T/||")"
+	else
+		fail "limits: --check of a FIFO: exit $rc after $ms ms (124: still waiting after 5 s): $(echo "$out" | head -2 | tr '\n' '|')"
+	fi
+	out=$(timeout 5 "$BIN" --explain -c "$f" /a 2>&1 </dev/null)
+	rc=$?
+	if [ $rc -eq 1 ] && [[ $out == *"is a FIFO"* ]]; then
+		pass "limits: --explain with a FIFO exits 1"
+	else
+		fail "limits: --explain with a FIFO: exit $rc: $(echo "$out" | head -2 | tr '\n' '|')"
+	fi
+	out=$(timeout 5 env -i GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET \
+	    REQUEST_URI=/a SERVER_NAME=localhost FCGI_REDIRECT_RULES="$f" \
+	    "$BIN" </dev/null 2>"$T/fifo-cgi.err" | tr -d '\r' | head -1)
+	if [ "$out" = "Status: 503 Service Unavailable" ] &&
+	    grep -q "is a FIFO" "$T/fifo-cgi.err"; then
+		pass "limits: CGI with a FIFO answers 503 at once"
+	else
+		fail "limits: CGI with a FIFO: '$out': $(head -2 "$T/fifo-cgi.err" | tr '\n' '|')"
+	fi
+	start_fcgi fifo "$f" || return
+	pid=$SPID
+	out=$(timeout 5 python3 "$CLIENT" get "$SOCK" /a)
+	if [ "$out" = "503 -" ] && grep -q "is a FIFO" "$T/fifo.log"; then
+		pass "limits: FastCGI with a FIFO answers 503: $(grep -m1 "is a FIFO" "$T/fifo.log" | sed "s|$T/||")"
+	else
+		fail "limits: FastCGI with a FIFO: '${out:-no answer within 5 s}': $(head -2 "$T/fifo.log" | tr '\n' '|')"
+	fi
+	kill -TERM "$pid"
+	if wait_exit "$pid" 2000 && [ "$EXIT_STATUS" = 0 ]; then
+		pass "limits: FastCGI with a FIFO stops on SIGTERM in $EXIT_MS ms"
+	else
+		fail "limits: FastCGI with a FIFO: SIGTERM: status '${EXIT_STATUS:-still running}' after $EXIT_MS ms"
+		stop "$pid"
+	fi
+}
+
 reload_tests
+settle_tests
+held_tests
 signal_tests
 standalone_tests
 limit_tests

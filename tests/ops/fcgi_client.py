@@ -44,6 +44,18 @@ Subcommands (each exits 0 when its check holds, 1 when not, 2 on usage):
       Every answer must be a redirect or a 404 (never a 503 or an error:
       a valid set was loaded before).  Once the whole file is there, the
       answers must become the WANTs within 5 s and stay so for 2.5 s.
+  slowwrite ADDR RULEFILE NEWFILE CHUNKS PAUSE COUNT URIFMT OLDFMT NEWFMT
+      rewrite RULEFILE in place with the bytes of NEWFILE as a slow upload
+      does: truncate, then CHUNKS pieces of equal size (cut anywhere, even
+      inside a line) PAUSE seconds apart, while asking for the keys
+      URIFMT % i, i = 0 .. COUNT-1, in turn.  Every answer must be OLDFMT % i
+      or NEWFMT % i: a 404 for an existing key or a Location cut short (a
+      partial load) fails.  Once the file is complete, every key must
+      answer NEWFMT % i within 8 s.  Prints the counts of the answers.
+      The writing starts 0.02 s after a wall-clock second begins: the
+      process checks the file at its first request of a second, so with a
+      PAUSE of 0.25 s each check finds the last piece 0.23 s old, the worst
+      case for a settle time shorter than the pauses.
   pause ADDR CONNS SECONDS RULEFILE RELOADS URI HOST WANT [URI HOST WANT ...]
       CONNS threads ask in a loop for SECONDS (each answer timed; longer
       if need be, to the end of the last reload window);
@@ -492,6 +504,75 @@ def cmd_halfwrite(a):
     return 0
 
 
+def cmd_slowwrite(a):
+    if len(a) != 9:
+        usage()
+    addr, rules, new, chunks, pause = a[0], a[1], a[2], int(a[3]), float(a[4])
+    count, urifmt, oldfmt, newfmt = int(a[5]), a[6], a[7], a[8]
+    with open(new, "rb") as f:
+        data = f.read()
+    counts = {}
+    state = {"i": 0, "bad": None}
+
+    def ask_next():
+        """Ask the next key; returns whether it answered the new target."""
+        i = state["i"] % count
+        state["i"] += 1
+        got = request(addr, urifmt % i, "localhost")
+        if got == newfmt % i:
+            kind = "new"
+        elif got == oldfmt % i:
+            kind = "old"
+        elif got.startswith("404"):
+            kind = "404"
+        elif got.split(" ")[0] in ("301", "302", "303", "307", "308") and \
+                (newfmt % i).startswith(got):
+            kind = "truncated"
+        else:
+            kind = "other"
+        counts[kind] = counts.get(kind, 0) + 1
+        if kind not in ("new", "old") and state["bad"] is None:
+            state["bad"] = "%s got '%s' (expected '%s' or '%s')" % (
+                urifmt % i, got, oldfmt % i, newfmt % i)
+        return kind == "new"
+
+    def shown():
+        return ", ".join("%s %d" % kv for kv in sorted(counts.items()))
+
+    step = (len(data) + chunks - 1) // chunks
+    now = time.time()
+    time.sleep(1.0 - (now - int(now)) + 0.02)
+    start = time.monotonic()
+    with open(rules, "r+b") as f:
+        f.truncate(0)
+        f.flush()
+        for k in range(chunks):
+            f.write(data[k * step:(k + 1) * step])
+            f.flush()
+            if k == chunks - 1:
+                break
+            while time.monotonic() < start + (k + 1) * pause:
+                ask_next()
+    whole = time.monotonic()
+    # Complete: every key must come to answer its new target.
+    run, done = 0, None
+    while time.monotonic() < whole + 8:
+        run = run + 1 if ask_next() else 0
+        if run >= count:
+            done = time.monotonic() - whole
+            break
+    if state["bad"] is not None:
+        print("%s; answers: %s" % (state["bad"], shown()))
+        return 1
+    if done is None:
+        print("8 s after the file was complete, not every key answered its "
+              "new target; answers: %s" % shown())
+        return 1
+    print("answers while written and after: %s; all %d keys new %.1f s "
+          "after the file was complete" % (shown(), count, done))
+    return 0
+
+
 def cmd_pause(a):
     if len(a) < 8:
         usage()
@@ -572,7 +653,7 @@ def main():
         usage()
     cmds = {"get": cmd_get, "until": cmd_until, "steady": cmd_steady,
             "midreq": cmd_midreq, "hup": cmd_hup, "hupload": cmd_hupload,
-            "halfwrite": cmd_halfwrite,
+            "halfwrite": cmd_halfwrite, "slowwrite": cmd_slowwrite,
             "pause": cmd_pause}
     if sys.argv[1] not in cmds:
         usage()

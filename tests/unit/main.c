@@ -21,6 +21,7 @@ main(int argc, char *argv[])
 		test_location_register,
 		test_request_register,
 		test_response_register,
+		test_reload_register,
 	};
 	size_t	 i;
 	int	 failed;

@@ -12,6 +12,8 @@
  * (inheritance from [defaults], headers, targets, times, fallback), and the
  * committed fixtures under unit_fixture_dir (tests/rules).
  */
+#include <sys/stat.h>
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1604,9 +1606,11 @@ test_load_file_errors(void)
 	static const char *const dir[] = {
 		"0: error: is a directory, not a rule file" };
 	static const char *const dev[] = {
-		"0: error: not a regular file" };
+		"0: error: is a character device, not a regular file" };
+	static const char *const fifo[] = {
+		"0: error: is a FIFO (named pipe), not a regular file" };
 	struct loaded	 l;
-	char		 path[4096];
+	char		 path[4096], tmp[] = "/tmp/unit-fifo.XXXXXX";
 
 	snprintf(path, sizeof(path), "%s/no-such-file.ini", unit_fixture_dir);
 	load_path(&l, path);
@@ -1623,6 +1627,17 @@ test_load_file_errors(void)
 	CU_ASSERT_PTR_NULL(l.rs);
 	check_diags(&l, "/dev/null", "device", dev, 1);
 	loaded_free(&l);
+
+	/* Refused before it is opened for reading: no wait for a writer. */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(tmp));
+	snprintf(path, sizeof(path), "%s/rules.ini", tmp);
+	CU_ASSERT_EQUAL_FATAL(mkfifo(path, 0600), 0);
+	load_path(&l, path);
+	CU_ASSERT_PTR_NULL(l.rs);
+	check_diags(&l, path, "FIFO", fifo, 1);
+	loaded_free(&l);
+	unlink(path);
+	rmdir(tmp);
 }
 
 /*

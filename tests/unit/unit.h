@@ -16,6 +16,7 @@ int	test_match_register(void);
 int	test_location_register(void);
 int	test_request_register(void);
 int	test_response_register(void);
+int	test_reload_register(void);
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
