@@ -165,7 +165,7 @@ test-memcheck: $(B)/unit-tests $(B)/memcheck/run $(MEMCHECK_CASES)
 
 # libFuzzer harnesses: tests/fuzz/fuzz_NAME.c, with the project's objects
 # (but main.o) built again with coverage instrumentation.
-FUZZERS	 = load request
+FUZZERS	 = load request records
 FUZZ_FLAGS = $(SAN_FLAGS) -fsanitize=fuzzer-no-link
 FUZZ_OBJS = $(SRCS:src/%.c=$(B)/fuzz/obj/%.o)
 

@@ -157,6 +157,15 @@ guard_check(const unsigned char *p, size_t n, struct guard_head *h,
 				    "other than 8";
 				return GUARD_BAD;
 			}
+			/*
+			 * Allowed by §3.3, but libfcgi 2.4 reads the padding
+			 * of FCGI_BEGIN_REQUEST as the next record (found by
+			 * tests/fuzz/fuzz_records.c); 8 bytes need none.
+			 */
+			if (p[6] != 0) {
+				h->why = "FCGI_BEGIN_REQUEST with padding";
+				return GUARD_BAD;
+			}
 			h->request_id = id;
 		} else if (type != FCGI_PARAMS || id != h->request_id) {
 			h->why = id == 0 ? "a management record (request id "

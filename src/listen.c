@@ -54,7 +54,11 @@ listen_parse(const char *spec, struct listen_addr *la, char *err,
 		snprintf(err, errlen, "an empty address");
 		return -1;
 	}
-	colon = strrchr(spec, ':');
+	if (spec[0] == '[' && strchr(spec, '/') == NULL)
+		colon = (colon = strchr(spec, ']')) != NULL && colon[1] == ':' ?
+		    colon + 1 : NULL;
+	else
+		colon = strrchr(spec, ':');
 	if (strchr(spec, '/') != NULL || (colon == NULL && spec[0] != '[')) {
 		if (strlen(spec) >= sizeof(la->un.sun_path)) {
 			snprintf(err, errlen, "the socket path is longer than "
@@ -67,7 +71,12 @@ listen_parse(const char *spec, struct listen_addr *la, char *err,
 		la->path = spec;
 		return 0;
 	}
-	if (colon == NULL || colon[1] < '0' || colon[1] > '9') {
+	if (colon == NULL) {
+		snprintf(err, errlen, "'%s': an IPv6 address is written in "
+		    "brackets, then the port: [::1]:9000", spec);
+		return -1;
+	}
+	if (colon[1] < '0' || colon[1] > '9') {
 		snprintf(err, errlen, "'%s' is neither a socket path nor "
 		    "HOST:PORT", spec);
 		return -1;
