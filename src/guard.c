@@ -68,52 +68,65 @@ guard_record_name(unsigned type)
 }
 
 /*
- * One length of a name-value pair at p[*off..n): 1 byte below 128, else
- * 4 bytes with the top bit set (§3.4).  Returns 0, or -1 when the bytes
- * end first.
+ * One length of a name-value pair at q[*off..n) (§3.4): 1 byte below 128,
+ * else 4 bytes with the top bit set.  0 when the bytes end first.
  */
-static int
-pair_length(const unsigned char *p, size_t n, size_t *off, size_t *len)
+static inline int
+pair_length(const unsigned char *q, size_t n, size_t *off, size_t *len)
 {
-	if (*off >= n)
-		return -1;
-	if (p[*off] < 0x80) {
-		*len = p[(*off)++];
-		return 0;
+	size_t	 o = *off;
+
+	if (o < n && q[o] < 0x80) {
+		*len = q[o];
+		*off = o + 1;
+		return 1;
 	}
-	if (n - *off < 4)
-		return -1;
-	*len = ((size_t)(p[*off] & 0x7f) << 24) | ((size_t)p[*off + 1] << 16) |
-	    ((size_t)p[*off + 2] << 8) | p[*off + 3];
-	*off += 4;
-	return 0;
+	if (n - o < 4)
+		return 0;
+	*len = (size_t)(q[o] & 0x7f) << 24 | (size_t)q[o + 1] << 16 |
+	    (size_t)q[o + 2] << 8 | q[o + 3];
+	*off = o + 4;
+	return 1;
+}
+
+/* Whether q[0..n) is a sequence of whole name-value pairs. */
+static int
+pairs_whole(const unsigned char *q, size_t n)
+{
+	size_t	 off = 0, name, value;
+
+	while (off < n) {
+		if (!pair_length(q, n, &off, &name) ||
+		    !pair_length(q, n, &off, &value) ||
+		    name > n - off || value > n - off - name)
+			return 0;
+		off += name + value;
+	}
+	return 1;
 }
 
 /*
- * Check that the FCGI_PARAMS content in the records of p[start..end) is a
+ * Whether the FCGI_PARAMS content in the records of p[start..end) is a
  * sequence of whole name-value pairs.  The content of consecutive records
- * is one stream, so a pair may straddle records: it is gathered into
- * `scratch` (GUARD_PARAMS_MAX bytes) first.  Returns 0 or -1.
+ * is one stream, so a pair may straddle records: then the content is
+ * gathered into `scratch` (GUARD_PARAMS_MAX bytes) first.  The web servers
+ * send one record, which is read where it is.
  */
 static int
 params_whole(const unsigned char *p, size_t start, size_t end,
     unsigned char *scratch)
 {
-	size_t	 off, n = 0, clen, name, value;
+	size_t	 off, n = 0, clen;
 
+	clen = (size_t)p[start + 4] << 8 | p[start + 5];
+	if (start + FCGI_HEADER_LEN + clen + p[start + 6] == end)
+		return pairs_whole(p + start + FCGI_HEADER_LEN, clen);
 	for (off = start; off < end; off += FCGI_HEADER_LEN + clen + p[off + 6]) {
 		clen = (size_t)p[off + 4] << 8 | p[off + 5];
 		memcpy(scratch + n, p + off + FCGI_HEADER_LEN, clen);
 		n += clen;
 	}
-	for (off = 0; off < n;) {
-		if (pair_length(scratch, n, &off, &name) == -1 ||
-		    pair_length(scratch, n, &off, &value) == -1 ||
-		    name > n - off || value > n - off - name)
-			return -1;
-		off += name + value;
-	}
-	return 0;
+	return pairs_whole(scratch, n);
 }
 
 /*
@@ -192,8 +205,8 @@ guard_check(const unsigned char *p, size_t n, struct guard_head *h,
 		if (params == 0 && clen > 0)
 			first_params = off;
 		if (clen == 0) {
-			if (params > 0 && params_whole(p, first_params, off,
-			    scratch) == -1) {
+			if (params > 0 && !params_whole(p, first_params, off,
+			    scratch)) {
 				h->why = "a name-value pair runs past the end "
 				    "of FCGI_PARAMS";
 				return GUARD_BAD;
