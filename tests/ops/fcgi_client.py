@@ -72,13 +72,15 @@ Subcommands (each exits 0 when its check holds, 1 when not, 2 on usage):
       with 9 names), biglen (FCGI_BEGIN_REQUEST, then FCGI_PARAMS holding
       a pair whose 4-byte lengths are 0x40000000 and 0x40000000, and 8
       bytes), unknown (N management records of type 200, default 300,000,
-      in one connection), bigparams (a request whose FCGI_PARAMS carry a
-      header of BYTES bytes, default 8 MiB), otherid (FCGI_PARAMS of
+      in one connection), bigparams (FCGI_PARAMS that carry a header of
+      BYTES bytes, default 8 MiB, and are not ended), otherid (FCGI_PARAMS of
       request id 2 after FCGI_BEGIN_REQUEST of id 1), stdin-early
       (FCGI_STDIN before the empty FCGI_PARAMS).  Exit 0 when the server
       closed the connection within S seconds (default 5) without an
       answer, or, for bigparams only, answered 400; 1 when it answered
-      anything else or neither answered nor closed.
+      anything else or neither answered nor closed.  --rss PID,PID...:
+      meanwhile, every 50 ms, the largest VmRSS of those processes is
+      taken; printed last as RSS_KB=N (kB).
   refused ADDR [--timeout S]
       a whole ordinary request for /a: exit 0 when the server closes the
       connection without a byte of answer within S seconds (default 3).
@@ -90,7 +92,12 @@ Subcommands (each exits 0 when its check holds, 1 when not, 2 on usage):
       every held connection within WITHIN seconds.  Prints the times.
   hold ADDR KIND SECONDS
       one connection that sends KIND (as stall) and waits up to SECONDS
-      for the server to close it; exit 0 when it did.
+      for the server to close it; exit 0 when it did.  Prints a line
+      "connected, sent KIND" as soon as it has sent them.
+  pieces ADDR SIZE PIECE WITHIN URI HOST WANT
+      a request for URI with a header X-Big of SIZE bytes, written PIECE
+      bytes at a time (a web server that writes as it builds): exit 0
+      when the answer is WANT and came within WITHIN seconds.
   noread ADDR WITHIN URI HOST WANT
       send a whole request and then neither read the answer nor close the
       connection; meanwhile ask URI on another connection: exit 0 when
@@ -706,9 +713,10 @@ def hostile_bytes(kind, count, size):
     if kind == "unknown":
         return record(FCGI_MANAGEMENT_UNKNOWN, b"", 0) * count
     if kind == "bigparams":
+        # Not ended (no empty FCGI_PARAMS): a server that reads it all
+        # holds it while it waits for the rest.
         big = encode_params([(b"HTTP_X_BIG", b"x" * size)])
-        return begin_record() + params_records(ordinary + big) + \
-            record(FCGI_PARAMS, b"") + record(FCGI_STDIN, b"")
+        return begin_record() + params_records(ordinary + big)
     if kind == "otherid":
         return begin_record(1) + record(FCGI_PARAMS, ordinary, 2) + \
             record(FCGI_PARAMS, b"", 2) + record(FCGI_STDIN, b"", 2)
@@ -719,7 +727,21 @@ def hostile_bytes(kind, count, size):
     return None
 
 
-def exchange(addr, data, timeout):
+def rss_kb(pids):
+    """The largest VmRSS of the processes, in kB (0 for none)."""
+    best = 0
+    for pid in pids:
+        try:
+            with open("/proc/%s/status" % pid) as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        best = max(best, int(line.split()[1]))
+        except OSError:
+            pass
+    return best
+
+
+def exchange(addr, data, timeout, sample=None):
     """Send data (from a thread, so that a server that answers early is
     read meanwhile) and read until the server closes, ends a request
     (FCGI_END_REQUEST) or `timeout` seconds pass.  Returns (outcome,
@@ -727,7 +749,7 @@ def exchange(addr, data, timeout):
     received), "answered" (detail: the summary of the FCGI_STDOUT),
     "records" (records other than an answer, detail: their types) or
     "open" (neither within the time); detail says whether all of data
-    was sent."""
+    was sent.  `sample`, when given, is called every 50 ms meanwhile."""
     s = connect(addr, timeout)
     start = time.monotonic()
     sent = {"n": 0}
@@ -749,11 +771,15 @@ def exchange(addr, data, timeout):
             left = start + timeout - time.monotonic()
             if left <= 0:
                 return "open", time.monotonic() - start, \
-                    "all sent" if sent["n"] else "not all sent"
-            s.settimeout(left)
+                    ("all sent" if sent["n"] else "not all sent") + \
+                    ("; records of types %s received" % sorted(set(types))
+                     if types else "")
+            s.settimeout(min(left, 0.05))
             try:
                 chunk = s.recv(65536)
             except socket.timeout:
+                if sample is not None:
+                    sample()
                 continue
             except ConnectionResetError:
                 chunk = b""
@@ -794,20 +820,30 @@ def options(a, names):
 
 
 def cmd_hostile(a):
-    o, pos = options(a, {"count": 300000, "size": 8 << 20, "timeout": 5.0})
+    o, pos = options(a, {"count": 300000, "size": 8 << 20, "timeout": 5.0,
+                         "rss": ""})
     if len(pos) != 2:
         usage()
     addr, kind = pos
     data = hostile_bytes(kind, o["count"], o["size"])
     if data is None:
         usage()
+    pids = [p for p in o["rss"].split(",") if p]
+    peak = [rss_kb(pids)]
+
+    def sample():
+        peak[0] = max(peak[0], rss_kb(pids))
+
     try:
-        outcome, took, detail = exchange(addr, data, o["timeout"])
+        outcome, took, detail = exchange(addr, data, o["timeout"], sample)
     except OSError as e:
         print("%s: connect: %s" % (kind, e))
         return 1
+    sample()
     print("%s (%d bytes): %s after %.2f s (%s)" % (
         kind, len(data), outcome, took, detail))
+    if pids:
+        print("RSS_KB=%d" % peak[0])
     if outcome == "closed":
         return 0
     return 0 if kind == "bigparams" and outcome == "answered" and \
@@ -885,6 +921,7 @@ def cmd_hold(a):
         usage()
     start = time.monotonic()
     s = held(a[0], a[1])
+    print("connected, sent %s" % a[1], flush=True)
     took = closed_within(s, start, float(a[2]))
     s.close()
     if took is None:
@@ -912,6 +949,40 @@ def cmd_noread(a):
     return 0 if got == want and took <= within else 1
 
 
+def cmd_pieces(a):
+    if len(a) != 7:
+        usage()
+    addr, size, piece, within = a[0], int(a[1]), int(a[2]), float(a[3])
+    uri, host, want = a[4:]
+    data = begin_record() + params_records(encode_params(
+        cgi_params(uri, host, [("HTTP_X_BIG", "x" * size)]))) + \
+        record(FCGI_PARAMS, b"") + record(FCGI_STDIN, b"")
+    try:
+        s = connect(addr, within)
+    except OSError as e:
+        print("connect: %s" % e)
+        return 1
+    t0 = time.monotonic()
+
+    def send():
+        try:
+            for i in range(0, len(data), piece):
+                s.sendall(data[i:i + piece])
+        except OSError:
+            pass
+
+    threading.Thread(target=send, daemon=True).start()
+    try:
+        got = summary(read_answer(s))
+    except (OSError, Incomplete) as e:
+        got = "ERR %s" % e
+    took = time.monotonic() - t0
+    s.close()
+    print("a request with a header of %d bytes, written %d bytes at a time, "
+          "got '%s' after %.2f s" % (size, piece, got, took))
+    return 0 if got == want and took <= within else 1
+
+
 def main():
     if len(sys.argv) < 2:
         usage()
@@ -920,7 +991,7 @@ def main():
             "halfwrite": cmd_halfwrite, "slowwrite": cmd_slowwrite,
             "pause": cmd_pause, "hostile": cmd_hostile,
             "refused": cmd_refused, "stall": cmd_stall, "hold": cmd_hold,
-            "noread": cmd_noread}
+            "noread": cmd_noread, "pieces": cmd_pieces}
     if sys.argv[1] not in cmds:
         usage()
     sys.exit(cmds[sys.argv[1]](sys.argv[2:]))
