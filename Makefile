@@ -212,3 +212,13 @@ bench: $(B)/fcgi-redirect $(B)/bench-engine $(B)/bench/floor $(B)/bench/cg_hook.
 	    $(B)/bench/floor $(B)/bench/cg_hook.so
 
 .PHONY: bench
+
+# ---- Test shims (tests/ops.sh): an LD_PRELOAD library that fakes the
+# number of CPUs (tests/ops/fake_cpus.c), for the default --workers.
+$(B)/test/fake_cpus.so: tests/ops/fake_cpus.c | $(B)/test
+	$(CC) -O2 -g -shared -fPIC $(WARN) -o $@ $< -ldl
+
+$(B)/test:
+	mkdir -p $@
+
+test: $(B)/test/fake_cpus.so

@@ -53,6 +53,57 @@
 #              and the process lives on; a FIFO: --check and --explain exit
 #              1 at once, CGI and FastCGI answer 503 without waiting for a
 #              writer, and the FastCGI process stops on SIGTERM.
+#   hostile    --listen SOCKET and --listen 127.0.0.1:PORT, 2 workers each:
+#              what no web server sends (tests/ops/fcgi_client.py hostile):
+#              FCGI_GET_VALUES with 9 names, a pair whose lengths are
+#              0x40000000, 300,000 unknown management records, 8 MiB of
+#              FCGI_PARAMS, FCGI_PARAMS of another request id, FCGI_STDIN
+#              before the parameters end.  Each: the connection is closed
+#              (8 MiB of parameters: a 400) within 5 s, the same workers
+#              live on, /a answers, the guard's line is logged; a worker
+#              stays under 20 MB and grows less than 4 MB while the records
+#              come and after.  A request whose parameters come in 4 KiB
+#              writes: 100,000 bytes answer, 200,000 are a 400, within 3 s
+#              (fails on Unix sockets: a bug in src/guard.c, see pieces()).
+#   peers      --allow 10.9.9.9 refuses 127.0.0.1 (closed unanswered, and
+#              logged), 127.0.0.1, 127.0.0.0/8 and a list with commas and
+#              blanks answer; FCGI_REDIRECT_ALLOW and FCGI_WEB_SERVER_ADDRS
+#              refuse like --allow; [::1]:PORT answers ::1 and refuses it
+#              with --allow fd00::/8 (skipped without IPv6 loopback); on a
+#              Unix socket uid:nobody and an unknown gid refuse us, our
+#              uid, user name and gid answer; bad items exit 2 naming
+#              the item.
+#   listen     :PORT, *:PORT, 0.0.0.0:PORT, [::]:PORT and a non-loopback
+#              address exit 2 without --allow; 0.0.0.0:PORT --allow
+#              127.0.0.1 answers on 127.0.0.1; bad ports (70000, 65536, 0,
+#              90x, -1, none, http), ::1:9000 unbracketed, host names and
+#              --socket-mode with TCP exit 2 and leave no file in the
+#              working directory; a relative rel.sock gets --socket-mode
+#              and is removed at exit; a stale socket file is replaced, a
+#              live one makes a second instance exit 1 while the first
+#              answers, a regular file makes it exit 1 and is left as it
+#              was.
+#   stuck      two idle TCP connections and --workers 2 --timeout 2: a
+#              third request answers within 2 s and both are closed (and
+#              logged); on a Unix socket, 1 worker, FCGI_REDIRECT_TIMEOUT=2:
+#              three bytes, or a bare FCGI_BEGIN_REQUEST, held: closed
+#              within 3 s and the next request answered; a peer that
+#              never reads its answer nor closes frees the worker within
+#              1.6 s; SIGTERM while the only worker waits for a stalled
+#              head (default --timeout 5): exit 0 within 2 s, nothing
+#              killed.
+#   workers    the default --workers: with 300 and 257 CPUs faked by
+#              build/test/fake_cpus.so (tests/ops/fake_cpus.c, LD_PRELOAD;
+#              FAKE_CPUS_SO= another path) the log says 256 workers, 256
+#              run, /a answers, SIGTERM stops them all within 5 s and an
+#              unrelated `sleep` of ours survives; run in a PID namespace
+#              (unshare), so that a regression that signals PID -1 cannot
+#              reach this machine's processes; skipped without the shim or
+#              a namespace.  taskset to one CPU: 1 worker.
+#
+# OPS_SECTIONS="hostile peers" (any of reload settle held signals
+# standalone limits hostile peers listen stuck workers) runs only those
+# sections, for work on them; all run by default.
 #
 # Needs spawn-fcgi, cgi-fcgi (libfcgi-bin) and python3.  Without them it
 # prints SKIPPED (a failure when CI=true).  Ends with the line
@@ -1025,10 +1076,587 @@ fifo_tests() {
 	fi
 }
 
-reload_tests
-settle_tests
-held_tests
-signal_tests
-standalone_tests
-limit_tests
+
+# ------------------------------------------------------------- FastCGI side
+# The standalone server's connections: hostile records, the allow-list,
+# --listen specs, stuck connections and the default number of workers.
+
+# now_ms: milliseconds on the wall clock.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# start_listen NAME WORKERS [NAME=VALUE...] -- ARGS...: the binary with
+# ARGS (and -c T/fc.ini) in the background, in the directory LISTEN_CWD
+# (default T), with the environment additions given; stderr to
+# T/NAME.log.  Waits (5 s at most) for "listening on" and WORKERS children.
+# Sets LPID and LLOG; 1 (after a failure) when it did not start.
+start_listen() {
+	local name=$1 nw=$2 envs=() i
+	shift 2
+	while [ "$1" != -- ]; do
+		envs+=("$1")
+		shift
+	done
+	shift
+	LLOG=$T/$name.log
+	(cd "${LISTEN_CWD:-$T}" && exec env "${envs[@]}" "$BIN" "$@" \
+	    -c "$T/fc.ini" </dev/null >/dev/null 2>"$LLOG") &
+	LPID=$!
+	PIDS+=("$LPID")
+	for i in $(seq 100); do
+		grep -q "listening on" "$LLOG" 2>/dev/null &&
+		    [ "$(children "$LPID" | wc -l)" -eq "$nw" ] && return 0
+		running "$LPID" || break
+		sleep 0.05
+	done
+	fail "$name: $BIN $* did not start $nw workers: $(words "$(head -3 "$LLOG")")"
+	stop "$LPID"
+	return 1
+}
+
+# quick_exit NAME DIR [NAME=VALUE...] -- ARGS...: run the binary with ARGS
+# in DIR and wait for it to exit, 2 s at most (then it is stopped).  Sets
+# QRC (its status, or "still running after 2 s") and QERR (its stderr).
+quick_exit() {
+	local name=$1 dir=$2 envs=() pid
+	shift 2
+	while [ "$1" != -- ]; do
+		envs+=("$1")
+		shift
+	done
+	shift
+	QERR=$T/$name.err
+	(cd "$dir" && exec env "${envs[@]}" "$BIN" "$@" </dev/null \
+	    >/dev/null 2>"$QERR") &
+	pid=$!
+	PIDS+=("$pid")
+	if wait_exit "$pid" 2000; then
+		QRC=$EXIT_STATUS
+	else
+		QRC="still running after 2 s"
+		stop "$pid"
+	fi
+}
+
+# sleep_until MS: sleep until now_ms is MS.
+sleep_until() {
+	local left=$(($1 - $(now_ms)))
+	[ "$left" -gt 0 ] && sleep "$(awk -v m="$left" 'BEGIN { printf "%.3f", m / 1000 }')"
+	return 0
+}
+
+# max_rss PID...: the largest VmRSS of the processes, in kB.
+max_rss() {
+	local p v max=0
+	for p in "$@"; do
+		v=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$p/status" 2>/dev/null)
+		[ -n "$v" ] && [ "$v" -gt "$max" ] && max=$v
+	done
+	echo "$max"
+}
+
+# wait_log FILE TEXT: wait (2 s at most) until FILE has a line with TEXT.
+wait_log() {
+	local i
+	for i in $(seq 40); do
+		grep -qF -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# The line guard.c logs for each hostile kind (serve.c's refuse_head).
+hostile_line() {
+	case $1 in
+	getvalues) echo "instead of FCGI_BEGIN_REQUEST (FCGI_GET_VALUES)" ;;
+	biglen) echo "a name-value pair runs past the end of FCGI_PARAMS" ;;
+	unknown) echo "instead of FCGI_BEGIN_REQUEST (a record of an unknown type)" ;;
+	bigparams) echo "answered 400 to a request whose parameters pass 131072 bytes" ;;
+	otherid) echo "a record of another request id" ;;
+	stdin-early) echo "FCGI_STDIN before the parameters end" ;;
+	esac
+}
+
+# hostile_kinds WHAT ADDR: each hostile kind against the running server
+# LPID (2 workers, log LLOG).  At most one line a second is logged per
+# worker (log.c), so the kinds are sent a second apart.
+hostile_kinds() {
+	local what=$1 addr=$2 kind t0 out before after rss0 rss1 deaths
+	for kind in getvalues biglen unknown bigparams otherid stdin-early; do
+		t0=$(now_ms)
+		before=$(children "$LPID" | sort | tr '\n' ' ')
+		deaths=$(grep -cE "killed by signal|exited with" "$LLOG")
+		# shellcheck disable=SC2086 # a list of PIDs
+		rss0=$(max_rss $before)
+		# The largest worker while the peer sends, and after.
+		if out=$(client hostile "$addr" "$kind" --count 300000 \
+		    --size 8388608 --timeout 5 --rss "$(echo "$before" | tr -s ' ' ',')"); then
+			pass "hostile ($what): $(echo "$out" | head -1)"
+		else
+			fail "hostile ($what): $(echo "$out" | head -1)"
+		fi
+		rss1=$(echo "$out" | sed -n 's/^RSS_KB=//p')
+		if out=$(client get "$addr" /a) && [ "$out" = "$(A h)" ]; then
+			pass
+		else
+			fail "hostile ($what): after $kind, /a got '$out'"
+		fi
+		after=$(children "$LPID" | sort | tr '\n' ' ')
+		if [ "$before" = "$after" ] &&
+		    [ "$(grep -cE "killed by signal|exited with" "$LLOG")" = "$deaths" ]; then
+			pass "hostile ($what): after $kind, the same workers ($after)"
+		else
+			fail "hostile ($what): after $kind, workers '$before' became '$after': $(words "$(grep -E 'killed by signal|exited with|Assertion' "$LLOG" | tail -2)")"
+		fi
+		if wait_log "$LLOG" "$(hostile_line "$kind")"; then
+			pass
+		else
+			fail "hostile ($what): after $kind, no line '$(hostile_line "$kind")' in the log: $(words "$(tail -2 "$LLOG")")"
+		fi
+		case $kind in
+		unknown | bigparams)
+			# shellcheck disable=SC2086 # a list of PIDs
+			[ "$(max_rss $after)" -gt "${rss1:-0}" ] && rss1=$(max_rss $after)
+			if [ "${rss1:-0}" -gt 0 ] && [ "$rss1" -lt 20480 ] &&
+			    [ $((rss1 - rss0)) -lt 4096 ]; then
+				pass "hostile ($what): during and after $kind, the largest worker has $rss1 kB (before: $rss0 kB)"
+			else
+				fail "hostile ($what): during or after $kind, a worker grew from $rss0 kB to ${rss1:-?} kB (at most 20 MB and 4 MB more)"
+			fi
+			;;
+		esac
+		sleep_until $((t0 + 1050))
+	done
+}
+
+# pieces WHAT ADDR: requests whose parameters come in 4 KiB writes (as a
+# web server may write them): 100,000 bytes answer, 200,000 are a 400,
+# at once, not after --timeout.  XXX a Unix socket holds far less unread
+# data when it comes in small writes (each write is a buffer of its own,
+# charged to the sender), and guard.c only peeks: the head never comes
+# whole, and the connection is closed after --timeout (a bug in src/,
+# these checks pass once it is fixed).
+pieces() {
+	local what=$1 addr=$2 out
+	if out=$(client pieces "$addr" 100000 4096 3 /a localhost "$(A h)"); then
+		pass "hostile ($what): $out"
+	else
+		fail "hostile ($what): $out (within 3 s expected; a bug in src/guard.c on Unix sockets, expected to pass once fixed)"
+	fi
+	if out=$(client pieces "$addr" 200000 4096 3 /a localhost "400 -"); then
+		pass "hostile ($what): $out"
+	else
+		fail "hostile ($what): $out (a 400 within 3 s expected; a bug in src/guard.c on Unix sockets, expected to pass once fixed)"
+	fi
+}
+
+hostile_tests() {
+	local addr
+	rules "$T/fc.ini" h
+	start_listen hostile-unix 2 -- --listen "$T/hostile.sock" --workers 2 || return
+	hostile_kinds unix "$T/hostile.sock"
+	pieces unix "$T/hostile.sock"
+	stop "$LPID"
+	addr=127.0.0.1:$(free_port)
+	start_listen hostile-tcp 2 -- --listen "$addr" --workers 2 || return
+	hostile_kinds tcp "$addr"
+	pieces tcp "$addr"
+	stop "$LPID"
+}
+
+# peer_case DESC WANT NAME=VALUE... -- ARGS...: a server (1 worker) started
+# with the environment additions and ARGS; WANT "answers" (/a answers) or
+# "refused" (the connection is closed without an answer, and logged).
+# ADDR is where it listens (the --listen value).
+peer_case() {
+	local desc=$1 want=$2 addr=$3 out envs=()
+	shift 3
+	while [ "$1" != -- ]; do
+		envs+=("$1")
+		shift
+	done
+	shift
+	start_listen peer 1 "${envs[@]}" -- --listen "$addr" --workers 1 "$@" || return
+	if [ "$want" = answers ]; then
+		if out=$(client get "$addr" /a) && [ "$out" = "$(A h)" ]; then
+			pass "peers: $desc: answered ($out)"
+		else
+			fail "peers: $desc: /a got '$out' (expected '$(A h)')"
+		fi
+	else
+		if out=$(client refused "$addr") &&
+		    wait_log "$LLOG" "not in the allow-list (--allow)"; then
+			pass "peers: $desc: refused: $(grep -F 'refused a connection' "$LLOG")"
+		else
+			fail "peers: $desc: not refused: $out; log: $(words "$(tail -2 "$LLOG")")"
+		fi
+	fi
+	stop "$LPID"
+}
+
+peer_tests() {
+	local port sock=$T/peer.sock item nogroup
+	rules "$T/fc.ini" h
+	port=$(free_port)
+	peer_case "--allow 10.9.9.9, a request from 127.0.0.1" refused \
+	    "127.0.0.1:$port" -- --allow 10.9.9.9
+	peer_case "--allow 127.0.0.1" answers "127.0.0.1:$port" -- --allow 127.0.0.1
+	peer_case "--allow 127.0.0.0/8" answers "127.0.0.1:$port" -- --allow 127.0.0.0/8
+	peer_case "--allow '10.9.9.9, 127.0.0.1' (comma and blank)" answers \
+	    "127.0.0.1:$port" -- --allow '10.9.9.9, 127.0.0.1'
+	peer_case "FCGI_REDIRECT_ALLOW=10.9.9.9" refused "127.0.0.1:$port" \
+	    FCGI_REDIRECT_ALLOW=10.9.9.9 --
+	peer_case "FCGI_WEB_SERVER_ADDRS=10.9.9.9 (libfcgi's variable)" refused \
+	    "127.0.0.1:$port" FCGI_WEB_SERVER_ADDRS=10.9.9.9 --
+	if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+		peer_case "--listen [::1]:PORT, a request from ::1" answers "[::1]:$port" --
+		peer_case "--listen [::1]:PORT --allow fd00::/8" refused "[::1]:$port" \
+		    -- --allow fd00::/8
+	else
+		echo "SKIPPED: ops: peers over IPv6 (no IPv6 loopback: ::1 cannot be bound)"
+	fi
+	if id nobody >/dev/null 2>&1 && [ "$(id -u)" != "$(id -u nobody)" ]; then
+		peer_case "--allow uid:nobody, a request from uid $(id -u)" refused \
+		    "$sock" -- --allow uid:nobody
+	else
+		echo "SKIPPED: ops: --allow uid:nobody (no user nobody, or we are nobody)"
+	fi
+	peer_case "--allow uid:$(id -u)" answers "$sock" -- --allow "uid:$(id -u)"
+	peer_case "--allow uid:$(id -un)" answers "$sock" -- --allow "uid:$(id -un)"
+	nogroup=$(($(id -g) + 4242))
+	peer_case "--allow gid:$nogroup" refused "$sock" -- --allow "gid:$nogroup"
+	peer_case "--allow 'gid:$nogroup gid:$(id -g)'" answers "$sock" -- \
+	    --allow "gid:$nogroup gid:$(id -g)"
+
+	# Bad items: a usage error that names the item.
+	for item in 10.0.0.0/33 uid:no-such-user banana ::1/129 gid:no-such-group \
+	    '10.0.0.1 banana'; do
+		quick_exit peer-bad "$T" -- --listen "$T/peer-bad.sock" --workers 1 \
+		    --allow "$item" -c "$T/fc.ini"
+		if [ "$QRC" = 2 ] && grep -q "allow: '${item##* }'" "$QERR"; then
+			pass "peers: --allow '$item' exits 2: $(head -1 "$QERR")"
+		else
+			fail "peers: --allow '$item': exit $QRC: $(words "$(head -2 "$QERR")")"
+		fi
+	done
+	quick_exit peer-bad "$T" FCGI_REDIRECT_ALLOW=banana -- --listen \
+	    "$T/peer-bad.sock" --workers 1 -c "$T/fc.ini"
+	if [ "$QRC" = 2 ] && grep -q "FCGI_REDIRECT_ALLOW: 'banana'" "$QERR"; then
+		pass "peers: FCGI_REDIRECT_ALLOW=banana exits 2: $(head -1 "$QERR")"
+	else
+		fail "peers: FCGI_REDIRECT_ALLOW=banana: exit $QRC: $(words "$(head -2 "$QERR")")"
+	fi
+	if [ ! -e "$T/peer-bad.sock" ]; then
+		pass
+	else
+		fail "peers: a bad --allow left $T/peer-bad.sock behind"
+	fi
+}
+
+# listen_bad DESC RC TEXT ARGS...: the binary with ARGS, run in an empty
+# directory, exits RC at once saying TEXT, and leaves the directory empty.
+listen_bad() {
+	local desc=$1 want=$2 text=$3 dir
+	shift 3
+	dir=$(mktemp -d "$T/cwd.XXXXXX")
+	quick_exit listen-bad "$dir" -- "$@" -c "$T/fc.ini"
+	if [ "$QRC" = "$want" ] && grep -qF -- "$text" "$QERR" &&
+	    [ -z "$(ls -A "$dir")" ]; then
+		pass "listen: $desc: exit $want: $(head -1 "$QERR")"
+	else
+		fail "listen: $desc: exit $QRC (expected $want, '$text'): $(words "$(head -2 "$QERR")"); the directory holds: '$(words "$(ls -A "$dir")")'"
+	fi
+}
+
+listen_tests() {
+	local port spec out dir sock pid first
+	rules "$T/fc.ini" h
+	port=$(free_port)
+	for spec in ":$port" "*:$port" "0.0.0.0:$port" "[::]:$port"; do
+		listen_bad "--listen $spec without --allow" 2 "needs an allow-list" \
+		    --listen "$spec" --workers 1
+	done
+	listen_bad "--listen 10.9.9.9:$port (not loopback) without --allow" 2 \
+	    "needs an allow-list" --listen "10.9.9.9:$port" --workers 1
+	for spec in 127.0.0.1:70000 127.0.0.1:65536 127.0.0.1:0 127.0.0.1:90x; do
+		listen_bad "--listen $spec" 2 "is not a number from 1 to 65535" \
+		    --listen "$spec" --workers 1
+	done
+	for spec in 127.0.0.1:-1 127.0.0.1: localhost:http; do
+		listen_bad "--listen $spec" 2 "is neither a socket path nor HOST:PORT" \
+		    --listen "$spec" --workers 1
+	done
+	listen_bad "--listen ::1:9000" 2 "write an IPv6 address in brackets" \
+	    --listen ::1:9000 --workers 1
+	listen_bad "--listen [::1:9000" 2 "in brackets" --listen '[::1:9000' --workers 1
+	listen_bad "--listen www.example.com:9000" 2 "not a numeric IPv4 address" \
+	    --listen www.example.com:9000 --workers 1
+	listen_bad "--socket-mode 0600 with TCP" 2 "--socket-mode is for a Unix socket" \
+	    --listen "127.0.0.1:$port" --socket-mode 0600 --workers 1
+
+	# Every address, with an allow-list: answers on 127.0.0.1.
+	if start_listen listen-any 1 -- --listen "0.0.0.0:$port" --allow 127.0.0.1 \
+	    --workers 1; then
+		if out=$(client get "127.0.0.1:$port" /a) && [ "$out" = "$(A h)" ]; then
+			pass "listen: 0.0.0.0:$port --allow 127.0.0.1 answers on 127.0.0.1"
+		else
+			fail "listen: 0.0.0.0:$port --allow 127.0.0.1: '$out'"
+		fi
+		stop "$LPID"
+	fi
+
+	# A relative path: made in the working directory with --socket-mode,
+	# removed at exit.
+	dir=$T/rel
+	mkdir -p "$dir"
+	if LISTEN_CWD=$dir start_listen listen-rel 1 -- --listen rel.sock \
+	    --socket-mode 0640 --workers 1; then
+		if [ -S "$dir/rel.sock" ] && [ "$(stat -c %a "$dir/rel.sock")" = 640 ] &&
+		    out=$(client get "$dir/rel.sock" /a) && [ "$out" = "$(A h)" ]; then
+			pass "listen: --listen rel.sock --socket-mode 0640: a socket of mode 0640 in the working directory, answering"
+		else
+			fail "listen: --listen rel.sock: $dir holds '$(words "$(ls -A "$dir")")', mode $(stat -c %a "$dir/rel.sock" 2>/dev/null); /a got '${out:-}'"
+		fi
+		stop "$LPID"
+		if [ ! -e "$dir/rel.sock" ] && [ -z "$(ls -A "$dir")" ]; then
+			pass "listen: rel.sock is removed at exit"
+		else
+			fail "listen: after SIGTERM, $dir holds '$(words "$(ls -A "$dir")")'"
+		fi
+	fi
+
+	# A stale socket file (nothing listens): replaced.
+	sock=$T/stale.sock
+	rm -f "$sock"
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$sock"
+	if [ -S "$sock" ] && start_listen listen-stale 1 -- --listen "$sock" --workers 1; then
+		if out=$(client get "$sock" /a) && [ "$out" = "$(A h)" ]; then
+			pass "listen: a stale socket file is replaced"
+		else
+			fail "listen: over a stale socket file: '$out'"
+		fi
+		first=$LPID
+
+		# A live one: a second instance exits 1, the first goes on.
+		quick_exit listen-live "$T" -- --listen "$sock" --workers 1 -c "$T/fc.ini"
+		if [ "$QRC" = 1 ] && grep -q "another process listens on" "$QERR" &&
+		    out=$(client get "$sock" /a) && [ "$out" = "$(A h)" ] &&
+		    running "$first"; then
+			pass "listen: a second instance on a live socket exits 1 ($(head -1 "$QERR")); the first answers"
+		else
+			fail "listen: a second instance on a live socket: exit $QRC: $(words "$(head -2 "$QERR")"); the first: '${out:-}'"
+		fi
+		stop "$first"
+	fi
+
+	# A regular file at the path: exit 1, the file untouched.
+	printf 'not a socket\n' >"$T/regular.sock"
+	cp "$T/regular.sock" "$T/regular.copy"
+	quick_exit listen-file "$T" -- --listen "$T/regular.sock" --workers 1 -c "$T/fc.ini"
+	if [ "$QRC" = 1 ] && grep -q "exists and is not a socket" "$QERR" &&
+	    [ -f "$T/regular.sock" ] && cmp -s "$T/regular.sock" "$T/regular.copy"; then
+		pass "listen: a regular file at the path: exit 1 ($(head -1 "$QERR")), the file untouched"
+	else
+		fail "listen: a regular file at the path: exit $QRC: $(words "$(head -2 "$QERR")"); the file $(cmp -s "$T/regular.sock" "$T/regular.copy" && echo untouched || echo changed)"
+	fi
+}
+
+# Connections that never send a whole request, and one that never reads
+# its answer: a worker is never held longer than --timeout (or 1 s after
+# an answer).
+stuck_tests() {
+	local addr sock=$T/stuck.sock out kind hold_pid
+	rules "$T/fc.ini" h
+	addr=127.0.0.1:$(free_port)
+	if start_listen stuck-tcp 2 -- --listen "$addr" --workers 2 --timeout 2; then
+		if out=$(client stall "$addr" 2 idle 3 /a localhost "$(A h)"); then
+			pass "stuck: --workers 2 --timeout 2 over TCP: $out"
+		else
+			fail "stuck: two idle TCP connections and --workers 2 --timeout 2: $out"
+		fi
+		if wait_log "$LLOG" "sent no whole request in time"; then
+			pass "stuck: logged: $(grep -m1 -F 'sent no whole request in time' "$LLOG")"
+		else
+			fail "stuck: no 'sent no whole request in time' in the log: $(words "$(tail -2 "$LLOG")")"
+		fi
+		stop "$LPID"
+	fi
+
+	# A Unix socket, one worker, the timeout from the environment.
+	if start_listen stuck-unix 1 FCGI_REDIRECT_TIMEOUT=2 -- --listen "$sock" \
+	    --workers 1; then
+		for kind in bytes3 begin; do
+			if out=$(client stall "$sock" 1 "$kind" 3 /a localhost "$(A h)"); then
+				pass "stuck: FCGI_REDIRECT_TIMEOUT=2 over a Unix socket: $out"
+			else
+				fail "stuck: a Unix socket, --workers 1, FCGI_REDIRECT_TIMEOUT=2: $out"
+			fi
+		done
+		# Answered, then neither read nor closed: 1 s, not 2 (libfcgi).
+		if out=$(client noread "$sock" 1.6 /a localhost "$(A h)"); then
+			pass "stuck: $out"
+		else
+			fail "stuck: a peer that does not read its answer holds the only worker: $out"
+		fi
+		stop "$LPID"
+	fi
+
+	# SIGTERM while the only worker waits for a stalled head (default
+	# --timeout 5): it waits at most a second more.
+	if start_listen stuck-term 1 -- --listen "$sock" --workers 1; then
+		$BOUNDED python3 "$CLIENT" hold "$sock" begin 8 >"$T/hold.out" 2>&1 &
+		hold_pid=$!
+		PIDS+=("$hold_pid")
+		for _ in $(seq 60); do
+			grep -q "connected" "$T/hold.out" && break
+			sleep 0.05
+		done
+		sleep 0.2	# the worker takes it at once, and waits
+		kill -TERM "$LPID"
+		# It must have waited for the stalled head (else this proves
+		# nothing), and no more than a second after SIGTERM.
+		if wait_exit "$LPID" 2000 && [ "$EXIT_STATUS" = 0 ] &&
+		    [ "$EXIT_MS" -ge 500 ] && ! grep -q "killing it" "$LLOG"; then
+			pass "stuck: SIGTERM while a worker waits for a stalled request: status 0 in $EXIT_MS ms"
+		else
+			fail "stuck: SIGTERM while a worker waits for a stalled request: status '${EXIT_STATUS:-still running}' after $EXIT_MS ms: $(words "$(grep -E 'killing|stopping' "$LLOG")")"
+			stop "$LPID"
+		fi
+		if wait_exit "$hold_pid" 3000 && [ "$EXIT_STATUS" = 0 ]; then
+			pass "stuck: the stalled connection was closed: $(words "$(cat "$T/hold.out")")"
+		else
+			fail "stuck: the stalled connection: $(words "$(cat "$T/hold.out")")"
+			stop "$hold_pid"
+		fi
+	fi
+}
+
+# The default number of workers: the CPUs of the affinity mask, at most
+# 256.  The CPU count is faked by tests/ops/fake_cpus.c (LD_PRELOAD).  The
+# server runs in a PID namespace of its own with an unrelated `sleep` of
+# the same user: a parent that signalled PID -1 (as one did, with 300
+# CPUs) would kill only that sleep, not this machine's processes.
+workers_fake() {
+	local n=$1 shim=$2 sock=$T/workers.sock log=$T/workers-$1.log ns init
+	local pid='' sleeper='' p i kids out left
+	rm -f "$sock"
+	# shellcheck disable=SC2016 # expanded by that bash
+	"${NS[@]}" bash -c 'sleep 60 & env LD_PRELOAD="$1" FAKE_CPUS="$2" "$3" \
+	    --listen "$4" -c "$5" </dev/null >/dev/null 2>"$6" & wait' _ \
+	    "$shim" "$n" "$BIN" "$sock" "$T/fc.ini" "$log" &
+	ns=$!
+	PIDS+=("$ns")
+	for i in $(seq 100); do
+		pid='' sleeper=''
+		init=$(children "$ns" | head -1)
+		for p in $(children "${init:-0}"); do
+			case $(cat "/proc/$p/comm" 2>/dev/null) in
+			sleep) sleeper=$p ;;
+			*) pid=$p ;;
+			esac
+		done
+		[ -n "$pid" ] && [ -n "$sleeper" ] && grep -q "listening on" "$log" 2>/dev/null &&
+		    [ "$(children "$pid" | wc -l)" -ge 256 ] && break
+		sleep 0.1
+	done
+	kids=$(children "${pid:-0}")
+	if grep -q "$n CPUs: starting 256 workers" "$log" &&
+	    grep -q "with 256 workers" "$log" && [ "$(echo "$kids" | grep -c .)" -eq 256 ]; then
+		pass "workers: $n CPUs (faked): $(grep -F 'CPUs:' "$log" | head -1 | sed 's/ (the most.*//'), and 256 children"
+	else
+		fail "workers: $n CPUs (faked): $(echo "$kids" | grep -c .) children; log: $(words "$(head -3 "$log")")"
+	fi
+	if out=$(client get "$sock" /a) && [ "$out" = "$(A h)" ]; then
+		pass
+	else
+		fail "workers: $n CPUs (faked): /a got '$out'"
+	fi
+	if [ -n "$pid" ]; then
+		kill -TERM "$pid"
+		for i in $(seq 50); do
+			running "$pid" || break
+			sleep 0.1
+		done
+	fi
+	left=0
+	for p in $kids; do
+		running "$p" && left=$((left + 1))
+	done
+	if [ -n "$pid" ] && ! running "$pid" && [ "$left" -eq 0 ] &&
+	    ! grep -q "killing it" "$log"; then
+		pass "workers: $n CPUs (faked): SIGTERM stops the parent and its 256 workers within 5 s"
+	else
+		fail "workers: $n CPUs (faked): 5 s after SIGTERM the parent $(running "${pid:-0}" && echo runs || echo 'is gone'), $left workers run: $(words "$(tail -2 "$log")")"
+	fi
+	if [ -n "$sleeper" ] && running "$sleeper"; then
+		pass "workers: $n CPUs (faked): an unrelated process of the same user survives"
+	else
+		fail "workers: $n CPUs (faked): the unrelated 'sleep 60' ($sleeper) of the same user was killed"
+	fi
+	# The namespace ends with its first process (unshare --kill-child).
+	kill -KILL "$ns" 2>/dev/null
+	wait "$ns" 2>/dev/null
+	forget "$ns"
+}
+
+workers_tests() {
+	local shim=${FAKE_CPUS_SO:-$TOP/build/test/fake_cpus.so} cpu out n
+	rules "$T/fc.ini" h
+	NS=()
+	if unshare --pid --fork --kill-child true 2>/dev/null; then
+		NS=(unshare --pid --fork --kill-child)
+	elif unshare --user --map-root-user --pid --fork --kill-child true 2>/dev/null; then
+		NS=(unshare --user --map-root-user --pid --fork --kill-child)
+	fi
+	if [ ! -f "$shim" ]; then
+		echo "SKIPPED: ops: workers from a faked CPU count ($shim is missing: make build/test/fake_cpus.so)"
+		[ "${CI:-}" = true ] && fail "CI=true, so the worker count tests may not be skipped"
+	elif [ ${#NS[@]} -eq 0 ]; then
+		echo "SKIPPED: ops: workers from a faked CPU count (no PID namespace: unshare --pid fails)"
+		[ "${CI:-}" = true ] && fail "CI=true, so the worker count tests may not be skipped"
+	else
+		workers_fake 300 "$shim"
+		workers_fake 257 "$shim"
+	fi
+
+	# The affinity mask: taskset to one CPU, one worker.
+	cpu=$(taskset -pc $$ 2>/dev/null | sed 's/.*: //; s/[-,].*//')
+	if [ -z "$cpu" ]; then
+		echo "SKIPPED: ops: workers under taskset (no taskset)"
+		return
+	fi
+	rm -f "$T/workers.sock"
+	taskset -c "$cpu" "$BIN" --listen "$T/workers.sock" -c "$T/fc.ini" \
+	    </dev/null >/dev/null 2>"$T/workers-taskset.log" &
+	LPID=$!
+	PIDS+=("$LPID")
+	for _ in $(seq 60); do
+		grep -q "listening on" "$T/workers-taskset.log" 2>/dev/null && break
+		sleep 0.05
+	done
+	sleep 0.2	# more workers than one would show by now
+	n=$(children "$LPID" | wc -l)
+	if grep -q "with 1 workers" "$T/workers-taskset.log" && [ "$n" -eq 1 ] &&
+	    out=$(client get "$T/workers.sock" /a) && [ "$out" = "$(A h)" ]; then
+		pass "workers: taskset -c $cpu (nproc $(nproc --all)): 1 worker"
+	else
+		fail "workers: taskset -c $cpu: $n workers (nproc $(nproc --all)): $(words "$(head -2 "$T/workers-taskset.log")")"
+	fi
+	stop "$LPID"
+}
+
+# OPS_SECTIONS (see the top): the sections to run, all by default.
+section() {
+	[ -z "${OPS_SECTIONS:-}" ] || [[ " $OPS_SECTIONS " == *" $1 "* ]]
+}
+section reload && reload_tests
+section settle && settle_tests
+section held && held_tests
+section signals && signal_tests
+section standalone && standalone_tests
+section limits && limit_tests
+section hostile && hostile_tests
+section peers && peer_tests
+section listen && listen_tests
+section stuck && stuck_tests
+section workers && workers_tests
 summary

@@ -7,7 +7,7 @@ FCGI_BEGIN_REQUEST, FCGI_PARAMS (ended by an empty record), an empty
 FCGI_STDIN, then it reads FCGI_STDOUT until FCGI_END_REQUEST.  One
 connection per request, as lighttpd and mod_fcgid use it.
 
-ADDR is a Unix socket path (contains a '/') or HOST:PORT.  An answer is
+ADDR is a Unix socket path (contains a '/'), HOST:PORT or [IPv6]:PORT.  An answer is
 shown as "STATUS LOCATION" ("-" when there is no Location); a request that
 got no complete answer is "ERR reason".
 
@@ -66,6 +66,43 @@ Subcommands (each exits 0 when its check holds, 1 when not, 2 on usage):
       count, requests/s and the slowest answer and the 99th percentile
       within the reload windows and outside them, then PAUSE_MS=the
       slowest answer within them.
+  hostile ADDR KIND [--count N] [--size BYTES] [--timeout S]
+      send what no web server sends, reading all the while, and say how the
+      server ended it.  KIND: getvalues (FCGI_GET_VALUES, request id 0,
+      with 9 names), biglen (FCGI_BEGIN_REQUEST, then FCGI_PARAMS holding
+      a pair whose 4-byte lengths are 0x40000000 and 0x40000000, and 8
+      bytes), unknown (N management records of type 200, default 300,000,
+      in one connection), bigparams (FCGI_PARAMS that carry a header of
+      BYTES bytes, default 8 MiB, and are not ended), otherid (FCGI_PARAMS of
+      request id 2 after FCGI_BEGIN_REQUEST of id 1), stdin-early
+      (FCGI_STDIN before the empty FCGI_PARAMS).  Exit 0 when the server
+      closed the connection within S seconds (default 5) without an
+      answer, or, for bigparams only, answered 400; 1 when it answered
+      anything else or neither answered nor closed.  --rss PID,PID...:
+      meanwhile, every 50 ms, the largest VmRSS of those processes is
+      taken; printed last as RSS_KB=N (kB).
+  refused ADDR [--timeout S]
+      a whole ordinary request for /a: exit 0 when the server closes the
+      connection without a byte of answer within S seconds (default 3).
+  stall ADDR N KIND WITHIN URI HOST WANT
+      hold N connections that send KIND (idle: nothing; bytes3: three
+      bytes of a record header; begin: a whole FCGI_BEGIN_REQUEST and no
+      more) and never close them, then ask URI once: exit 0 when that
+      answer is WANT and came within WITHIN seconds, and the server closed
+      every held connection within WITHIN seconds.  Prints the times.
+  hold ADDR KIND SECONDS
+      one connection that sends KIND (as stall) and waits up to SECONDS
+      for the server to close it; exit 0 when it did.  Prints a line
+      "connected, sent KIND" as soon as it has sent them.
+  pieces ADDR SIZE PIECE WITHIN URI HOST WANT
+      a request for URI with a header X-Big of SIZE bytes, written PIECE
+      bytes at a time (a web server that writes as it builds): exit 0
+      when the answer is WANT and came within WITHIN seconds.
+  noread ADDR WITHIN URI HOST WANT
+      send a whole request and then neither read the answer nor close the
+      connection; meanwhile ask URI on another connection: exit 0 when
+      that answer is WANT and came within WITHIN seconds (with one worker,
+      the first connection was let go by then).
 """
 
 import os
@@ -129,6 +166,10 @@ def connect(addr, timeout):
     if "/" in addr:
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         target = addr
+    elif addr.startswith("["):
+        host, _, port = addr[1:].partition("]:")
+        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        target = (host, int(port))
     else:
         host, _, port = addr.rpartition(":")
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -648,13 +689,309 @@ def cmd_pause(a):
     return 0
 
 
+FCGI_GET_VALUES = 9
+FCGI_MANAGEMENT_UNKNOWN = 200	# no record type of the specification
+
+
+def begin_record(req_id=1):
+    return record(FCGI_BEGIN_REQUEST, struct.pack(">HB5x", FCGI_RESPONDER, 0),
+                  req_id)
+
+
+def hostile_bytes(kind, count, size):
+    """The bytes a hostile peer sends for KIND (see the usage)."""
+    ordinary = encode_params(cgi_params("/a", "localhost"))
+    if kind == "getvalues":
+        # libfcgi copies the names into a 64-byte buffer on its stack.
+        names = [b"FCGI_MAX_CONNS", b"FCGI_MAX_REQS", b"FCGI_MPXS_CONNS"] * 3
+        return record(FCGI_GET_VALUES,
+                      encode_params([(n, b"") for n in names]), 0)
+    if kind == "biglen":
+        pair = struct.pack(">II", 0xC0000000, 0xC0000000) + b"abcdefgh"
+        return begin_record() + record(FCGI_PARAMS, pair) + \
+            record(FCGI_PARAMS, b"") + record(FCGI_STDIN, b"")
+    if kind == "unknown":
+        return record(FCGI_MANAGEMENT_UNKNOWN, b"", 0) * count
+    if kind == "bigparams":
+        # Not ended (no empty FCGI_PARAMS): a server that reads it all
+        # holds it while it waits for the rest.
+        big = encode_params([(b"HTTP_X_BIG", b"x" * size)])
+        return begin_record() + params_records(ordinary + big)
+    if kind == "otherid":
+        return begin_record(1) + record(FCGI_PARAMS, ordinary, 2) + \
+            record(FCGI_PARAMS, b"", 2) + record(FCGI_STDIN, b"", 2)
+    if kind == "stdin-early":
+        return begin_record() + record(FCGI_PARAMS, ordinary) + \
+            record(FCGI_STDIN, b"a=1") + record(FCGI_PARAMS, b"") + \
+            record(FCGI_STDIN, b"")
+    return None
+
+
+def rss_kb(pids):
+    """The largest VmRSS of the processes, in kB (0 for none)."""
+    best = 0
+    for pid in pids:
+        try:
+            with open("/proc/%s/status" % pid) as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        best = max(best, int(line.split()[1]))
+        except OSError:
+            pass
+    return best
+
+
+def exchange(addr, data, timeout, sample=None):
+    """Send data (from a thread, so that a server that answers early is
+    read meanwhile) and read until the server closes, ends a request
+    (FCGI_END_REQUEST) or `timeout` seconds pass.  Returns (outcome,
+    seconds, detail): outcome "closed" (EOF or reset, no record
+    received), "answered" (detail: the summary of the FCGI_STDOUT),
+    "records" (records other than an answer, detail: their types) or
+    "open" (neither within the time); detail says whether all of data
+    was sent.  `sample`, when given, is called every 50 ms meanwhile."""
+    s = connect(addr, timeout)
+    start = time.monotonic()
+    sent = {"n": 0}
+
+    def send():
+        # In one call, as a web server writes the request it has built
+        # (a Unix socket holds less unread data when it comes in pieces).
+        try:
+            s.sendall(data)
+            sent["n"] = len(data)
+        except OSError:
+            pass
+
+    t = threading.Thread(target=send, daemon=True)
+    t.start()
+    buf, out, types = bytearray(), bytearray(), []
+    try:
+        while True:
+            left = start + timeout - time.monotonic()
+            if left <= 0:
+                return "open", time.monotonic() - start, \
+                    ("all sent" if sent["n"] else "not all sent") + \
+                    ("; records of types %s received" % sorted(set(types))
+                     if types else "")
+            s.settimeout(min(left, 0.05))
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                if sample is not None:
+                    sample()
+                continue
+            except ConnectionResetError:
+                chunk = b""
+            if not chunk:
+                if types:
+                    return "records", time.monotonic() - start, \
+                        "types %s" % sorted(set(types))
+                return "closed", time.monotonic() - start, \
+                    "all sent" if sent["n"] else "not all sent"
+            buf += chunk
+            while len(buf) >= 8:
+                _, rtype, _, clen, pad, _ = struct.unpack(">BBHHBB", buf[:8])
+                if len(buf) < 8 + clen + pad:
+                    break
+                content = bytes(buf[8:8 + clen])
+                del buf[:8 + clen + pad]
+                types.append(rtype)
+                if rtype == FCGI_STDOUT:
+                    out += content
+                elif rtype == FCGI_END_REQUEST:
+                    return "answered", time.monotonic() - start, \
+                        summary(bytes(out))
+    finally:
+        s.close()
+
+
+def options(a, names):
+    """Split --NAME VALUE options (names: {name: default}) from a."""
+    got, pos, i = dict(names), [], 0
+    while i < len(a):
+        if a[i].startswith("--") and a[i][2:] in names and i + 1 < len(a):
+            got[a[i][2:]] = type(names[a[i][2:]])(a[i + 1])
+            i += 2
+        else:
+            pos.append(a[i])
+            i += 1
+    return got, pos
+
+
+def cmd_hostile(a):
+    o, pos = options(a, {"count": 300000, "size": 8 << 20, "timeout": 5.0,
+                         "rss": ""})
+    if len(pos) != 2:
+        usage()
+    addr, kind = pos
+    data = hostile_bytes(kind, o["count"], o["size"])
+    if data is None:
+        usage()
+    pids = [p for p in o["rss"].split(",") if p]
+    peak = [rss_kb(pids)]
+
+    def sample():
+        peak[0] = max(peak[0], rss_kb(pids))
+
+    try:
+        outcome, took, detail = exchange(addr, data, o["timeout"], sample)
+    except OSError as e:
+        print("%s: connect: %s" % (kind, e))
+        return 1
+    sample()
+    print("%s (%d bytes): %s after %.2f s (%s)" % (
+        kind, len(data), outcome, took, detail))
+    if pids:
+        print("RSS_KB=%d" % peak[0])
+    if outcome == "closed":
+        return 0
+    return 0 if kind == "bigparams" and outcome == "answered" and \
+        detail.startswith("400 ") else 1
+
+
+def cmd_refused(a):
+    o, pos = options(a, {"timeout": 3.0})
+    if len(pos) != 1:
+        usage()
+    data = begin_record() + \
+        params_records(encode_params(cgi_params("/a", "localhost"))) + \
+        record(FCGI_PARAMS, b"") + record(FCGI_STDIN, b"")
+    try:
+        outcome, took, detail = exchange(pos[0], data, o["timeout"])
+    except OSError as e:
+        print("connect: %s" % e)
+        return 1
+    print("%s after %.2f s (%s)" % (outcome, took, detail))
+    return 0 if outcome == "closed" else 1
+
+
+STALL_BYTES = {"idle": b"", "bytes3": b"\x01\x01\x00",
+               "begin": begin_record()}
+
+
+def held(addr, kind):
+    s = connect(addr, 10)
+    if STALL_BYTES[kind]:
+        s.sendall(STALL_BYTES[kind])
+    return s
+
+
+def closed_within(s, start, limit):
+    """Seconds after `start` at which the server closed s (EOF or reset),
+    waiting until start + limit; None when it did not."""
+    while True:
+        left = start + limit - time.monotonic()
+        if left <= 0:
+            return None
+        s.settimeout(left)
+        try:
+            if not s.recv(4096):
+                return time.monotonic() - start
+        except socket.timeout:
+            return None
+        except ConnectionResetError:
+            return time.monotonic() - start
+
+
+def cmd_stall(a):
+    if len(a) != 7 or a[2] not in STALL_BYTES:
+        usage()
+    addr, n, kind, within = a[0], int(a[1]), a[2], float(a[3])
+    uri, host, want = a[4:]
+    start = time.monotonic()
+    conns = [held(addr, kind) for _ in range(n)]
+    time.sleep(0.2)		# let the workers take them
+    t0 = time.monotonic()
+    got = request(addr, uri, host, timeout=within + 2)
+    answered = time.monotonic() - t0
+    closed = [closed_within(c, start, within + 0.5) for c in conns]
+    for c in conns:
+        c.close()
+    shown = ", ".join("never" if c is None else "%.2f s" % c for c in closed)
+    print("%d held connection(s) (%s) closed by the server: %s; the request "
+          "got '%s' after %.2f s" % (n, kind, shown, got, answered))
+    ok = got == want and answered <= within and \
+        all(c is not None and c <= within for c in closed)
+    return 0 if ok else 1
+
+
+def cmd_hold(a):
+    if len(a) != 3 or a[1] not in STALL_BYTES:
+        usage()
+    start = time.monotonic()
+    s = held(a[0], a[1])
+    print("connected, sent %s" % a[1], flush=True)
+    took = closed_within(s, start, float(a[2]))
+    s.close()
+    if took is None:
+        print("still open after %s s" % a[2])
+        return 1
+    print("closed by the server after %.2f s" % took)
+    return 0
+
+
+def cmd_noread(a):
+    if len(a) != 5:
+        usage()
+    addr, within, uri, host, want = a[0], float(a[1]), a[2], a[3], a[4]
+    s = connect(addr, 10)
+    s.sendall(begin_record() +
+              params_records(encode_params(cgi_params(uri, host))) +
+              record(FCGI_PARAMS, b"") + record(FCGI_STDIN, b""))
+    time.sleep(0.05)
+    t0 = time.monotonic()
+    got = request(addr, uri, host, timeout=within + 3)
+    took = time.monotonic() - t0
+    s.close()
+    print("with a connection that never reads its answer nor closes, the "
+          "next request got '%s' after %.2f s" % (got, took))
+    return 0 if got == want and took <= within else 1
+
+
+def cmd_pieces(a):
+    if len(a) != 7:
+        usage()
+    addr, size, piece, within = a[0], int(a[1]), int(a[2]), float(a[3])
+    uri, host, want = a[4:]
+    data = begin_record() + params_records(encode_params(
+        cgi_params(uri, host, [("HTTP_X_BIG", "x" * size)]))) + \
+        record(FCGI_PARAMS, b"") + record(FCGI_STDIN, b"")
+    try:
+        s = connect(addr, within)
+    except OSError as e:
+        print("connect: %s" % e)
+        return 1
+    t0 = time.monotonic()
+
+    def send():
+        try:
+            for i in range(0, len(data), piece):
+                s.sendall(data[i:i + piece])
+        except OSError:
+            pass
+
+    threading.Thread(target=send, daemon=True).start()
+    try:
+        got = summary(read_answer(s))
+    except (OSError, Incomplete) as e:
+        got = "ERR %s" % e
+    took = time.monotonic() - t0
+    s.close()
+    print("a request with a header of %d bytes, written %d bytes at a time, "
+          "got '%s' after %.2f s" % (size, piece, got, took))
+    return 0 if got == want and took <= within else 1
+
+
 def main():
     if len(sys.argv) < 2:
         usage()
     cmds = {"get": cmd_get, "until": cmd_until, "steady": cmd_steady,
             "midreq": cmd_midreq, "hup": cmd_hup, "hupload": cmd_hupload,
             "halfwrite": cmd_halfwrite, "slowwrite": cmd_slowwrite,
-            "pause": cmd_pause}
+            "pause": cmd_pause, "hostile": cmd_hostile,
+            "refused": cmd_refused, "stall": cmd_stall, "hold": cmd_hold,
+            "noread": cmd_noread, "pieces": cmd_pieces}
     if sys.argv[1] not in cmds:
         usage()
     sys.exit(cmds[sys.argv[1]](sys.argv[2:]))
