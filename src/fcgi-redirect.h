@@ -404,39 +404,58 @@ int	 peer_allowed(const struct peer_list *, int, const struct sockaddr *,
 	    char *);
 int	 peer_addr_loopback(const struct sockaddr *);
 
-/* ---- guard.c: a connection's FastCGI records, checked first ---- */
+/* ---- fastcgi.c: the FastCGI responder role, read and written ---- */
 
 /* The parameters (CGI variables) of a request, all names and values. */
-#define GUARD_PARAMS_MAX	(128 * 1024)
+#define FASTCGI_PARAMS_MAX	(128 * 1024)
 /* The bytes up to the end of the parameters, record headers included. */
-#define GUARD_HEAD_MAX		(GUARD_PARAMS_MAX + 8192)
+#define FASTCGI_HEAD_MAX	(FASTCGI_PARAMS_MAX + 8192)
+/* How many parameters a request may have (lighttpd sends about 25). */
+#define FASTCGI_VARS_MAX	4096
 /* How long an answered connection may linger while the peer sends. */
-#define GUARD_LINGER_MS		1000
+#define FASTCGI_LINGER_MS	1000
 
-enum guard_verdict {
-	GUARD_NEED_MORE,
-	GUARD_OK,
-	GUARD_TOO_LARGE,
-	GUARD_BAD,
-	GUARD_CLOSED,
-	GUARD_TIMEOUT
+enum fastcgi_verdict {
+	FASTCGI_NEED_MORE,
+	FASTCGI_OK,
+	FASTCGI_TOO_LARGE,
+	FASTCGI_BAD,
+	FASTCGI_CLOSED,
+	FASTCGI_TIMEOUT
 };
 
-struct guard_head {
-	size_t		 len;		/* GUARD_OK: bytes up to the body */
+struct fastcgi_head {
+	size_t		 len;		/* OK: bytes up to the body */
+	size_t		 params_start;	/* OK: the FCGI_PARAMS records */
+	size_t		 params_end;
 	unsigned	 request_id;
-	unsigned	 type;		/* GUARD_BAD: the offending record */
-	const char	*why;		/* GUARD_BAD: a static sentence */
+	unsigned	 type;		/* BAD: the offending record, or 0 */
+	const char	*why;		/* BAD: a static noun phrase */
 };
 
-int		 guard_check(const unsigned char *, size_t, struct guard_head *,
-		    unsigned char *);
-const char	*guard_record_name(unsigned);
-long long	 guard_now_ms(void);
-int		 guard_read_head(int, long long, const sigset_t *,
-		    volatile sig_atomic_t *, struct guard_head *);
-int		 guard_reply(int, unsigned, const char *, size_t);
-void		 guard_close(int);
+/* A request's parameters as an environment ("name=value", NULL-ended). */
+struct fastcgi_env {
+	char		*vars[FASTCGI_VARS_MAX + 1];
+	char		 buf[FASTCGI_PARAMS_MAX + 2 * FASTCGI_VARS_MAX];
+};
+
+/* One request read from a connection: some 400 KiB, never on a stack. */
+struct fastcgi_request {
+	unsigned		 id;
+	struct fastcgi_head	 h;
+	struct fastcgi_env	 env;
+	unsigned char		 head[FASTCGI_HEAD_MAX];
+	unsigned char		 scratch[FASTCGI_PARAMS_MAX];
+};
+
+int		 fastcgi_check(const unsigned char *, size_t,
+		    struct fastcgi_head *, unsigned char *);
+const char	*fastcgi_record_name(unsigned);
+long long	 fastcgi_now_ms(void);
+int		 fastcgi_read(int, long long, const sigset_t *,
+		    volatile sig_atomic_t *, struct fastcgi_request *);
+int		 fastcgi_write(int, unsigned, const char *, size_t);
+void		 fastcgi_close(int);
 
 /* ---- serve.c: CGI and FastCGI serving, signals ---- */
 
@@ -450,6 +469,7 @@ struct serve_opts {
 #define TIMEOUT_DEFAULT_MS	5000
 
 int	 serve(const struct serve_opts *, int);
+int	 serve_is_fastcgi(int);
 int	 serve_fastcgi(int, struct reload *, int, const struct serve_opts *);
 void	 serve_signals(int);
 
@@ -467,7 +487,6 @@ struct listen_addr {
 	int		 wildcard;	/* TCP on every address */
 };
 #define LISTEN_BACKLOG	128
-#define LISTEN_RCVBUF	(GUARD_HEAD_MAX * 2)
 
 int	 listen_parse(const char *, struct listen_addr *, char *, size_t);
 int	 listen_open(const struct listen_addr *, long, char *, size_t);

@@ -183,7 +183,7 @@ unix_clear(const struct listen_addr *la, char *err, size_t errlen)
 int
 listen_open(const struct listen_addr *la, long mode, char *err, size_t errlen)
 {
-	int	 fd, on = 1, rcvbuf = LISTEN_RCVBUF, rc;
+	int	 fd, on = 1, rc;
 	mode_t	 old;
 
 	if (la->path != NULL && unix_clear(la, err, errlen) == -1)
@@ -194,14 +194,8 @@ listen_open(const struct listen_addr *la, long mode, char *err, size_t errlen)
 		return -1;
 	}
 	if (la->path == NULL) {
-		/*
-		 * Room for a whole request head (guard.c peeks at it before
-		 * reading): accepted sockets inherit the buffer size.
-		 */
 		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
 		    sizeof(on)) == -1 ||
-		    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
-		    sizeof(rcvbuf)) == -1 ||
 		    (la->in6.sin6_family == AF_INET6 &&
 		    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
 		    sizeof(on)) == -1)) {

@@ -23,8 +23,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <fcgiapp.h>
-
 #include "fcgi-redirect.h"
 
 #ifndef RULES_DEFAULT
@@ -384,7 +382,7 @@ main(int argc, char *argv[])
 	/* Started by a web server: arguments may be query words. */
 	if (getenv("GATEWAY_INTERFACE") != NULL) {
 		o.rules = rules_path(NULL);
-		return serve(&o, !FCGX_IsCGI());
+		return serve(&o, serve_is_fastcgi(0));
 	}
 
 	while ((ch = getopt_long(argc, argv, "c:X:hV", longopts, NULL)) != -1)
@@ -470,10 +468,10 @@ main(int argc, char *argv[])
 	o.rules = rules_path(config);
 	if (listen_on != NULL)
 		return cmd_listen(listen_on, mode, workers, &o);
-	if (FCGX_IsCGI() && getenv("REQUEST_METHOD") == NULL) {
+	if (!serve_is_fastcgi(0) && getenv("REQUEST_METHOD") == NULL) {
 		fprintf(stderr, "fcgi-redirect: not started by a web server "
 		    "(no FastCGI socket on fd 0, no CGI request); see --help\n");
 		return EXIT_USAGE;
 	}
-	return serve(&o, !FCGX_IsCGI());
+	return serve(&o, serve_is_fastcgi(0));
 }

@@ -4,7 +4,7 @@
  *   fcgi-redirect --listen /run/fcgi-redirect.sock [--socket-mode 0660]
  *                 [--workers N] [-c FILE]
  *
- * The parent opens the listening socket itself (FCGX_OpenSocket), loads the
+ * The parent opens the listening socket itself (listen.c), loads the
  * rules once and pre-forks N workers that share the loaded rule set
  * copy-on-write and answer requests (serve.c).  The parent answers nothing
  * and writes nothing but logs.  It:
@@ -36,10 +36,10 @@ struct worker {
 
 /*
  * A worker asked to stop finishes the request in hand: at most the
- * request timeout, then GUARD_LINGER_MS to close.  One that is still there
+ * request timeout, then FASTCGI_LINGER_MS to close.  One that is still there
  * a second after that is stuck, and gets SIGKILL.
  */
-#define GRACE_MS(o)	((o)->timeout_ms + GUARD_LINGER_MS + 1000)
+#define GRACE_MS(o)	((o)->timeout_ms + FASTCGI_LINGER_MS + 1000)
 
 /* Send sig to worker w; never to a pid that is not a worker's. */
 static void
@@ -48,7 +48,7 @@ worker_signal(struct worker *w, int sig)
 	if (w->pid <= 0)
 		return;		/* kill(0) or kill(-1) would hit others */
 	if (sig == SIGTERM && w->stop_sent == 0)
-		w->stop_sent = guard_now_ms();
+		w->stop_sent = fastcgi_now_ms();
 	(void)kill(w->pid, sig);
 }
 
@@ -140,7 +140,7 @@ workers_stop(struct worker *ws, size_t n, unsigned gen)
 static void
 workers_kill_stuck(struct worker *ws, size_t n, long long grace_ms)
 {
-	long long	 now = guard_now_ms();
+	long long	 now = fastcgi_now_ms();
 	size_t		 i;
 
 	for (i = 0; i < n; i++)

@@ -33,8 +33,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <fcgiapp.h>
-
 #include "fcgi-redirect.h"
 
 extern char **environ;
@@ -117,7 +115,7 @@ static void
 signals_let_in(const sigset_t *open, long long *checked)
 {
 	struct timespec	 zero = { 0, 0 };
-	long long	 now = guard_now_ms();
+	long long	 now = fastcgi_now_ms();
 	sigset_t	 pending;
 
 	if (now - *checked < SIGNAL_CHECK_MS)
@@ -162,29 +160,33 @@ accept_peer(int fd, const struct serve_opts *o, const sigset_t *open)
 }
 
 /*
- * A connection whose head guard.c did not pass: answer 400 when it was
- * too large to hand on, else just close it, and say why in the log.
+ * A connection whose request fastcgi.c did not pass: answer 400 when it
+ * was too large, else just close it, and say why in the log.
  */
 static void
-refuse_head(int conn, int verdict, const struct guard_head *h)
+refuse_request(int conn, int verdict, const struct fastcgi_request *fr)
 {
 	char		 mem[1024];
 	struct buf	 out;
 
 	switch (verdict) {
-	case GUARD_TOO_LARGE:
+	case FASTCGI_TOO_LARGE:
 		buf_init(&out, mem, sizeof(mem));
 		response_error(&out, 400, 0);
-		(void)guard_reply(conn, h->request_id, out.data, out.len);
-		log_connection("answered 400 to a request whose parameters "
-		    "pass %d bytes", GUARD_PARAMS_MAX);
-		guard_close(conn);
+		(void)fastcgi_write(conn, fr->id, out.data, out.len);
+		log_connection("answered 400 to a request of more than %d bytes "
+		    "or %d variables of parameters", FASTCGI_PARAMS_MAX,
+		    FASTCGI_VARS_MAX);
+		fastcgi_close(conn);
 		return;
-	case GUARD_BAD:
-		log_connection("closed a connection that sent %s (%s): not what "
-		    "a web server sends", h->why, guard_record_name(h->type));
+	case FASTCGI_BAD:
+		log_connection("closed a connection that sent %s%s%s%s: not "
+		    "what a web server sends", fr->h.why, fr->h.type != 0 ?
+		    " (" : "", fr->h.type != 0 ?
+		    fastcgi_record_name(fr->h.type) : "", fr->h.type != 0 ?
+		    ")" : "");
 		break;
-	case GUARD_TIMEOUT:
+	case FASTCGI_TIMEOUT:
 		log_connection("closed a connection that sent no whole request "
 		    "in time (--timeout)");
 		break;
@@ -195,20 +197,12 @@ refuse_head(int conn, int verdict, const struct guard_head *h)
 }
 
 /*
- * Answer the request on the connection conn, whose head guard.c passed,
- * through libfcgi, and close the connection.
- *
- * XXX libfcgi cannot be handed a connection: FCGX_Accept_r() accepts one
- * itself.  So the request's connection fields are set as FCGX_Accept_r()
- * leaves them between two requests on a kept connection (fcgiapp.h's
- * FCGX_Request, "Don't use anything below here": ipcFd, keepConnection,
- * detached), and it is given no listening socket (-1), so that it can
- * never accept a connection past peer.c and guard.c.  Closing is ours
- * (guard_close): libfcgi's waits 2 s after every byte the peer sends.
+ * Answer the request fr read from the connection conn, and close the
+ * connection.
  */
 static void
-answer(FCGX_Request *req, int conn, long long deadline, struct reload *r,
-    int watch, struct match_scratch *scratch)
+answer(int conn, struct fastcgi_request *fr, long long deadline,
+    struct reload *r, int watch, struct match_scratch *scratch)
 {
 	static char		 mem[RESPONSE_MAX];
 	static struct decision	 d;
@@ -216,14 +210,9 @@ answer(FCGX_Request *req, int conn, long long deadline, struct reload *r,
 	struct buf		 out;
 	long long		 left;
 
-	req->ipcFd = conn;
-	req->keepConnection = 1;	/* FCGX_Accept_r must not close it */
-	req->detached = 1;		/* libfcgi closes without lingering */
-	if (FCGX_Accept_r(req) < 0)
-		return;			/* libfcgi closed it */
 	if (watch)
 		reload_poll(r, 0);
-	handle_decide(reload_rules(r), req->envp, time(NULL), scratch, &d);
+	handle_decide(reload_rules(r), fr->env.vars, time(NULL), scratch, &d);
 	buf_init(&out, mem, sizeof(mem));
 	handle_respond(&d, &out);
 	log_decision(&d, reload_rules(r));
@@ -232,24 +221,17 @@ answer(FCGX_Request *req, int conn, long long deadline, struct reload *r,
 	 * could wait for ever on a peer that does not read.
 	 */
 	if (out.len > 16384) {
-		left = deadline - guard_now_ms();
+		left = deadline - fastcgi_now_ms();
 		left = left < 1000 ? 1000 : left;
 		tv.tv_sec = left / 1000;
 		tv.tv_usec = left % 1000 * 1000;
 		(void)setsockopt(conn, SOL_SOCKET, SO_SNDTIMEO, &tv,
 		    sizeof(tv));
 	}
-	if (FCGX_PutStr(out.data, (int)out.len, req->out) != (int)out.len)
+	if (fastcgi_write(conn, fr->id, out.data, out.len) == -1)
 		log_connection("could not send an answer of %zu bytes: %s",
-		    out.len, strerror(FCGX_GetError(req->out) > 0 ?
-		    FCGX_GetError(req->out) : EPIPE));
-	req->keepConnection = 1;
-	req->detached = 1;
-	FCGX_Finish_r(req);
-	if (req->ipcFd >= 0) {
-		guard_close(req->ipcFd);
-		req->ipcFd = -1;
-	}
+		    out.len, strerror(errno));
+	fastcgi_close(conn);
 }
 
 /*
@@ -260,26 +242,24 @@ answer(FCGX_Request *req, int conn, long long deadline, struct reload *r,
  * exit status.
  *
  * One connection at a time, one request per connection: accepted here,
- * its peer checked (peer.c), its request head waited for until o's
- * timeout and checked (guard.c), then answered through libfcgi and
- * closed.  The listening socket is made non-blocking: when several
- * processes share it (spawn-fcgi -F, --workers) and one connection wakes
- * them all, the ones that lose the race get EAGAIN and wait again,
- * instead of sleeping in accept() where a signal could not reach them.
+ * its peer checked (peer.c), its request read until o's timeout and
+ * checked (fastcgi.c), answered and closed.  The listening socket is made
+ * non-blocking: when several processes share it (spawn-fcgi -F,
+ * --workers) and one connection wakes them all, the ones that lose the
+ * race get EAGAIN and wait again, instead of sleeping in accept() where a
+ * signal could not reach them.
  */
 int
 serve_fastcgi(int fd, struct reload *r, int watch, const struct serve_opts *o)
 {
-	struct match_scratch	*scratch;
-	struct guard_head	 head;
-	FCGX_Request		 req;
-	sigset_t		 open;
-	long long		 signals_checked = 0, deadline;
-	int			 flags, force, conn, v;
+	static struct fastcgi_request	 fr;
+	struct match_scratch		*scratch;
+	sigset_t			 open;
+	long long			 signals_checked = 0, deadline;
+	int				 flags, force, conn, v;
 
-	if ((scratch = match_scratch_new()) == NULL ||
-	    FCGX_Init() != 0 || FCGX_InitRequest(&req, -1, 0) != 0) {
-		fprintf(stderr, "fcgi-redirect: cannot start FastCGI\n");
+	if ((scratch = match_scratch_new()) == NULL) {
+		fprintf(stderr, "fcgi-redirect: out of memory\n");
 		return 1;
 	}
 	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
@@ -304,16 +284,14 @@ serve_fastcgi(int fd, struct reload *r, int watch, const struct serve_opts *o)
 		/* Under load a connection is waiting: no poll before accept. */
 		if ((conn = accept_peer(fd, o, &open)) == -1)
 			continue;
-		deadline = guard_now_ms() + o->timeout_ms;
-		v = guard_read_head(conn, deadline, &open, &stop_requested,
-		    &head);
-		if (v == GUARD_OK)
-			answer(&req, conn, deadline, r, watch, scratch);
+		deadline = fastcgi_now_ms() + o->timeout_ms;
+		v = fastcgi_read(conn, deadline, &open, &stop_requested, &fr);
+		if (v == FASTCGI_OK)
+			answer(conn, &fr, deadline, r, watch, scratch);
 		else
-			refuse_head(conn, v, &head);
+			refuse_request(conn, v, &fr);
 		signals_let_in(&open, &signals_checked);
 	}
-	FCGX_Free(&req, 1);
 	match_scratch_free(scratch);
 	return 0;
 }
@@ -396,26 +374,38 @@ serve_cgi(const struct ruleset *rs)
  * The listening socket a process manager gave us on fd (spawn-fcgi,
  * mod_fcgid, lighttpd's bin-path).  We cannot refuse it, but a TCP socket
  * on an address other than loopback is answered only for the peers of the
- * allow-list (loopback when there is none): say so at start-up.  Its
- * receive buffer is made room for a whole request head (guard.c).
+ * allow-list (loopback when there is none): say so at start-up.
  */
 static void
 inherited_socket(int fd, const struct serve_opts *o)
 {
 	struct sockaddr_storage	 sa;
 	socklen_t		 len = sizeof(sa);
-	int			 rcvbuf = LISTEN_RCVBUF;
 
 	if (getsockname(fd, (struct sockaddr *)&sa, &len) == -1 ||
 	    (sa.ss_family != AF_INET && sa.ss_family != AF_INET6))
 		return;
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (o->allow.nets == 0 && !peer_addr_loopback((struct sockaddr *)&sa))
 		fprintf(stderr, "fcgi-redirect: warning: the FastCGI socket is "
 		    "on a TCP address that is not loopback, and there is no "
 		    "allow-list: only loopback peers will be answered (set "
 		    "FCGI_REDIRECT_ALLOW or --allow to the web server's "
 		    "address)\n");
+}
+
+/*
+ * Whether fd is a listening socket: then we were started as a FastCGI
+ * program (mod_fcgid, lighttpd's bin-path, spawn-fcgi pass one as fd 0),
+ * else as a CGI program.
+ */
+int
+serve_is_fastcgi(int fd)
+{
+	int		 listening = 0;
+	socklen_t	 len = sizeof(listening);
+
+	return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening,
+	    &len) == 0 && listening;
 }
 
 /*

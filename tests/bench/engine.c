@@ -6,8 +6,8 @@
  * Loads RULES (reporting the load time and the resident memory it added),
  * then answers each URI (GET, Host www.example.re, with the 24 variables
  * lighttpd passes for a request from curl) through the whole request path
- * a server's request takes: guard_check() of the FastCGI records those
- * variables come in (guard.c), handle_decide() (request parsing and
+ * a server's request takes: fastcgi_check() of the FastCGI records those
+ * variables come in (fastcgi.c), handle_decide() (request parsing and
  * normalization, matching, Location building) and handle_respond() (the
  * response bytes).  For each URI it prints the answer, and how many lookups
  * a second one core does.  Under valgrind --tool=callgrind
@@ -29,10 +29,10 @@
 
 static char		 response[RESPONSE_MAX];
 static struct decision	 decision;
-/* The request's FastCGI head, as lighttpd sends it, for guard_check(). */
-static unsigned char	 head[GUARD_HEAD_MAX];
+/* The request's FastCGI head, as lighttpd sends it, for fastcgi_check(). */
+static unsigned char	 head[FASTCGI_HEAD_MAX];
 static size_t		 head_len;
-static unsigned char	 guard_scratch[GUARD_PARAMS_MAX];
+static unsigned char	 guard_scratch[FASTCGI_PARAMS_MAX];
 
 /* One name-value length (FastCGI §3.4). */
 static size_t
@@ -100,9 +100,9 @@ __attribute__((noinline)) void
 bench_one(const struct ruleset *rs, char **envp, struct match_scratch *ms,
     struct buf *out)
 {
-	struct guard_head	 h;
+	struct fastcgi_head	 h;
 
-	if (guard_check(head, head_len, &h, guard_scratch) != GUARD_OK)
+	if (fastcgi_check(head, head_len, &h, guard_scratch) != FASTCGI_OK)
 		abort();
 	handle_decide(rs, envp, 1700000000, ms, &decision);
 	buf_init(out, response, sizeof(response));

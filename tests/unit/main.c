@@ -22,7 +22,7 @@ main(int argc, char *argv[])
 		test_request_register,
 		test_response_register,
 		test_reload_register,
-		test_guard_register,
+		test_fastcgi_register,
 	};
 	size_t	 i;
 	int	 failed;

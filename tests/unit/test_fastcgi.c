@@ -1,5 +1,5 @@
 /*
- * test_guard.c: the FastCGI record check (guard.c), the --listen parser
+ * test_fastcgi.c: the FastCGI record check (fastcgi.c), the --listen parser
  * (listen.c) and the allow-list (peer.c): the pure parts, from tables.
  * The sockets themselves are tested on the running binary by tests/ops.sh.
  *
@@ -21,8 +21,8 @@
 #include "unit.h"
 #include "fcgi-redirect.h"
 
-static unsigned char	 bytes[GUARD_HEAD_MAX + 70000];
-static unsigned char	 scratch[GUARD_PARAMS_MAX];
+static unsigned char	 bytes[FASTCGI_HEAD_MAX + 70000];
+static unsigned char	 scratch[FASTCGI_PARAMS_MAX];
 
 static size_t
 put_header(size_t n, unsigned version, unsigned type, unsigned id,
@@ -131,65 +131,65 @@ static const char *const verdicts[] = {
 };
 
 static void
-test_guard_check(void)
+test_fastcgi_check(void)
 {
 	static const struct {
 		const char	*head;
 		int		 verdict;
-		const char	*why;	/* a part of h.why, for GUARD_BAD */
+		const char	*why;	/* a part of h.why, for FASTCGI_BAD */
 	} rows[] = {
 		/* What the web servers send. */
-		{ "B1 P1 \"\\x0e\\x03REQUEST_METHODGET\" P1", GUARD_OK, NULL },
-		{ "B1 P1", GUARD_OK, NULL },	/* no parameters at all */
-		{ "B7 P7 \"\\x01\\x01ab\" P7 \"\\x01\\x00c\" P7", GUARD_OK,
+		{ "B1 P1 \"\\x0e\\x03REQUEST_METHODGET\" P1", FASTCGI_OK, NULL },
+		{ "B1 P1", FASTCGI_OK, NULL },	/* no parameters at all */
+		{ "B7 P7 \"\\x01\\x01ab\" P7 \"\\x01\\x00c\" P7", FASTCGI_OK,
 		    NULL },
 		/* A pair may straddle two records (§3.4: one stream). */
-		{ "B1 P1 \"\\x01\" P1 \"\\x02ab\" P1 \"c\" P1", GUARD_OK, NULL },
-		{ "B1 P1 \"\\x80\\x00\\x00\\x01\\x01ab\" P1", GUARD_OK, NULL },
-		{ "B65535 P65535", GUARD_OK, NULL },
+		{ "B1 P1 \"\\x01\" P1 \"\\x02ab\" P1 \"c\" P1", FASTCGI_OK, NULL },
+		{ "B1 P1 \"\\x80\\x00\\x00\\x01\\x01ab\" P1", FASTCGI_OK, NULL },
+		{ "B65535 P65535", FASTCGI_OK, NULL },
 		/* Not yet whole. */
-		{ "", GUARD_NEED_MORE, NULL },
-		{ "B1", GUARD_NEED_MORE, NULL },
-		{ "B1 P1 \"\\x01\\x01ab\"", GUARD_NEED_MORE, NULL },
+		{ "", FASTCGI_NEED_MORE, NULL },
+		{ "B1", FASTCGI_NEED_MORE, NULL },
+		{ "B1 P1 \"\\x01\\x01ab\"", FASTCGI_NEED_MORE, NULL },
 		/* What no web server sends. */
-		{ "V2 B1 P1", GUARD_BAD, "version" },
-		{ "B1 V0 P1", GUARD_BAD, "version" },
-		{ "P1", GUARD_BAD, "not FCGI_BEGIN_REQUEST" },
-		{ "B0 P0", GUARD_BAD, "management record" },
+		{ "V2 B1 P1", FASTCGI_BAD, "version" },
+		{ "B1 V0 P1", FASTCGI_BAD, "version" },
+		{ "P1", FASTCGI_BAD, "not FCGI_BEGIN_REQUEST" },
+		{ "B0 P0", FASTCGI_BAD, "management record" },
 		/* FCGI_GET_VALUES and an unknown management type. */
-		{ "T9:0:40:0", GUARD_BAD, "management record" },
-		{ "T200:0:0:0", GUARD_BAD, "management record" },
-		{ "B1 T9:0:40:0 P1", GUARD_BAD, "management record" },
-		{ "B1 T200:0:8:0", GUARD_BAD, "management record" },
-		{ "B1:2:8 P1", GUARD_BAD, "role" },	/* authorizer */
-		{ "B1:3:8 P1", GUARD_BAD, "role" },	/* filter */
-		{ "B1:1:9 P1", GUARD_BAD, "length" },
-		{ "B1:1:0 P1", GUARD_BAD, "length" },
-		{ "T1:1:8:8 P1", GUARD_BAD, "padding" },	/* libfcgi */
-		{ "B1 B1 P1", GUARD_BAD, "before the parameters end" },
-		{ "B1 P2", GUARD_BAD, "another request id" },
-		{ "B1 T5:1:0:0 P1", GUARD_BAD, "FCGI_STDIN" },
-		{ "B1 T2:1:0:0", GUARD_BAD, "FCGI_ABORT_REQUEST" },
+		{ "T9:0:40:0", FASTCGI_BAD, "management record" },
+		{ "T200:0:0:0", FASTCGI_BAD, "management record" },
+		{ "B1 T9:0:40:0 P1", FASTCGI_BAD, "management record" },
+		{ "B1 T200:0:8:0", FASTCGI_BAD, "management record" },
+		{ "B1:2:8 P1", FASTCGI_BAD, "role" },	/* authorizer */
+		{ "B1:3:8 P1", FASTCGI_BAD, "role" },	/* filter */
+		{ "B1:1:9 P1", FASTCGI_BAD, "length" },
+		{ "B1:1:0 P1", FASTCGI_BAD, "length" },
+		{ "T1:1:8:8 P1", FASTCGI_BAD, "padding" },	/* libfcgi */
+		{ "B1 B1 P1", FASTCGI_BAD, "before the parameters end" },
+		{ "B1 P2", FASTCGI_BAD, "another request id" },
+		{ "B1 T5:1:0:0 P1", FASTCGI_BAD, "FCGI_STDIN" },
+		{ "B1 T2:1:0:0", FASTCGI_BAD, "FCGI_ABORT_REQUEST" },
 		/* CVE-2025-23016: lengths that run past the parameters. */
 		{ "B1 P1 \"\\xc0\\x00\\x00\\x00\\xc0\\x00\\x00\\x00ab\" P1",
-		    GUARD_BAD, "runs past" },
-		{ "B1 P1 \"\\x7f\\x7fab\" P1", GUARD_BAD, "runs past" },
-		{ "B1 P1 \"\\x01\" P1", GUARD_BAD, "runs past" },
-		{ "B1 P1 \"\\x01\\x01a\" P1", GUARD_BAD, "runs past" },
-		{ "B1 P1 \"\\x80\\x00\\x01\" P1", GUARD_BAD, "runs past" },
-		{ "B1 P1 \"\\xff\\xff\\xff\\xff\\x00\" P1", GUARD_BAD,
+		    FASTCGI_BAD, "runs past" },
+		{ "B1 P1 \"\\x7f\\x7fab\" P1", FASTCGI_BAD, "runs past" },
+		{ "B1 P1 \"\\x01\" P1", FASTCGI_BAD, "runs past" },
+		{ "B1 P1 \"\\x01\\x01a\" P1", FASTCGI_BAD, "runs past" },
+		{ "B1 P1 \"\\x80\\x00\\x01\" P1", FASTCGI_BAD, "runs past" },
+		{ "B1 P1 \"\\xff\\xff\\xff\\xff\\x00\" P1", FASTCGI_BAD,
 		    "runs past" },
 	};
-	struct guard_head	 h;
+	struct fastcgi_head	 h;
 	size_t			 i, n;
 	int			 v;
 
 	for (i = 0; i < nitems(rows); i++) {
 		n = build(rows[i].head);
-		v = guard_check(bytes, n, &h, scratch);
+		v = fastcgi_check(bytes, n, &h, scratch);
 		if (v != rows[i].verdict || (rows[i].why != NULL &&
 		    (h.why == NULL || strstr(h.why, rows[i].why) == NULL)))
-			fprintf(stderr, "\nguard_check(%s): %s (%s), expected "
+			fprintf(stderr, "\nfastcgi_check(%s): %s (%s), expected "
 			    "%s (%s)\n", rows[i].head, verdicts[v],
 			    h.why != NULL ? h.why : "", verdicts[rows[i].verdict],
 			    rows[i].why != NULL ? rows[i].why : "");
@@ -197,7 +197,7 @@ test_guard_check(void)
 		if (rows[i].why != NULL)
 			CU_ASSERT_PTR_NOT_NULL(h.why != NULL ?
 			    strstr(h.why, rows[i].why) : NULL);
-		if (v == GUARD_OK)
+		if (v == FASTCGI_OK)
 			CU_ASSERT_EQUAL(h.len, n);
 	}
 }
@@ -208,9 +208,9 @@ test_guard_check(void)
  * parameters: the check neither decides early nor reads past them.
  */
 static void
-test_guard_prefixes(void)
+test_fastcgi_prefixes(void)
 {
-	struct guard_head	 h;
+	struct fastcgi_head	 h;
 	size_t			 n, k, head_len;
 	int			 v;
 
@@ -219,13 +219,13 @@ test_guard_prefixes(void)
 	head_len = n;
 	n = put_header(n, 1, 5, 3, 3, 5);	/* FCGI_STDIN: a body */
 	for (k = 0; k < head_len; k++) {
-		v = guard_check(bytes, k, &h, scratch);
-		if (v != GUARD_NEED_MORE)
+		v = fastcgi_check(bytes, k, &h, scratch);
+		if (v != FASTCGI_NEED_MORE)
 			fprintf(stderr, "\nprefix of %zu bytes: %s\n", k,
 			    verdicts[v]);
-		CU_ASSERT_EQUAL(v, GUARD_NEED_MORE);
+		CU_ASSERT_EQUAL(v, FASTCGI_NEED_MORE);
 	}
-	CU_ASSERT_EQUAL(guard_check(bytes, n, &h, scratch), GUARD_OK);
+	CU_ASSERT_EQUAL(fastcgi_check(bytes, n, &h, scratch), FASTCGI_OK);
 	CU_ASSERT_EQUAL(h.len, head_len);
 	CU_ASSERT_EQUAL(h.request_id, 3);
 }
@@ -247,13 +247,13 @@ put_params(size_t n, unsigned id, const unsigned char *p, size_t len)
 	return n;
 }
 
-/* Parameters past GUARD_PARAMS_MAX, and a head of wasted room. */
+/* Parameters past FASTCGI_PARAMS_MAX, and a head of wasted room. */
 static void
-test_guard_limits(void)
+test_fastcgi_limits(void)
 {
-	static unsigned char	 params[GUARD_PARAMS_MAX + 1];
-	struct guard_head	 h;
-	size_t			 n, value = GUARD_PARAMS_MAX - 6;
+	static unsigned char	 params[FASTCGI_PARAMS_MAX + 1];
+	struct fastcgi_head	 h;
+	size_t			 n, value = FASTCGI_PARAMS_MAX - 6;
 
 	/* One pair: a 1-byte name, a value that fills the limit exactly. */
 	memset(params, 'v', sizeof(params));
@@ -262,23 +262,23 @@ test_guard_limits(void)
 	params[2] = (unsigned char)(value >> 16);
 	params[3] = (unsigned char)(value >> 8);
 	params[4] = (unsigned char)value;
-	n = put_params(build("B5"), 5, params, GUARD_PARAMS_MAX);
+	n = put_params(build("B5"), 5, params, FASTCGI_PARAMS_MAX);
 	n = put_header(n, 1, 4, 5, 0, 0);
-	CU_ASSERT_EQUAL(guard_check(bytes, n, &h, scratch), GUARD_OK);
+	CU_ASSERT_EQUAL(fastcgi_check(bytes, n, &h, scratch), FASTCGI_OK);
 	/* A byte more is too large, and the request can be answered. */
 	value++;
 	params[4] = (unsigned char)value;
-	n = put_params(build("B5"), 5, params, GUARD_PARAMS_MAX + 1);
-	CU_ASSERT_EQUAL(guard_check(bytes, n, &h, scratch), GUARD_TOO_LARGE);
+	n = put_params(build("B5"), 5, params, FASTCGI_PARAMS_MAX + 1);
+	CU_ASSERT_EQUAL(fastcgi_check(bytes, n, &h, scratch), FASTCGI_TOO_LARGE);
 	CU_ASSERT_EQUAL(h.request_id, 5);
 	/* Records of one byte and 255 of padding each: the room runs out. */
 	n = build("B1");
-	while (n < GUARD_HEAD_MAX) {
+	while (n < FASTCGI_HEAD_MAX) {
 		n = put_header(n, 1, 4, 1, 1, 255);
 		memset(bytes + n, 0, 256);
 		n += 256;
 	}
-	CU_ASSERT_EQUAL(guard_check(bytes, n, &h, scratch), GUARD_TOO_LARGE);
+	CU_ASSERT_EQUAL(fastcgi_check(bytes, n, &h, scratch), FASTCGI_TOO_LARGE);
 }
 
 static void
@@ -489,16 +489,16 @@ test_peer_list_errors(void)
 }
 
 int
-test_guard_register(void)
+test_fastcgi_register(void)
 {
 	static const struct unit_test tests[] = {
-		{ "guard_check: record heads", test_guard_check },
-		{ "guard_check: every prefix needs more", test_guard_prefixes },
-		{ "guard_check: the size limits", test_guard_limits },
+		{ "fastcgi_check: record heads", test_fastcgi_check },
+		{ "fastcgi_check: every prefix needs more", test_fastcgi_prefixes },
+		{ "fastcgi_check: the size limits", test_fastcgi_limits },
 		{ "listen_parse", test_listen_parse },
 		{ "peer_allowed: TCP addresses", test_peer_allowed },
 		{ "peer_list_add: errors", test_peer_list_errors },
 	};
 
-	return unit_add_suite("guard, listen, peer", tests, nitems(tests));
+	return unit_add_suite("fastcgi, listen, peer", tests, nitems(tests));
 }
