@@ -23,8 +23,9 @@
 #    seconds, one worker SIGKILLed after 2: the failed requests are
 #    counted (at most wrk's connections may fail), and the parent must have
 #    started another worker and said so.
-# 3. Reloads under load, then SIGTERM.  The same setup, wrk for 13 s with 8
-#    connections; three reloads 3 s apart (A to B, D, E: a rename and a
+# 3. Reloads under load, then SIGTERM.  The same setup, wrk for 13 s with 64
+#    connections and the workers at nice 10, so that a connection is always
+#    waiting for them; three reloads 3 s apart (A to B, D, E: a rename and a
 #    SIGHUP to the parent).  For each, every answer from REACH_MS (1 s)
 #    after the SIGHUP until the next step must be the new version's (the
 #    time of the last older answer is printed), and 2 s after the SIGHUP
@@ -65,7 +66,12 @@ REWRITES=50
 export FCGI_REDIRECT_SETTLE_MS=200
 CONNS=10	# wrk connections
 THREADS=5	# one per path of load.lua
-VCONNS=8	# wrk connections with load-versions.lua (4 threads)
+# Parts 3 to 5 keep a connection always waiting for the FastCGI processes
+# (the case in which they once never let a signal in): wrk has 64
+# connections, and the processes run at nice 10, so that they, not
+# lighttpd or wrk, are the bottleneck.
+VCONNS=64	# wrk connections with load-versions.lua (4 threads)
+BACKEND_NICE=10
 # The limits the reloads and stops below must keep (ms).
 REACH_MS=1000	# a SIGHUP to every answer from the new rules
 RENAME_MS=$((FCGI_REDIRECT_SETTLE_MS + 1000 + 500))	# a rename, no SIGHUP:
@@ -258,14 +264,15 @@ CONF
 }
 
 # standalone NAME RULES [OPTION...]: `fcgi-redirect --listen $T/NAME.sock
-# --workers 2 -c RULES OPTION...` (its stderr in $T/NAME.log) with
+# --workers 2 -c RULES OPTION...` at nice BACKEND_NICE (its stderr in $T/NAME.log) with
 # lighttpd in front; sets SA_PID, SA_SOCK, SA_LOG and front()'s variables.
 standalone() {
 	local name=$1 rf=$2 i
 	shift 2
 	SA_SOCK=$T/$name.sock
 	SA_LOG=$T/$name.log
-	"$BIN" --listen "$SA_SOCK" --workers 2 -c "$rf" "$@" </dev/null >/dev/null 2>"$SA_LOG" &
+	nice -n "$BACKEND_NICE" "$BIN" --listen "$SA_SOCK" --workers 2 -c "$rf" "$@" \
+	    </dev/null >/dev/null 2>"$SA_LOG" &
 	SA_PID=$!
 	PIDS+=("$SA_PID")
 	for i in $(seq 100); do
@@ -643,8 +650,10 @@ spawn_fcgi_stops() {
 		return
 	fi
 	version a "$rf"
-	# -n: spawn-fcgi becomes fcgi-redirect (no fork), so $! is its PID.
-	spawn-fcgi -n -s "$sock" -- "$BIN" -c "$rf" </dev/null >/dev/null 2>"$T/sf.log" &
+	# -n: spawn-fcgi becomes nice, which becomes fcgi-redirect (no fork),
+	# so $! is its PID.
+	spawn-fcgi -n -s "$sock" -- "$(command -v nice)" -n "$BACKEND_NICE" "$BIN" -c "$rf" \
+	    </dev/null >/dev/null 2>"$T/sf.log" &
 	pid=$!
 	PIDS+=("$pid")
 	for i in $(seq 100); do
