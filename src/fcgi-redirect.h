@@ -382,6 +382,7 @@ struct reload;
 struct reload		*reload_new(const char *, long);
 const struct ruleset	*reload_rules(const struct reload *);
 int			 reload_poll(struct reload *, int);
+int			 reload_loading(const struct reload *);
 void			 reload_free(struct reload *);
 int			 reload_settled(const struct timespec *,
 			    const struct timespec *, long);

@@ -41,6 +41,8 @@ struct worker {
  */
 #define GRACE_MS(o)	((o)->timeout_ms + FASTCGI_LINGER_MS + 1000)
 
+#define LOADING_POLL_MS	10
+
 /* Send sig to worker w; never to a pid that is not a worker's. */
 static void
 worker_signal(struct worker *w, int sig)
@@ -241,7 +243,12 @@ prefork_run(const struct listen_addr *la, long mode, int nworkers,
 			if (ws[i].pid == 0 &&
 			    worker_start(&ws[i], fd, r, gen, o) == 0)
 				started++;
-		poll(NULL, 0, 1000);	/* a signal ends it early */
+		/*
+		 * A signal ends the wait early.  While a load runs, its end
+		 * is looked for every LOADING_POLL_MS, so that the new
+		 * workers start as soon as it is done, not a second later.
+		 */
+		poll(NULL, 0, reload_loading(r) ? LOADING_POLL_MS : 1000);
 		if (workers_reap(ws, nslots, gen) > 0) {
 			/* Dying in a burst: do not fork in a tight loop. */
 			if (time(NULL) - burst_start > 1) {

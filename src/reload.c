@@ -353,6 +353,17 @@ reload_poll(struct reload *r, int force)
 	return swapped;
 }
 
+/*
+ * Whether a load is in progress: its result is taken by the next
+ * reload_poll() once it is done, so a caller with nothing else to do
+ * (the --listen parent) polls again soon.
+ */
+int
+reload_loading(const struct reload *r)
+{
+	return r->running;
+}
+
 /* Wait for a load in progress, then free everything. */
 void
 reload_free(struct reload *r)

@@ -60,11 +60,10 @@
 #              FCGI_PARAMS, FCGI_PARAMS of another request id, FCGI_STDIN
 #              before the parameters end.  Each: the connection is closed
 #              (8 MiB of parameters: a 400) within 5 s, the same workers
-#              live on, /a answers, the guard's line is logged; a worker
+#              live on, /a answers, the reason is logged; a worker
 #              stays under 20 MB and grows less than 4 MB while the records
 #              come and after.  A request whose parameters come in 4 KiB
-#              writes: 100,000 bytes answer, 200,000 are a 400, within 3 s
-#              (fails on Unix sockets: a bug in src/guard.c, see pieces()).
+#              writes: 100,000 bytes answer, 200,000 are a 400, within 3 s.
 #   peers      --allow 10.9.9.9 refuses 127.0.0.1 (closed unanswered, and
 #              logged), 127.0.0.1, 127.0.0.0/8 and a list with commas and
 #              blanks answer; FCGI_REDIRECT_ALLOW and FCGI_WEB_SERVER_ADDRS
@@ -1164,13 +1163,14 @@ wait_log() {
 	return 1
 }
 
-# The line guard.c logs for each hostile kind (serve.c's refuse_head).
+# The line logged for each hostile kind (serve.c's refuse_request, with the
+# reasons of fastcgi.c).
 hostile_line() {
 	case $1 in
 	getvalues) echo "instead of FCGI_BEGIN_REQUEST (FCGI_GET_VALUES)" ;;
-	biglen) echo "a name-value pair runs past the end of FCGI_PARAMS" ;;
+	biglen) echo "a name-value pair that runs past the end of FCGI_PARAMS" ;;
 	unknown) echo "instead of FCGI_BEGIN_REQUEST (a record of an unknown type)" ;;
-	bigparams) echo "answered 400 to a request whose parameters pass 131072 bytes" ;;
+	bigparams) echo "answered 400 to a request of more than 131072 bytes" ;;
 	otherid) echo "a record of another request id" ;;
 	stdin-early) echo "FCGI_STDIN before the parameters end" ;;
 	esac
@@ -1230,22 +1230,21 @@ hostile_kinds() {
 
 # pieces WHAT ADDR: requests whose parameters come in 4 KiB writes (as a
 # web server may write them): 100,000 bytes answer, 200,000 are a 400,
-# at once, not after --timeout.  XXX a Unix socket holds far less unread
-# data when it comes in small writes (each write is a buffer of its own,
-# charged to the sender), and guard.c only peeks: the head never comes
-# whole, and the connection is closed after --timeout (a bug in src/,
-# these checks pass once it is fixed).
+# at once, not after --timeout.  A Unix socket holds far less unread data
+# when it comes in small writes (each write is a buffer of its own,
+# charged to the sender): a server that only peeked at the head (as an
+# earlier version did) never saw it whole.
 pieces() {
 	local what=$1 addr=$2 out
 	if out=$(client pieces "$addr" 100000 4096 3 /a localhost "$(A h)"); then
 		pass "hostile ($what): $out"
 	else
-		fail "hostile ($what): $out (within 3 s expected; a bug in src/guard.c on Unix sockets, expected to pass once fixed)"
+		fail "hostile ($what): $out (within 3 s expected)"
 	fi
 	if out=$(client pieces "$addr" 200000 4096 3 /a localhost "400 -"); then
 		pass "hostile ($what): $out"
 	else
-		fail "hostile ($what): $out (a 400 within 3 s expected; a bug in src/guard.c on Unix sockets, expected to pass once fixed)"
+		fail "hostile ($what): $out (a 400 within 3 s expected)"
 	fi
 }
 
