@@ -1,7 +1,8 @@
 /*
  * test_fastcgi.c: the FastCGI record check (fastcgi.c), the --listen parser
  * (listen.c) and the allow-list (peer.c): the pure parts, from tables.
- * The sockets themselves are tested on the running binary by tests/ops.sh.
+ * fastcgi_read() and fastcgi_write() run on socket pairs; the listening
+ * and serving sockets are tested on the running binary by tests/ops.sh.
  *
  * Record heads are written as strings of tokens, so that a row reads like
  * the records it stands for:
@@ -12,9 +13,12 @@
  *   Tt:n:L:p  a record of type t, id n, L zero bytes of content, p padding
  *   V9        the version byte of the next record is 9
  */
+#include <sys/socket.h>
+
 #include <arpa/inet.h>
 
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -281,6 +285,141 @@ test_fastcgi_limits(void)
 	CU_ASSERT_EQUAL(fastcgi_check(bytes, n, &h, scratch), FASTCGI_TOO_LARGE);
 }
 
+/* A socket pair holding bytes[0..n) from its other end; the read end. */
+static int
+socket_holding(size_t n, int shut, int *other)
+{
+	int	 sv[2];
+
+	CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	CU_ASSERT_EQUAL_FATAL(write(sv[0], bytes, n), (ssize_t)n);
+	if (shut)
+		shutdown(sv[0], SHUT_WR);
+	*other = sv[0];
+	return sv[1];
+}
+
+/* fastcgi_read: the parameters as an environment, and what it refuses. */
+static void
+test_fastcgi_read(void)
+{
+	static const struct {
+		const char	*head;
+		int		 shut;		/* the peer shuts its end */
+		int		 verdict;
+		const char	*env;		/* the variables, '|' between */
+	} rows[] = {
+		{ "B1 P1 \"\\x0b\\x02REQUEST_URI/a\\x04\\x00HOST\" P1", 1,
+		    FASTCGI_OK, "REQUEST_URI=/a|HOST=" },
+		/* A pair straddling records; a body after the head. */
+		{ "B9 P9 \"\\x01\" P9 \"\\x03ab\" P9 \"cd\" P9 T5:9:16:0", 1,
+		    FASTCGI_OK, "a=bcd" },
+		{ "B1 P1", 1, FASTCGI_OK, "" },
+		/* A NUL in a value ends it, as in any environment. */
+		{ "B1 P1 \"\\x01\\x03ax\\x00y\" P1", 1, FASTCGI_OK, "a=x" },
+		{ "B1 P1 \"\\x01\\x01ab\"", 1, FASTCGI_CLOSED, NULL },
+		{ "B1 P1 \"\\x01\\x01ab\"", 0, FASTCGI_TIMEOUT, NULL },
+		{ "", 0, FASTCGI_TIMEOUT, NULL },
+		{ "T9:0:8:0", 0, FASTCGI_BAD, NULL },
+	};
+	static struct fastcgi_request	 r;
+	static volatile sig_atomic_t	 stop;
+	char				 env[256];
+	sigset_t			 open;
+	size_t				 i, k, n;
+	int				 fd, other, v;
+
+	sigemptyset(&open);
+	for (i = 0; i < nitems(rows); i++) {
+		n = build(rows[i].head);
+		fd = socket_holding(n, rows[i].shut, &other);
+		v = fastcgi_read(fd, fastcgi_now_ms() + 200, &open, &stop, &r);
+		close(fd);
+		close(other);
+		env[0] = '\0';
+		for (k = 0; v == FASTCGI_OK && r.env.vars[k] != NULL; k++)
+			snprintf(env + strlen(env), sizeof(env) - strlen(env),
+			    "%s%s", k > 0 ? "|" : "", r.env.vars[k]);
+		if (v != rows[i].verdict || (rows[i].env != NULL &&
+		    strcmp(env, rows[i].env) != 0))
+			fprintf(stderr, "\nfastcgi_read(%s): %s '%s'\n",
+			    rows[i].head, verdicts[v], env);
+		CU_ASSERT_EQUAL(v, rows[i].verdict);
+		if (rows[i].env != NULL)
+			CU_ASSERT_STRING_EQUAL(env, rows[i].env);
+	}
+}
+
+/* More variables than FASTCGI_VARS_MAX: too large, to be answered 400. */
+static void
+test_fastcgi_read_vars(void)
+{
+	static unsigned char		 params[4 * (FASTCGI_VARS_MAX + 1)];
+	static struct fastcgi_request	 r;
+	static volatile sig_atomic_t	 stop;
+	sigset_t			 open;
+	size_t				 n, k, count;
+	int				 fd, other;
+
+	sigemptyset(&open);
+	for (count = FASTCGI_VARS_MAX; count <= FASTCGI_VARS_MAX + 1; count++) {
+		for (k = 0; k < count; k++)
+			memcpy(params + 4 * k, "\001\001ab", 4);
+		n = put_params(build("B2"), 2, params, 4 * count);
+		n = put_header(n, 1, 4, 2, 0, 0);
+		fd = socket_holding(n, 1, &other);
+		CU_ASSERT_EQUAL(fastcgi_read(fd, fastcgi_now_ms() + 1000, &open,
+		    &stop, &r), count == FASTCGI_VARS_MAX ? FASTCGI_OK :
+		    FASTCGI_TOO_LARGE);
+		CU_ASSERT_EQUAL(r.id, 2);
+		close(fd);
+		close(other);
+	}
+}
+
+/* fastcgi_write: the records of an answer, read back. */
+static void
+test_fastcgi_write(void)
+{
+	static const size_t	 sizes[] = { 0, 1, 65528, 65529, 200000 };
+	static char		 data[200000], got[200000];
+	static unsigned char	 in[300000];
+	size_t			 i, n, off, got_len, clen;
+	ssize_t			 r;
+	int			 sv[2], ended;
+
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (char)('a' + i % 26);
+	for (i = 0; i < nitems(sizes); i++) {
+		CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		CU_ASSERT_EQUAL(fastcgi_write(sv[0], 258, data, sizes[i]), 0);
+		close(sv[0]);
+		for (n = 0; (r = read(sv[1], in + n, sizeof(in) - n)) > 0;)
+			n += (size_t)r;
+		close(sv[1]);
+		got_len = 0;
+		ended = 0;
+		for (off = 0; off + 8 <= n; off += 8 + clen + in[off + 6]) {
+			clen = (size_t)in[off + 4] << 8 | in[off + 5];
+			CU_ASSERT_EQUAL(in[off], 1);
+			CU_ASSERT_EQUAL(in[off + 2] << 8 | in[off + 3], 258);
+			CU_ASSERT(!ended);
+			if (in[off + 1] == 6 && clen > 0) {
+				memcpy(got + got_len, in + off + 8, clen);
+				got_len += clen;
+			} else if (in[off + 1] == 3) {
+				CU_ASSERT_EQUAL(clen, 8);
+				ended = 1;
+			} else
+				CU_ASSERT(in[off + 1] == 6 && clen == 0);
+		}
+		CU_ASSERT_EQUAL(off, n);
+		CU_ASSERT(ended);
+		CU_ASSERT_EQUAL(got_len, sizes[i]);
+		CU_ASSERT(memcmp(got, data, sizes[i]) == 0);
+	}
+}
+
 static void
 test_listen_parse(void)
 {
@@ -495,6 +634,10 @@ test_fastcgi_register(void)
 		{ "fastcgi_check: record heads", test_fastcgi_check },
 		{ "fastcgi_check: every prefix needs more", test_fastcgi_prefixes },
 		{ "fastcgi_check: the size limits", test_fastcgi_limits },
+		{ "fastcgi_read: the environment", test_fastcgi_read },
+		{ "fastcgi_read: at most FASTCGI_VARS_MAX variables",
+		    test_fastcgi_read_vars },
+		{ "fastcgi_write: the records", test_fastcgi_write },
 		{ "listen_parse", test_listen_parse },
 		{ "peer_allowed: TCP addresses", test_peer_allowed },
 		{ "peer_list_add: errors", test_peer_list_errors },
