@@ -236,24 +236,34 @@ gone_within() {
 	done
 }
 
+# lighttpd_head PORT ERRORLOG: the lines every lighttpd here starts with
+# (loopback, mod_fastcgi, room for wrk's connections).
+lighttpd_head() {
+	cat <<CONF
+server.document-root = "$T"
+server.bind          = "127.0.0.1"
+server.port          = $1
+server.errorlog      = "$2"
+server.max-connections = 1024
+server.modules      += ( "mod_fastcgi" )
+CONF
+}
+
 # front NAME SOCKET: lighttpd in front of the FastCGI socket SOCKET
 # (fastcgi.server with "socket", no bin-path); sets FRONT_PID, FRONT_URL.
 front() {
 	local port conf=$T/lighttpd-$1.conf
 	port=$(free_port)
 	FRONT_URL=http://127.0.0.1:$port
-	cat >"$conf" <<CONF
-server.document-root = "$T"
-server.bind          = "127.0.0.1"
-server.port          = $port
-server.errorlog      = "$T/lighttpd-$1.log"
-server.max-connections = 1024
-server.modules      += ( "mod_fastcgi" )
+	{
+		lighttpd_head "$port" "$T/lighttpd-$1.log"
+		cat <<CONF
 fastcgi.server += ( "/" => ((
 	"socket"      => "$2",
 	"check-local" => "disable",
 )) )
 CONF
+	} >"$conf"
 	lighttpd -D -f "$conf" </dev/null >"$T/lighttpd-$1.out" 2>&1 &
 	FRONT_PID=$!
 	PIDS+=("$FRONT_PID")
@@ -302,18 +312,15 @@ reload_under_load() {
 	port=$(free_port)
 	url=http://127.0.0.1:$port
 	conf=$T/lighttpd.conf
-	cat >"$conf" <<CONF
-server.document-root = "$T"
-server.bind          = "127.0.0.1"
-server.port          = $port
-server.errorlog      = "$log"
-server.max-connections = 1024
-server.modules      += ( "mod_fastcgi" )
+	{
+		lighttpd_head "$port" "$log"
+		cat <<CONF
 var.fcgi_redirect_bin    = "$BIN"
 var.fcgi_redirect_rules  = "$rf"
 var.fcgi_redirect_socket = "$T/fcgi-redirect.socket"
 include "$TOP/etc/lighttpd/fcgi-redirect.conf"
 CONF
+	} >"$conf"
 	lighttpd -D -f "$conf" </dev/null >"$T/lighttpd.out" 2>&1 &
 	lpid=$!
 	PIDS+=("$lpid")
