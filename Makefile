@@ -73,6 +73,7 @@ test: $(B)/fcgi-redirect $(B)/unit-tests
 	$(MAKE) --no-print-directory test-asan
 	$(MAKE) --no-print-directory test-memcheck
 	$(MAKE) --no-print-directory test-fuzz-seeds
+	$(MAKE) --no-print-directory test-man
 
 # The main job: the example rules behind a real lighttpd on 127.0.0.1:$(PORT).
 PORT	?= 8080
@@ -94,9 +95,17 @@ deps:
 	apt-get install -y build-essential pkg-config libfcgi-dev libfcgi-bin \
 	    libinih-dev libpcre2-dev libcunit1-dev spawn-fcgi curl python3 \
 	    lighttpd apache2 libapache2-mod-fcgid nginx-light fcgiwrap \
-	    chromium clang libclang-rt-14-dev valgrind wrk gnuplot-nox time
+	    chromium clang libclang-rt-14-dev valgrind wrk gnuplot-nox time mandoc
 
 .PHONY: all test run install clean deps FORCE
+
+# The manual pages: mandoc -Tlint -W warning must print nothing, and every
+# option of --help and every key of the rule file must be documented.
+MANPAGES = fcgi-redirect.8 fcgi-redirect.ini.5
+test-man: $(B)/fcgi-redirect $(MANPAGES)
+	tests/man.sh $(B)/fcgi-redirect
+
+.PHONY: test-man
 
 # ---- Fuzzing, sanitizers and valgrind (tests/fuzz/; variables at the top).
 FUZZ_CC	?= clang
