@@ -1,7 +1,7 @@
 # fcgi-redirect: answers web requests with redirects decided by an INI rule file.
 # Targets: all test run bench fuzz install clean deps (see README.md).
 #
-# Fuzzing and sanitizers (tests/fuzz/, README.md "Fuzzing and sanitizers"):
+# Fuzzing and sanitizers (tests/fuzz/, tests/README.md):
 #   FUZZ_SECONDS=60   how long `make fuzz` runs each libFuzzer harness
 #   FUZZ_CC=clang     compiles the harnesses (build/fuzz/) and the ASan+UBSan
 #                     build that `make test` runs (build/asan/, SAN_FLAGS)

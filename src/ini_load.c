@@ -18,6 +18,12 @@
  *  - an indented line continues the previous value (multi-line values):
  *    the reader strips leading white space, so every line stands alone.
  *
+ * So a 300-byte marketing URL stays one target, and nothing is ever
+ * silently truncated.  The fixtures are tests/rules/good/long-values.ini
+ * (300-byte and 8 KiB targets, a 500-byte map key, checked byte for byte
+ * by tests/unit/test_load.c) and tests/rules/good/long-name.ini (80-byte
+ * section names).
+ *
  * The reader also reports what inih would only count: lines that are
  * neither a section, a comment nor key = value, NUL bytes and invalid
  * UTF-8.  inih processes one line at a time (reader, then handler), so

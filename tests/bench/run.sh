@@ -99,8 +99,8 @@ CG_N=$(sed -n 's/^#define[[:space:]]*BENCH_CALLGRIND_N[[:space:]]*\([0-9]*\).*/\
     "$here/engine.c")
 : "${CG_N:=1000}"
 
-# The sizes of the native forms.  Measured on the 2-core machine (see the
-# README's benchmark section), a server's own module is used up to the
+# The sizes of the native forms.  Measured on the 2-core machine (see
+# tests/bench/results/2026-11-24/), a server's own module is used up to the
 # largest size it loads in under LOAD_LIMIT seconds:
 #   lighttpd url.redirect: up to 100,000.  1,000,000 does not load at all:
 #     lighttpd refuses a configuration file of 62 MB ("Value too large for
