@@ -1,5 +1,5 @@
 # fcgi-redirect: answers web requests with redirects decided by an INI rule file.
-# Targets: all test run bench fuzz install clean deps (see README.md).
+# Targets: all test run bench fuzz install clean deps static (see README.md).
 #
 # Fuzzing and sanitizers (tests/fuzz/, README.md "Fuzzing and sanitizers"):
 #   FUZZ_SECONDS=60   how long `make fuzz` runs each libFuzzer harness
@@ -88,6 +88,42 @@ install: $(B)/fcgi-redirect
 
 clean:
 	rm -rf $(B)
+
+# ---- The static binary: `make static` builds build/fcgi-redirect-static,
+# for x86-64 Linux hosts of any distribution (Linux 3.2 or later: glibc
+# 2.36's floor), such as shared hosting without libinih and libpcre2-8.
+# It links Debian's libinih.a and libpcre2-8.a (libinih-dev, libpcre2-dev)
+# and glibc (libc6-dev) statically; its objects are compiled apart, with
+# FR_STATIC, in build/static/obj/.  What does not work in it:
+#  - uid:NAME and gid:NAME in --allow and FCGI_REDIRECT_ALLOW: static glibc
+#    cannot use NSS (getpwnam would load the host's NSS modules, built for
+#    another glibc), so it refuses names and takes uid:NUMBER, gid:NUMBER.
+#    Host names were never looked up (--listen takes numeric addresses and
+#    localhost; --allow numeric addresses).
+#  - The libraries' security fixes come only with a rebuild.
+# The code is not position-independent (-static, not -static-pie: file(1)
+# says "statically linked"), so its addresses are not randomized.  The link
+# must stay silent: --fatal-warnings turns glibc's warnings about functions
+# that need shared libraries at run time (getpwnam, getaddrinfo, dlopen)
+# into errors.
+ST	 = $(B)/static
+ST_OBJS	 = $(SRCS:src/%.c=$(ST)/obj/%.o)
+ST_LDLIBS = $(shell $(PKG_CONFIG) --static --libs $(LIBS_PC)) -lpthread $(LDLIBS)
+
+static: $(B)/fcgi-redirect-static
+
+$(ST)/obj/%.o: src/%.c $(HDR) | $(ST)/obj
+	$(CC) $(CPPFLAGS_ALL) -DFR_STATIC $(CFLAGS) $(WARN) -c -o $@ $<
+$(ST)/obj/main.o: $(B)/rules-default
+
+$(B)/fcgi-redirect-static: $(ST)/obj/main.o $(ST_OBJS)
+	$(CC) -static -Wl,--fatal-warnings $(CFLAGS) $(LDFLAGS) -o $@ $^ \
+	    $(ST_LDLIBS)
+
+$(ST)/obj:
+	mkdir -p $@
+
+.PHONY: static
 
 # Debian/Ubuntu packages to build and test (run as root).
 deps:

@@ -29,6 +29,13 @@
 #define RULES_DEFAULT "/usr/local/etc/fcgi-redirect/redirects.ini"
 #endif
 
+/* What uid: and gid: take (peer.c: the static binary looks no names up). */
+#ifdef FR_STATIC
+#define ALLOW_ID	"NUMBER"
+#else
+#define ALLOW_ID	"NAME"
+#endif
+
 enum exit_code {
 	EXIT_OK = 0,
 	EXIT_INVALID = 1,
@@ -63,8 +70,8 @@ usage(FILE *f)
 	    "  --workers N         how many workers (default: the CPUs this process\n"
 	    "                      may run on, at most %d)\n"
 	    "  --allow PEERS       who may connect: addresses (127.0.0.1,\n"
-	    "                      10.0.0.0/8, ::1) for TCP, uid:NAME and\n"
-	    "                      gid:NAME for Unix sockets; may repeat\n"
+	    "                      10.0.0.0/8, ::1) for TCP, uid:" ALLOW_ID " and\n"
+	    "                      gid:" ALLOW_ID " for Unix sockets; may repeat\n"
 	    "                      (default: loopback only for TCP)\n"
 	    "  --timeout SECONDS   how long a connection may take to send its\n"
 	    "                      request (default %d)\n"
