@@ -23,8 +23,11 @@ FCGI_PC	 = fcgi
 CFLAGS	?= -O2 -g
 WARN	 = -Wall -Wextra -Wmissing-prototypes -Wshadow -Wstrict-prototypes \
 	   -Wformat=2 -Wpointer-arith
+# inih has no run-time version: --version prints the one built against.
+INIH_VERSION := $(shell $(PKG_CONFIG) --modversion inih)
 CPPFLAGS_ALL = -D_GNU_SOURCE -DPCRE2_CODE_UNIT_WIDTH=8 \
 	   -DRULES_DEFAULT='"$(RULES_DEFAULT)"' \
+	   -DINIH_VERSION='"$(INIH_VERSION)"' \
 	   $(shell $(PKG_CONFIG) --cflags $(LIBS_PC)) $(CPPFLAGS)
 LDLIBS_ALL = $(shell $(PKG_CONFIG) --libs $(LIBS_PC)) -lpthread $(LDLIBS)
 
@@ -45,10 +48,12 @@ $(B)/obj/unit/%.o: tests/unit/%.c $(HDR) tests/unit/unit.h | $(B)/obj/unit
 	$(CC) $(CPPFLAGS_ALL) -Isrc $(shell $(PKG_CONFIG) --cflags cunit) \
 	    $(CFLAGS) $(WARN) -c -o $@ $<
 
-# The compiled-in rule file follows PREFIX: rebuild main.o when it changes.
-$(B)/rules-default: FORCE | $(B)/obj
-	@echo '$(RULES_DEFAULT)' | cmp -s - $@ || echo '$(RULES_DEFAULT)' > $@
-$(B)/obj/main.o: $(B)/rules-default
+# The compiled-in rule file follows PREFIX, and --version names inih's
+# version: rebuild main.o when they change.
+MAIN_DEFS = $(RULES_DEFAULT) inih $(INIH_VERSION)
+$(B)/main-defs: FORCE | $(B)/obj
+	@echo '$(MAIN_DEFS)' | cmp -s - $@ || echo '$(MAIN_DEFS)' > $@
+$(B)/obj/main.o: $(B)/main-defs
 
 $(B)/fcgi-redirect: $(B)/obj/main.o $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
@@ -114,7 +119,7 @@ static: $(B)/fcgi-redirect-static
 
 $(ST)/obj/%.o: src/%.c $(HDR) | $(ST)/obj
 	$(CC) $(CPPFLAGS_ALL) -DFR_STATIC $(CFLAGS) $(WARN) -c -o $@ $<
-$(ST)/obj/main.o: $(B)/rules-default
+$(ST)/obj/main.o: $(B)/main-defs
 
 $(B)/fcgi-redirect-static: $(ST)/obj/main.o $(ST_OBJS)
 	$(CC) -static -Wl,--fatal-warnings $(CFLAGS) $(LDFLAGS) -o $@ $^ \
@@ -158,7 +163,7 @@ $(SAN)/obj/%.o: src/%.c $(HDR) | $(SAN)/obj
 $(SAN)/obj/unit/%.o: tests/unit/%.c $(HDR) tests/unit/unit.h | $(SAN)/obj/unit
 	$(FUZZ_CC) $(CPPFLAGS_ALL) -Isrc $(shell $(PKG_CONFIG) --cflags cunit) \
 	    $(SAN_FLAGS) $(WARN) -c -o $@ $<
-$(SAN)/obj/main.o: $(B)/rules-default
+$(SAN)/obj/main.o: $(B)/main-defs
 $(SAN)/fcgi-redirect: $(SAN)/obj/main.o $(SAN_OBJS)
 	$(FUZZ_CC) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 $(SAN)/unit-tests: $(SAN_UNIT_OBJS) $(SAN_OBJS)
