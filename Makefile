@@ -78,6 +78,7 @@ test: $(B)/fcgi-redirect $(B)/unit-tests
 	$(MAKE) --no-print-directory test-asan
 	$(MAKE) --no-print-directory test-memcheck
 	$(MAKE) --no-print-directory test-fuzz-seeds
+	$(MAKE) --no-print-directory test-static
 
 # The main job: the example rules behind a real lighttpd on 127.0.0.1:$(PORT).
 PORT	?= 8080
@@ -128,14 +129,18 @@ $(B)/fcgi-redirect-static: $(ST)/obj/main.o $(ST_OBJS)
 $(ST)/obj:
 	mkdir -p $@
 
-.PHONY: static
+# The static binary as CGI in an empty root, and --version of both builds.
+test-static: $(B)/fcgi-redirect-static $(B)/fcgi-redirect
+	tests/static.sh $(B)/fcgi-redirect-static $(B)/fcgi-redirect
+
+.PHONY: static test-static
 
 # Debian/Ubuntu packages to build and test (run as root).
 deps:
 	apt-get install -y build-essential pkg-config libfcgi-dev libfcgi-bin \
 	    libinih-dev libpcre2-dev libcunit1-dev spawn-fcgi curl python3 \
 	    lighttpd apache2 libapache2-mod-fcgid nginx-light fcgiwrap \
-	    chromium clang libclang-rt-14-dev valgrind wrk gnuplot-nox time
+	    chromium clang libclang-rt-14-dev valgrind wrk gnuplot-nox time file
 
 .PHONY: all test run install clean deps FORCE
 
