@@ -79,6 +79,7 @@ test: $(B)/fcgi-redirect $(B)/unit-tests
 	$(MAKE) --no-print-directory test-memcheck
 	$(MAKE) --no-print-directory test-fuzz-seeds
 	$(MAKE) --no-print-directory test-static
+	$(MAKE) --no-print-directory test-completion
 
 # The main job: the example rules behind a real lighttpd on 127.0.0.1:$(PORT).
 PORT	?= 8080
@@ -86,11 +87,21 @@ run: $(B)/fcgi-redirect
 	$(B)/fcgi-redirect --check -c etc/redirects.ini
 	etc/lighttpd/demo.sh $(B)/fcgi-redirect etc/redirects.ini $(PORT)
 
+# bash-completion's directory, moved under PREFIX (Debian's .pc file names
+# /usr/share literally, as datadir), else the usual one under PREFIX.
+BASHCOMPDIR ?= $(or $(shell $(PKG_CONFIG) --define-variable=prefix=$(PREFIX) \
+	    --define-variable=datadir=$(PREFIX)/share \
+	    --variable=completionsdir bash-completion 2>/dev/null), \
+	    $(PREFIX)/share/bash-completion/completions)
+
 install: $(B)/fcgi-redirect
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/fcgi-redirect
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/fcgi-redirect \
+	    $(DESTDIR)$(BASHCOMPDIR)
 	install -m 755 $(B)/fcgi-redirect $(DESTDIR)$(BINDIR)/fcgi-redirect
 	test -e $(DESTDIR)$(RULES_DEFAULT) || \
 	    install -m 644 etc/redirects.ini $(DESTDIR)$(RULES_DEFAULT)
+	install -m 644 etc/bash-completion/fcgi-redirect \
+	    $(DESTDIR)$(BASHCOMPDIR)/fcgi-redirect
 
 clean:
 	rm -rf $(B)
@@ -129,11 +140,15 @@ $(B)/fcgi-redirect-static: $(ST)/obj/main.o $(ST_OBJS)
 $(ST)/obj:
 	mkdir -p $@
 
+# The bash completion of the options (etc/bash-completion/).
+test-completion: $(B)/fcgi-redirect
+	tests/completion.sh $(B)/fcgi-redirect
+
 # The static binary as CGI in an empty root, and --version of both builds.
 test-static: $(B)/fcgi-redirect-static $(B)/fcgi-redirect
 	tests/static.sh $(B)/fcgi-redirect-static $(B)/fcgi-redirect
 
-.PHONY: static test-static
+.PHONY: static test-static test-completion
 
 # Debian/Ubuntu packages to build and test (run as root).
 deps:
