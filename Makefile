@@ -8,10 +8,13 @@
 #   VALGRIND=valgrind runs memcheck in `make test` (VALGRIND_FLAGS)
 #   MEMCHECK_CASES    the tests/cases.tsv rows run under valgrind (below)
 
+# Where `make install` puts things (Debian's places: with PREFIX=/usr the
+# rule file goes to /etc, as packages do; with /usr/local, /usr/local/etc).
 PREFIX	?= /usr/local
 DESTDIR	?=
 BINDIR	 = $(PREFIX)/bin
-SYSCONFDIR ?= $(PREFIX)/etc
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+MANDIR	?= $(PREFIX)/share/man
 RULES_DEFAULT ?= $(SYSCONFDIR)/fcgi-redirect/redirects.ini
 
 CC	?= cc
@@ -80,6 +83,7 @@ test: $(B)/fcgi-redirect $(B)/unit-tests
 	$(MAKE) --no-print-directory test-fuzz-seeds
 	$(MAKE) --no-print-directory test-static
 	$(MAKE) --no-print-directory test-completion
+	$(MAKE) --no-print-directory test-install
 
 # The main job: the example rules behind a real lighttpd on 127.0.0.1:$(PORT).
 PORT	?= 8080
@@ -94,12 +98,22 @@ BASHCOMPDIR ?= $(or $(shell $(PKG_CONFIG) --define-variable=prefix=$(PREFIX) \
 	    --variable=completionsdir bash-completion 2>/dev/null), \
 	    $(PREFIX)/share/bash-completion/completions)
 
+# The manual pages, at the top of the tree (those that are there).
+MAN8	 = $(wildcard fcgi-redirect.8)
+MAN5	 = $(wildcard fcgi-redirect.ini.5)
+
+# The binary, the rule file (never over one that is there), the manual
+# pages and the completion; tests/install.sh checks where they land.
 install: $(B)/fcgi-redirect
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/fcgi-redirect \
 	    $(DESTDIR)$(BASHCOMPDIR)
 	install -m 755 $(B)/fcgi-redirect $(DESTDIR)$(BINDIR)/fcgi-redirect
 	test -e $(DESTDIR)$(RULES_DEFAULT) || \
 	    install -m 644 etc/redirects.ini $(DESTDIR)$(RULES_DEFAULT)
+	$(if $(MAN8),install -d $(DESTDIR)$(MANDIR)/man8)
+	$(if $(MAN8),install -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/)
+	$(if $(MAN5),install -d $(DESTDIR)$(MANDIR)/man5)
+	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/)
 	install -m 644 etc/bash-completion/fcgi-redirect \
 	    $(DESTDIR)$(BASHCOMPDIR)/fcgi-redirect
 
@@ -140,6 +154,10 @@ $(B)/fcgi-redirect-static: $(ST)/obj/main.o $(ST_OBJS)
 $(ST)/obj:
 	mkdir -p $@
 
+# make install into a temporary DESTDIR (its own build in it).
+test-install:
+	tests/install.sh
+
 # The bash completion of the options (etc/bash-completion/).
 test-completion: $(B)/fcgi-redirect
 	tests/completion.sh $(B)/fcgi-redirect
@@ -148,7 +166,7 @@ test-completion: $(B)/fcgi-redirect
 test-static: $(B)/fcgi-redirect-static $(B)/fcgi-redirect
 	tests/static.sh $(B)/fcgi-redirect-static $(B)/fcgi-redirect
 
-.PHONY: static test-static test-completion
+.PHONY: static test-static test-completion test-install
 
 # Debian/Ubuntu packages to build and test (run as root).
 deps:
