@@ -162,9 +162,12 @@ test-install:
 test-completion: $(B)/fcgi-redirect
 	tests/completion.sh $(B)/fcgi-redirect
 
-# The static binary as CGI in an empty root, and --version of both builds.
+# The static binary as CGI in an empty root, and --version of both builds;
+# then the CGI and FastCGI tables against the static binary.
 test-static: $(B)/fcgi-redirect-static $(B)/fcgi-redirect
 	tests/static.sh $(B)/fcgi-redirect-static $(B)/fcgi-redirect
+	tests/cgi.sh $(B)/fcgi-redirect-static
+	tests/fastcgi.sh $(B)/fcgi-redirect-static
 
 .PHONY: static test-static test-completion test-install
 
