@@ -117,6 +117,14 @@ install: $(B)/fcgi-redirect
 	install -m 644 etc/bash-completion/fcgi-redirect \
 	    $(DESTDIR)$(BASHCOMPDIR)/fcgi-redirect
 
+# make install into a temporary DESTDIR (its own build in it).
+test-install:
+	tests/install.sh
+
+# The bash completion of the options (etc/bash-completion/).
+test-completion: $(B)/fcgi-redirect
+	tests/completion.sh $(B)/fcgi-redirect
+
 clean:
 	rm -rf $(B)
 
@@ -154,14 +162,6 @@ $(B)/fcgi-redirect-static: $(ST)/obj/main.o $(ST_OBJS)
 $(ST)/obj:
 	mkdir -p $@
 
-# make install into a temporary DESTDIR (its own build in it).
-test-install:
-	tests/install.sh
-
-# The bash completion of the options (etc/bash-completion/).
-test-completion: $(B)/fcgi-redirect
-	tests/completion.sh $(B)/fcgi-redirect
-
 # The static binary as CGI in an empty root, and --version of both builds;
 # then the CGI and FastCGI tables against the static binary.
 test-static: $(B)/fcgi-redirect-static $(B)/fcgi-redirect
@@ -169,7 +169,7 @@ test-static: $(B)/fcgi-redirect-static $(B)/fcgi-redirect
 	tests/cgi.sh $(B)/fcgi-redirect-static
 	tests/fastcgi.sh $(B)/fcgi-redirect-static
 
-.PHONY: static test-static test-completion test-install
+.PHONY: static test-static
 
 # Debian/Ubuntu packages to build and test (run as root).
 deps:
@@ -178,7 +178,7 @@ deps:
 	    lighttpd apache2 libapache2-mod-fcgid nginx-light fcgiwrap \
 	    chromium clang libclang-rt-14-dev valgrind wrk gnuplot-nox time file
 
-.PHONY: all test run install clean deps FORCE
+.PHONY: all test run install test-install test-completion clean deps FORCE
 
 # ---- Fuzzing, sanitizers and valgrind (tests/fuzz/; variables at the top).
 FUZZ_CC	?= clang
