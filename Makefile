@@ -1,5 +1,5 @@
 # fcgi-redirect: answers web requests with redirects decided by an INI rule file.
-# Targets: all test run bench fuzz install clean deps (see README.md).
+# Targets: all test run bench fuzz install clean deps static (see README.md).
 #
 # Fuzzing and sanitizers (tests/fuzz/, tests/README.md):
 #   FUZZ_SECONDS=60   how long `make fuzz` runs each libFuzzer harness
@@ -8,10 +8,13 @@
 #   VALGRIND=valgrind runs memcheck in `make test` (VALGRIND_FLAGS)
 #   MEMCHECK_CASES    the tests/cases.tsv rows run under valgrind (below)
 
+# Where `make install` puts things (Debian's places: with PREFIX=/usr the
+# rule file goes to /etc, as packages do; with /usr/local, /usr/local/etc).
 PREFIX	?= /usr/local
 DESTDIR	?=
 BINDIR	 = $(PREFIX)/bin
-SYSCONFDIR ?= $(PREFIX)/etc
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+MANDIR	?= $(PREFIX)/share/man
 RULES_DEFAULT ?= $(SYSCONFDIR)/fcgi-redirect/redirects.ini
 
 CC	?= cc
@@ -23,8 +26,11 @@ FCGI_PC	 = fcgi
 CFLAGS	?= -O2 -g
 WARN	 = -Wall -Wextra -Wmissing-prototypes -Wshadow -Wstrict-prototypes \
 	   -Wformat=2 -Wpointer-arith
+# inih has no run-time version: --version prints the one built against.
+INIH_VERSION := $(shell $(PKG_CONFIG) --modversion inih)
 CPPFLAGS_ALL = -D_GNU_SOURCE -DPCRE2_CODE_UNIT_WIDTH=8 \
 	   -DRULES_DEFAULT='"$(RULES_DEFAULT)"' \
+	   -DINIH_VERSION='"$(INIH_VERSION)"' \
 	   $(shell $(PKG_CONFIG) --cflags $(LIBS_PC)) $(CPPFLAGS)
 LDLIBS_ALL = $(shell $(PKG_CONFIG) --libs $(LIBS_PC)) -lpthread $(LDLIBS)
 
@@ -45,10 +51,12 @@ $(B)/obj/unit/%.o: tests/unit/%.c $(HDR) tests/unit/unit.h | $(B)/obj/unit
 	$(CC) $(CPPFLAGS_ALL) -Isrc $(shell $(PKG_CONFIG) --cflags cunit) \
 	    $(CFLAGS) $(WARN) -c -o $@ $<
 
-# The compiled-in rule file follows PREFIX: rebuild main.o when it changes.
-$(B)/rules-default: FORCE | $(B)/obj
-	@echo '$(RULES_DEFAULT)' | cmp -s - $@ || echo '$(RULES_DEFAULT)' > $@
-$(B)/obj/main.o: $(B)/rules-default
+# The compiled-in rule file follows PREFIX, and --version names inih's
+# version: rebuild main.o when they change.
+MAIN_DEFS = $(RULES_DEFAULT) inih $(INIH_VERSION)
+$(B)/main-defs: FORCE | $(B)/obj
+	@echo '$(MAIN_DEFS)' | cmp -s - $@ || echo '$(MAIN_DEFS)' > $@
+$(B)/obj/main.o: $(B)/main-defs
 
 $(B)/fcgi-redirect: $(B)/obj/main.o $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
@@ -74,6 +82,9 @@ test: $(B)/fcgi-redirect $(B)/unit-tests
 	$(MAKE) --no-print-directory test-memcheck
 	$(MAKE) --no-print-directory test-fuzz-seeds
 	$(MAKE) --no-print-directory test-man
+	$(MAKE) --no-print-directory test-static
+	$(MAKE) --no-print-directory test-completion
+	$(MAKE) --no-print-directory test-install
 
 # The main job: the example rules behind a real lighttpd on 127.0.0.1:$(PORT).
 PORT	?= 8080
@@ -81,23 +92,94 @@ run: $(B)/fcgi-redirect
 	$(B)/fcgi-redirect --check -c etc/redirects.ini
 	etc/lighttpd/demo.sh $(B)/fcgi-redirect etc/redirects.ini $(PORT)
 
+# bash-completion's directory, moved under PREFIX (Debian's .pc file names
+# /usr/share literally, as datadir), else the usual one under PREFIX.
+BASHCOMPDIR ?= $(or $(shell $(PKG_CONFIG) --define-variable=prefix=$(PREFIX) \
+	    --define-variable=datadir=$(PREFIX)/share \
+	    --variable=completionsdir bash-completion 2>/dev/null), \
+	    $(PREFIX)/share/bash-completion/completions)
+
+# The manual pages, at the top of the tree (those that are there).
+MAN8	 = $(wildcard fcgi-redirect.8)
+MAN5	 = $(wildcard fcgi-redirect.ini.5)
+
+# The binary, the rule file (never over one that is there), the manual
+# pages and the completion; tests/install.sh checks where they land.
 install: $(B)/fcgi-redirect
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/fcgi-redirect
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/fcgi-redirect \
+	    $(DESTDIR)$(BASHCOMPDIR)
 	install -m 755 $(B)/fcgi-redirect $(DESTDIR)$(BINDIR)/fcgi-redirect
 	test -e $(DESTDIR)$(RULES_DEFAULT) || \
 	    install -m 644 etc/redirects.ini $(DESTDIR)$(RULES_DEFAULT)
+	$(if $(MAN8),install -d $(DESTDIR)$(MANDIR)/man8)
+	$(if $(MAN8),install -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/)
+	$(if $(MAN5),install -d $(DESTDIR)$(MANDIR)/man5)
+	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/)
+	install -m 644 etc/bash-completion/fcgi-redirect \
+	    $(DESTDIR)$(BASHCOMPDIR)/fcgi-redirect
+
+# make install into a temporary DESTDIR (its own build in it).
+test-install:
+	tests/install.sh
+
+# The bash completion of the options (etc/bash-completion/).
+test-completion: $(B)/fcgi-redirect
+	tests/completion.sh $(B)/fcgi-redirect
 
 clean:
 	rm -rf $(B)
+
+# ---- The static binary: `make static` builds build/fcgi-redirect-static,
+# for x86-64 Linux hosts of any distribution (Linux 3.2 or later: glibc
+# 2.36's floor), such as shared hosting without libinih and libpcre2-8.
+# It links Debian's libinih.a and libpcre2-8.a (libinih-dev, libpcre2-dev)
+# and glibc (libc6-dev) statically; its objects are compiled apart, with
+# FR_STATIC, in build/static/obj/.  What does not work in it:
+#  - uid:NAME and gid:NAME in --allow and FCGI_REDIRECT_ALLOW: static glibc
+#    cannot use NSS (getpwnam would load the host's NSS modules, built for
+#    another glibc), so it refuses names and takes uid:NUMBER, gid:NUMBER.
+#    Host names were never looked up (--listen takes numeric addresses and
+#    localhost; --allow numeric addresses).
+#  - The libraries' security fixes come only with a rebuild.
+# The code is not position-independent (-static, not -static-pie: file(1)
+# says "statically linked"), so its addresses are not randomized.  The link
+# must stay silent: --fatal-warnings turns glibc's warnings about functions
+# that need shared libraries at run time (getpwnam, getaddrinfo, dlopen)
+# into errors.
+ST	 = $(B)/static
+ST_OBJS	 = $(SRCS:src/%.c=$(ST)/obj/%.o)
+ST_LDLIBS = $(shell $(PKG_CONFIG) --static --libs $(LIBS_PC)) -lpthread $(LDLIBS)
+
+static: $(B)/fcgi-redirect-static
+
+$(ST)/obj/%.o: src/%.c $(HDR) | $(ST)/obj
+	$(CC) $(CPPFLAGS_ALL) -DFR_STATIC $(CFLAGS) $(WARN) -c -o $@ $<
+$(ST)/obj/main.o: $(B)/main-defs
+
+$(B)/fcgi-redirect-static: $(ST)/obj/main.o $(ST_OBJS)
+	$(CC) -static -Wl,--fatal-warnings $(CFLAGS) $(LDFLAGS) -o $@ $^ \
+	    $(ST_LDLIBS)
+
+$(ST)/obj:
+	mkdir -p $@
+
+# The static binary as CGI in an empty root, and --version of both builds;
+# then the CGI and FastCGI tables against the static binary.
+test-static: $(B)/fcgi-redirect-static $(B)/fcgi-redirect
+	tests/static.sh $(B)/fcgi-redirect-static $(B)/fcgi-redirect
+	tests/cgi.sh $(B)/fcgi-redirect-static
+	tests/fastcgi.sh $(B)/fcgi-redirect-static
+
+.PHONY: static test-static
 
 # Debian/Ubuntu packages to build and test (run as root).
 deps:
 	apt-get install -y build-essential pkg-config libfcgi-dev libfcgi-bin \
 	    libinih-dev libpcre2-dev libcunit1-dev spawn-fcgi curl python3 \
 	    lighttpd apache2 libapache2-mod-fcgid nginx-light fcgiwrap \
-	    chromium clang libclang-rt-14-dev valgrind wrk gnuplot-nox time mandoc
+	    chromium clang libclang-rt-14-dev valgrind wrk gnuplot-nox time mandoc file
 
-.PHONY: all test run install clean deps FORCE
+.PHONY: all test run install test-install test-completion clean deps FORCE
 
 # The manual pages: mandoc -Tlint -W warning must print nothing, and every
 # option of --help and every key of the rule file must be documented.
@@ -131,7 +213,7 @@ $(SAN)/obj/%.o: src/%.c $(HDR) | $(SAN)/obj
 $(SAN)/obj/unit/%.o: tests/unit/%.c $(HDR) tests/unit/unit.h | $(SAN)/obj/unit
 	$(FUZZ_CC) $(CPPFLAGS_ALL) -Isrc $(shell $(PKG_CONFIG) --cflags cunit) \
 	    $(SAN_FLAGS) $(WARN) -c -o $@ $<
-$(SAN)/obj/main.o: $(B)/rules-default
+$(SAN)/obj/main.o: $(B)/main-defs
 $(SAN)/fcgi-redirect: $(SAN)/obj/main.o $(SAN_OBJS)
 	$(FUZZ_CC) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 $(SAN)/unit-tests: $(SAN_UNIT_OBJS) $(SAN_OBJS)

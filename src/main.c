@@ -17,16 +17,31 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <gnu/libc-version.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
+#include <pcre2.h>
+
 #include "fcgi-redirect.h"
 
 #ifndef RULES_DEFAULT
 #define RULES_DEFAULT "/usr/local/etc/fcgi-redirect/redirects.ini"
+#endif
+
+/* inih has no run-time version; the Makefile passes the one built against. */
+#ifndef INIH_VERSION
+#define INIH_VERSION "unknown (not given at build time)"
+#endif
+
+/* What uid: and gid: take (peer.c: the static binary looks no names up). */
+#ifdef FR_STATIC
+#define ALLOW_ID	"NUMBER"
+#else
+#define ALLOW_ID	"NAME"
 #endif
 
 enum exit_code {
@@ -63,8 +78,8 @@ usage(FILE *f)
 	    "  --workers N         how many workers (default: the CPUs this process\n"
 	    "                      may run on, at most %d)\n"
 	    "  --allow PEERS       who may connect: addresses (127.0.0.1,\n"
-	    "                      10.0.0.0/8, ::1) for TCP, uid:NAME and\n"
-	    "                      gid:NAME for Unix sockets; may repeat\n"
+	    "                      10.0.0.0/8, ::1) for TCP, uid:" ALLOW_ID " and\n"
+	    "                      gid:" ALLOW_ID " for Unix sockets; may repeat\n"
 	    "                      (default: loopback only for TCP)\n"
 	    "  --timeout SECONDS   how long a connection may take to send its\n"
 	    "                      request (default %d)\n"
@@ -79,6 +94,54 @@ usage(FILE *f)
 	    "FCGI_REDIRECT_SETTLE_MS.\n",
 	    RULES_DEFAULT, WORKERS_MAX, TIMEOUT_DEFAULT_MS / 1000,
 	    SETTLE_DEFAULT_MS);
+}
+
+/*
+ * --version: the program, then one line per library it runs with and one
+ * for the build, so that a bug report carries them.  PCRE2's version is
+ * the library's own (a shared one may be newer than its headers), and its
+ * JIT is tried on a one-byte pattern: a JIT built in may still be refused
+ * at run time (no executable memory under some security policies), and
+ * then regexes run interpreted.
+ */
+static int
+cmd_version(void)
+{
+	char		 pcre[64], target[128];
+	uint32_t	 jit = 0;
+	pcre2_code	*re;
+	PCRE2_SIZE	 erroff;
+	int		 err, jit_works = 0;
+
+	if (pcre2_config(PCRE2_CONFIG_VERSION, pcre) < 0)
+		snprintf(pcre, sizeof(pcre), "unknown");
+	(void)pcre2_config(PCRE2_CONFIG_JIT, &jit);
+	if (jit) {
+		if (pcre2_config(PCRE2_CONFIG_JITTARGET, target) < 0)
+			snprintf(target, sizeof(target), "unknown target");
+		if ((re = pcre2_compile((PCRE2_SPTR)"a", 1, 0, &err, &erroff,
+		    NULL)) != NULL) {
+			jit_works = pcre2_jit_compile(re,
+			    PCRE2_JIT_COMPLETE) == 0;
+			pcre2_code_free(re);
+		}
+	}
+	printf("fcgi-redirect %s\n", FR_VERSION);
+	if (!jit)
+		printf("PCRE2: %s; JIT not built in\n", pcre);
+	else
+		printf("PCRE2: %s; JIT %s (%s)\n", pcre, jit_works ?
+		    "available" : "built in but refused here", target);
+	printf("inih: %s (built against)\n", INIH_VERSION);
+	printf("FastCGI: built in (responder role, FastCGI 1.0; libfcgi not "
+	    "used)\n");
+#ifdef FR_STATIC
+	printf("Build: static, glibc %s linked in (uid:NAME and gid:NAME are "
+	    "not looked up)\n", gnu_get_libc_version());
+#else
+	printf("Build: dynamic, glibc %s\n", gnu_get_libc_version());
+#endif
+	return EXIT_OK;
 }
 
 /* The rule file: -c, else $FCGI_REDIRECT_RULES, else the default. */
@@ -446,8 +509,7 @@ main(int argc, char *argv[])
 			usage(stdout);
 			return EXIT_OK;
 		case 'V':
-			printf("fcgi-redirect %s\n", FR_VERSION);
-			return EXIT_OK;
+			return cmd_version();
 		default:
 			usage(stderr);
 			return EXIT_USAGE;

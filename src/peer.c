@@ -14,7 +14,9 @@
  *    match one of them as well.
  *
  * The list is built once at start-up (names resolved then) and only read
- * afterwards.
+ * afterwards.  The static binary (FR_STATIC, `make static`) takes numbers
+ * only: static glibc cannot use NSS, so getpwnam() there would load the
+ * host's NSS modules, built for another glibc, at run time.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -23,8 +25,10 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#ifndef FR_STATIC
 #include <grp.h>
 #include <pwd.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +52,12 @@ static const unsigned char v4mapped[12] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
 };
 
+#ifdef FR_STATIC
+#define PEER_ID_HINT	"uid:NUMBER, gid:NUMBER"
+#else
+#define PEER_ID_HINT	"uid:NAME, gid:NAME"
+#endif
+
 /* Parse a decimal number of at most `max`; 0 or -1. */
 static int
 parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -61,6 +71,37 @@ parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return errno != 0 || *end != '\0' || *out > max ? -1 : 0;
 }
 
+#ifdef FR_STATIC
+/* The static binary looks no names up (see the top); always -1 with why. */
+static int
+peer_id_lookup(struct peer_rule *r, const char *name, const char **why)
+{
+	(void)name;
+	*why = r->kind == PEER_UID ? "names are not looked up in the static "
+	    "binary; write uid:NUMBER" : "names are not looked up in the "
+	    "static binary; write gid:NUMBER";
+	return -1;
+}
+#else
+/* The id of user or group `name` (r->kind) into r; 0, or -1 with why. */
+static int
+peer_id_lookup(struct peer_rule *r, const char *name, const char **why)
+{
+	struct passwd	*pw;
+	struct group	*gr;
+
+	if (r->kind == PEER_UID && (pw = getpwnam(name)) != NULL)
+		r->id = pw->pw_uid;
+	else if (r->kind == PEER_GID && (gr = getgrnam(name)) != NULL)
+		r->id = gr->gr_gid;
+	else {
+		*why = r->kind == PEER_UID ? "no such user" : "no such group";
+		return -1;
+	}
+	return 0;
+}
+#endif
+
 /* One item of an allow-list into r; 0, or -1 with why. */
 static int
 peer_rule_parse(const char *item, struct peer_rule *r, const char **why)
@@ -68,8 +109,6 @@ peer_rule_parse(const char *item, struct peer_rule *r, const char **why)
 	char		 host[INET6_ADDRSTRLEN + 2];
 	const char	*slash;
 	unsigned long	 n;
-	struct passwd	*pw;
-	struct group	*gr;
 	size_t		 len;
 	int		 v6;
 
@@ -77,18 +116,11 @@ peer_rule_parse(const char *item, struct peer_rule *r, const char **why)
 	if (strncmp(item, "uid:", 4) == 0 || strncmp(item, "gid:", 4) == 0) {
 		r->kind = item[0] == 'u' ? PEER_UID : PEER_GID;
 		item += 4;
-		if (parse_uint(item, (unsigned)-2, &n) == 0)
+		if (parse_uint(item, (unsigned)-2, &n) == 0) {
 			r->id = (unsigned)n;
-		else if (r->kind == PEER_UID && (pw = getpwnam(item)) != NULL)
-			r->id = pw->pw_uid;
-		else if (r->kind == PEER_GID && (gr = getgrnam(item)) != NULL)
-			r->id = gr->gr_gid;
-		else {
-			*why = r->kind == PEER_UID ? "no such user" :
-			    "no such group";
-			return -1;
+			return 0;
 		}
-		return 0;
+		return peer_id_lookup(r, item, why);
 	}
 	r->kind = PEER_NET;
 	slash = strchr(item, '/');
@@ -153,8 +185,8 @@ peer_list_add(struct peer_list *pl, const char *spec, char *err, size_t errlen)
 		pl->rules = r;
 		if (peer_rule_parse(item, &r[pl->n], &why) == -1) {
 			snprintf(err, errlen, "'%s': %s (write an address such "
-			    "as 127.0.0.1, 10.0.0.0/8 or ::1, or uid:NAME, "
-			    "gid:NAME)", item, why);
+			    "as 127.0.0.1, 10.0.0.0/8 or ::1, or "
+			    PEER_ID_HINT ")", item, why);
 			return -1;
 		}
 		if (r[pl->n].kind == PEER_NET)
