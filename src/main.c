@@ -435,7 +435,7 @@ main(int argc, char *argv[])
 	const char	*config = NULL, *method = "GET", *listen_on = NULL;
 	long		 mode = -1, workers = 0;
 	char		*end;
-	int		 ch, check = 0, explain = 0;
+	int		 ch, check = 0, explain = 0, serve_opts_given = 0;
 	time_t		 now = time(NULL);
 	struct serve_opts o = { .timeout_ms = TIMEOUT_DEFAULT_MS,
 	    .settle_ms = SETTLE_DEFAULT_MS };
@@ -489,14 +489,17 @@ main(int argc, char *argv[])
 		case 'A':
 			if (opt_allow(&o, "--allow", optarg) == -1)
 				return EXIT_USAGE;
+			serve_opts_given = 1;
 			break;
 		case 'T':
 			if (opt_timeout(&o, "--timeout", optarg) == -1)
 				return EXIT_USAGE;
+			serve_opts_given = 1;
 			break;
 		case 's':
 			if (opt_settle(&o, "--settle", optarg) == -1)
 				return EXIT_USAGE;
+			serve_opts_given = 1;
 			break;
 		case 'a':
 			if (value_time(optarg, &now) != 0) {
@@ -521,6 +524,17 @@ main(int argc, char *argv[])
 	    (check && argc != 0) || (explain && argc != 1) ||
 	    (!check && !explain && argc != 0)) {
 		usage(stderr);
+		return EXIT_USAGE;
+	}
+	/* An option that would change nothing is a mistake to point out. */
+	if (listen_on == NULL && (mode >= 0 || workers != 0)) {
+		fprintf(stderr, "fcgi-redirect: --socket-mode and --workers "
+		    "go with --listen\n");
+		return EXIT_USAGE;
+	}
+	if ((check || explain) && serve_opts_given) {
+		fprintf(stderr, "fcgi-redirect: --allow, --timeout and --settle "
+		    "are for serving, not for --check or --explain\n");
 		return EXIT_USAGE;
 	}
 	if (check)

@@ -289,6 +289,12 @@ expect_rc 2 "unknown option" --no-such-option
 expect_rc 2 "--explain without URL" --explain -c etc/redirects.ini
 expect_rc 2 "--check --explain" --check --explain -c etc/redirects.ini /
 expect_rc 2 "no arguments outside a web server" -c etc/redirects.ini
+expect_rc 2 "--workers without --listen" --workers 2 -c etc/redirects.ini
+expect_rc 2 "--socket-mode without --listen" --socket-mode 0660 \
+    -c etc/redirects.ini
+expect_rc 2 "--check --timeout" --check --timeout 3 -c etc/redirects.ini
+expect_rc 2 "--explain --allow" --explain --allow 127.0.0.1 \
+    -c etc/redirects.ini /
 expect_rc 0 "--help" --help
 expect_out "usage: fcgi-redirect" "" "--help"
 expect_out "       fcgi-redirect --check" "" "--help"
