@@ -11,7 +11,7 @@
 # There it must answer as a CGI program (RFC 3875; env -i and the CGI
 # variables only): a 307 with its Location (an exact path, a regex run by
 # PCRE2's JIT, and a 300-byte target, which shows that libinih.a's line
-# settings were linked: see README "The inih line-length trap"), a 404, a
+# settings were linked: see the head of src/ini_load.c), a 404, a
 # 400 for a bad percent escape; `--check` of the rule file; and refuse
 # --allow uid:NAME with the message of the static build while uid:NUMBER
 # is taken.  The dynamic binary, in a root as empty, must not start: the
@@ -206,8 +206,12 @@ else
 	expect "--allow uid:NAME in the root" 2 "fcgi-redirect: --allow: 'uid:www-data': names are not looked up in the static binary; write uid:NUMBER (write an address such as 127.0.0.1, 10.0.0.0/8 or ::1, or uid:NUMBER, gid:NUMBER)"
 	in_root --allow gid:www-data --check -c /redirects.ini
 	expect "--allow gid:NAME in the root" 2 "fcgi-redirect: --allow: 'gid:www-data': names are not looked up in the static binary; write gid:NUMBER (write an address such as 127.0.0.1, 10.0.0.0/8 or ::1, or uid:NUMBER, gid:NUMBER)"
-	in_root --allow 'uid:33 gid:33' --check -c /redirects.ini
-	expect "--allow uid:NUMBER gid:NUMBER in the root" 0 "/redirects.ini: ok: 3 rules (1 regex), 0 maps with 0 entries; 0 warnings"
+	# Numbers are taken (the environment: --allow with --check is a usage
+	# error, as it would change nothing).
+	CGI_ENV=("FCGI_REDIRECT_ALLOW=uid:33 gid:33")
+	in_root --check -c /redirects.ini
+	CGI_ENV=()
+	expect "FCGI_REDIRECT_ALLOW=uid:NUMBER gid:NUMBER in the root" 0 "/redirects.ini: ok: 3 rules (1 regex), 0 maps with 0 entries; 0 warnings"
 
 	in_root --version
 	check_version "static --version in the root" static "$(cat "$tmp/out" "$tmp/err")"
