@@ -49,6 +49,8 @@
 
 /* How many hops a message names before "...". */
 #define PATH_SHOWN	4
+/* How many targets are looked up together (see hop_all()). */
+#define BATCH		8
 /* Room for a message's list of hops or of conditions. */
 #define TEXT_MAX	2048
 
@@ -73,6 +75,7 @@ struct analysis {
 	uint32_t		*stack;
 	unsigned char		*flags;
 	struct request		 req;	/* about 48 KiB: the struct is heap */
+	struct request		 batch[BATCH];
 	int			 oom;
 };
 
@@ -300,15 +303,14 @@ port_given(const char *auth, size_t n)
 }
 
 /*
- * Fill a->req with the request a browser sends after rule r's answer to
- * a request for what r matches, and set *own_site.  Returns 0, or the
+ * Fill req with the request a browser sends after rule r's answer to a
+ * request for what r matches.  Returns 0, or the
  * NEXT_ value that ends the hop here (another site, or a target whose
  * path depends on the request).
  */
 static uint32_t
-hop_request(struct analysis *a, const struct rule *r)
+hop_request(struct analysis *a, const struct rule *r, struct request *req)
 {
-	struct request	*req = &a->req;
 	const char	*t = r->target, *path, *auth = NULL, *end;
 	size_t		 alen = 0, plen, i;
 	int		 scheme = -1, n;
@@ -381,27 +383,51 @@ hop_request(struct analysis *a, const struct rule *r)
 }
 
 /*
- * Rule i's next rule: the one that answers the request its answer leads
- * to (a->req then holds that request), or a NEXT_ value.  Sets F_BELOW
- * when that rule is a prefix answering below it (its own answer then
- * differs from its target).
+ * Rule i's next rule: the one that answers req, the request rule i's
+ * answer leads to (hop_request() gave rc for it), or a NEXT_ value.  Sets
+ * F_BELOW when that rule is a prefix answering below it (its own answer
+ * then differs from its target).
  */
 static uint32_t
-hop_next(struct analysis *a, size_t i, struct match *m)
+hop_next(struct analysis *a, size_t i, uint32_t rc, const struct request *req)
 {
-	const struct rule	*r = &a->rs->rules[i];
-	uint32_t		 rc;
+	struct match	 m;
 
-	if ((rc = hop_request(a, r)) != 0)
+	if (rc != 0)
 		return rc;
-	match_lookup(a->rs, &a->req, a->scratch, m);
-	if (m->regex_error != 0)
+	match_lookup(a->rs, req, a->scratch, &m);
+	if (m.regex_error != 0)
 		return NEXT_UNKNOWN;
-	if (m->rule == NULL)
+	if (m.rule == NULL)
 		return NEXT_END;
-	if (m->rule->kind == RULE_PREFIX && m->rest_off < a->req.path_len)
+	if (m.rule->kind == RULE_PREFIX && m.rest_off < req->path_len)
 		a->flags[i] |= F_BELOW;
-	return (uint32_t)(m->rule - a->rs->rules);
+	return (uint32_t)(m.rule - a->rs->rules);
+}
+
+/*
+ * Every rule's next rule, BATCH at a time: the requests of a batch are
+ * built first and match_prefetch() asks for the index slots they will
+ * probe, so that a million lookups do not wait for memory one by one.
+ */
+static void
+hop_all(struct analysis *a)
+{
+	size_t		 n = a->rs->nrules, i, j, k;
+	uint32_t	 rc[BATCH];
+
+	for (i = 0; i < n; i += BATCH) {
+		k = n - i < BATCH ? n - i : BATCH;
+		for (j = 0; j < k; j++) {
+			rc[j] = hop_request(a, &a->rs->rules[i + j],
+			    &a->batch[j]);
+			if (rc[j] == 0)
+				match_prefetch(a->rs, &a->batch[j]);
+		}
+		for (j = 0; j < k; j++)
+			a->next[i + j] = hop_next(a, i + j, rc[j],
+			    &a->batch[j]);
+	}
 }
 
 /* ---- findings ---- */
@@ -520,7 +546,7 @@ report_chain(struct analysis *a, size_t i)
 	nr = &rs->rules[nx];
 	if (a->flags[i] & F_BELOW) {
 		/* Build the prefix rule's real answer, then look it up. */
-		if (hop_request(a, r) != 0)
+		if (hop_request(a, r, &a->req) != 0)
 			return;
 		match_lookup(rs, &a->req, a->scratch, &m);
 		if (m.rule != nr || m.regex_error != 0)
@@ -534,7 +560,7 @@ report_chain(struct analysis *a, size_t i)
 			tmp.target = loc;
 			tmp.target_split = strcspn(loc, "?#");
 			tmp.kind = RULE_PATH;
-			if ((end = hop_request(a, &tmp)) == 0) {
+			if ((end = hop_request(a, &tmp, &a->req)) == 0) {
 				match_lookup(rs, &a->req, a->scratch, &m);
 				end = m.rule == NULL && m.regex_error == 0 ?
 				    NEXT_END : NEXT_UNKNOWN;
@@ -706,7 +732,6 @@ int
 analysis_run(const struct ruleset *rs, struct diag *d)
 {
 	struct analysis	*a;
-	struct match	 m;
 	size_t		 n = rs->nrules, i;
 	unsigned	 errors = d->errors;
 	/* Exact rules folded in more than one way may cover each other. */
@@ -727,8 +752,9 @@ analysis_run(const struct ruleset *rs, struct diag *d)
 	    (a->stack = malloc((n + 1) * sizeof(*a->stack))) == NULL ||
 	    (a->flags = calloc(n + 1, 1)) == NULL)
 		a->oom = 1;
+	if (!a->oom)
+		hop_all(a);
 	for (i = 0; !a->oom && i < n; i++) {
-		a->next[i] = hop_next(a, i, &m);
 		if (rs->rules[i].kind == RULE_PREFIX &&
 		    !analysis_conditional(rs->rules[i].opts))
 			any_prefix = 1;

@@ -274,6 +274,8 @@ int		 index_add(struct index *, const struct rule *, uint32_t,
 uint32_t	 index_find(const struct index *, const struct rule *,
 		    const char *, size_t, unsigned, uint64_t);
 uint32_t	 index_next(const struct index *, uint32_t);
+void		 index_prefetch(const struct index *, const char *, size_t,
+		    unsigned);
 int		 index_build(struct ruleset *, struct diag *);
 uint64_t	 index_hash(const char *, size_t, unsigned);
 uint64_t	 index_hash_step(uint64_t, const char *, size_t);
@@ -332,6 +334,8 @@ int			 match_lookup(const struct ruleset *,
 int			 match_regex_run(const struct rule *, const char *,
 			    size_t, struct match_scratch *);
 size_t			 match_regex_prefix(const char *);
+void			 match_prefetch(const struct ruleset *,
+			    const struct request *);
 
 /* ---- location.c: building the Location ---- */
 

@@ -260,6 +260,30 @@ regex_try(const struct ruleset *rs, uint32_t r, const struct request *req,
 	return 1;
 }
 
+/*
+ * Ask for the memory that match_lookup(rs, req) will read first: the
+ * exact index's slots of req's path, for the variants that do not fold
+ * case.  For many lookups in a row (analysis.c), so that they wait for
+ * memory together rather than one after the other.
+ */
+void
+match_prefetch(const struct ruleset *rs, const struct request *req)
+{
+	size_t		 i, n;
+	unsigned	 v;
+
+	for (i = 0; i < sizeof(exact_variants) / sizeof(exact_variants[0]);
+	    i++) {
+		v = exact_variants[i];
+		if (!(rs->exact_variants & (1u << v)) || (v & OPT_CASE_IGNORE))
+			continue;
+		n = req->path_len;
+		if ((v & OPT_SLASH_EITHER) && n > 1 && req->path[n - 1] == '/')
+			n--;
+		index_prefetch(rs->exact, req->path, n, v);
+	}
+}
+
 /* At most this many regex anchor chains are merged; more: every regex. */
 #define ANCHORS_MAX	32
 
