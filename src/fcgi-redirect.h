@@ -6,7 +6,8 @@
  * ini_load.c reads an INI rule file (through inih, with a line reader of our
  * own) and hands each section and key to ruleset.c, which validates it
  * (targets are compiled by target.c) and, only when the whole file is
- * valid, has index.c build the hash indexes of a read-only struct ruleset.  At request time request.c turns the CGI
+ * valid, has index.c build the hash indexes of a read-only struct ruleset
+ * and analysis.c follow its redirects (loops are errors).  At request time request.c turns the CGI
  * variables into a struct request, match.c finds the rule (a pure function
  * of rule set and request), location.c builds the Location, response.c
  * formats the answer, and handle.c ties those together.  serve.c does the
@@ -214,6 +215,8 @@ struct ruleset {
 	/* When nothing matches: 404, 410, or a redirect to fallback_target. */
 	int			 fallback_status;
 	struct rule		 fallback;	/* a rule whose target is the fallback */
+	const char		*base;		/* [defaults] base without a final
+						   '/', or NULL */
 	struct rule_opts	 defaults;
 };
 
@@ -237,6 +240,13 @@ void		 builder_key(struct builder *, const char *, const char *,
 		    unsigned);
 struct ruleset	*builder_finish(struct builder *);
 void		 ruleset_free(struct ruleset *);
+
+/* ---- analysis.c: loops, chains, self-redirects and dead rules ---- */
+
+int	 analysis_run(const struct ruleset *, struct diag *);
+int	 analysis_host_internal(const struct ruleset *, const char *, size_t);
+int	 analysis_conditional(const struct rule_opts *);
+size_t	 analysis_conditions(const struct rule_opts *, char *, size_t);
 
 /* ---- probe.c: --check's test runs of the regex rules ---- */
 
@@ -264,6 +274,8 @@ int		 index_add(struct index *, const struct rule *, uint32_t,
 uint32_t	 index_find(const struct index *, const struct rule *,
 		    const char *, size_t, unsigned, uint64_t);
 uint32_t	 index_next(const struct index *, uint32_t);
+void		 index_prefetch(const struct index *, const char *, size_t,
+		    unsigned);
 int		 index_build(struct ruleset *, struct diag *);
 uint64_t	 index_hash(const char *, size_t, unsigned);
 uint64_t	 index_hash_step(uint64_t, const char *, size_t);
@@ -284,7 +296,17 @@ struct request {
 	size_t		 host_len;
 	int		 https;
 	time_t		 now;
+	unsigned	 assume;	/* REQ_ASSUME_*: 0 for real requests */
 };
+
+/*
+ * For analysis.c, which follows targets without a real request: the
+ * conditions on what it does not know are taken to hold.
+ */
+#define REQ_ASSUME_HOST		0x01
+#define REQ_ASSUME_SCHEME	0x02
+#define REQ_ASSUME_METHOD	0x04
+#define REQ_ASSUME_TIME		0x08
 
 const char	*request_param(char **, const char *);
 const char	*request_method(char **);
@@ -312,6 +334,8 @@ int			 match_lookup(const struct ruleset *,
 int			 match_regex_run(const struct rule *, const char *,
 			    size_t, struct match_scratch *);
 size_t			 match_regex_prefix(const char *);
+void			 match_prefetch(const struct ruleset *,
+			    const struct request *);
 
 /* ---- location.c: building the Location ---- */
 

@@ -215,6 +215,16 @@ index_find(const struct index *ix, const struct rule *rules, const char *key,
 	return INDEX_NONE;
 }
 
+/* Prefetch the slot where index_find() starts for key[0..n), variant. */
+void
+index_prefetch(const struct index *ix, const char *key, size_t n,
+    unsigned variant)
+{
+	if (ix->lens & LEN_BIT(n))
+		__builtin_prefetch(&ix->slots[index_hash(key, n, variant) &
+		    ix->mask]);
+}
+
 /* The rule after `rule` under the same key, or INDEX_NONE. */
 uint32_t
 index_next(const struct index *ix, uint32_t rule)

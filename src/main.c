@@ -6,7 +6,7 @@
  *   fcgi-redirect --listen ADDR [--socket-mode MODE] [--workers N]
  *                 [--allow PEERS] [--timeout S] [--settle MS] [-c FILE]
  *   fcgi-redirect --check [-c FILE]            validate a rule file
- *   fcgi-redirect --explain [-c FILE] [-X METHOD] [--at TIME] URL
+ *   fcgi-redirect --explain [--follow] [-c FILE] [-X METHOD] [--at TIME] URL
  *   fcgi-redirect --help | --version
  *
  * Only main decides to exit.  Under CGI, Apache may pass the words of an
@@ -44,6 +44,9 @@
 #define ALLOW_ID	"NAME"
 #endif
 
+/* --explain --follow stops after this many answers, as curl -L may. */
+#define FOLLOW_MAX	10
+
 enum exit_code {
 	EXIT_OK = 0,
 	EXIT_INVALID = 1,
@@ -60,7 +63,8 @@ usage(FILE *f)
 	    "                     [--workers N] [--allow PEERS] [--timeout SECONDS]\n"
 	    "                     [--settle MS] [-c FILE]\n"
 	    "       fcgi-redirect --check [-c FILE]\n"
-	    "       fcgi-redirect --explain [-c FILE] [-X METHOD] [--at TIME] URL\n"
+	    "       fcgi-redirect --explain [--follow] [-c FILE] [-X METHOD]\n"
+	    "                     [--at TIME] URL\n"
 	    "       fcgi-redirect --help | --version\n"
 	    "\n"
 	    "Answers web requests with redirects decided by an INI rule file,\n"
@@ -72,6 +76,9 @@ usage(FILE *f)
 	    "                      FILE:LINE; exit 0 valid, 1 invalid\n"
 	    "  --explain URL       print the answer to a request for URL and the\n"
 	    "                      rule that decided it\n"
+	    "  --follow            with --explain: follow the redirects, as a browser\n"
+	    "                      does, to the end, another site, a loop or %d\n"
+	    "                      redirects\n"
 	    "  --listen ADDR       standalone: open a FastCGI socket (a path or\n"
 	    "                      HOST:PORT) and pre-fork workers\n"
 	    "  --socket-mode MODE  the socket file's permissions (octal, e.g. 0660)\n"
@@ -92,7 +99,7 @@ usage(FILE *f)
 	    "Environment (for servers that pass no arguments): FCGI_REDIRECT_RULES,\n"
 	    "FCGI_REDIRECT_ALLOW, FCGI_WEB_SERVER_ADDRS, FCGI_REDIRECT_TIMEOUT,\n"
 	    "FCGI_REDIRECT_SETTLE_MS.\n",
-	    RULES_DEFAULT, WORKERS_MAX, TIMEOUT_DEFAULT_MS / 1000,
+	    RULES_DEFAULT, FOLLOW_MAX, WORKERS_MAX, TIMEOUT_DEFAULT_MS / 1000,
 	    SETTLE_DEFAULT_MS);
 }
 
@@ -186,53 +193,191 @@ cmd_check(const char *path)
 	return EXIT_OK;
 }
 
+/* The CGI variables of one --explain request. */
+struct explain_env {
+	char	 uri[URI_MAX + 64];
+	char	 host[HOST_MAX + 64];
+	char	 method[128];
+	char	*envp[8];
+	int	 https;
+	size_t	 hostlen;	/* of the host in url, 0: none given */
+};
+
 /*
- * --explain: the answer to METHOD URL, through the same code as a real
- * request.  URL is "http(s)://host[:port]/path?query" or "/path?query"
- * (host "localhost").
+ * Fill e with the variables of a request for METHOD URL: URL is
+ * "http(s)://host[:port]/path?query" or "/path?query" (host
+ * "localhost").  Returns 0, or -1 after a message.
  */
 static int
-cmd_explain(const char *path, const char *method, const char *url,
-    time_t now)
+explain_env(struct explain_env *e, const char *method, const char *url)
 {
-	static struct decision	 d;
-	static char		 uri[URI_MAX + 64], hostvar[HOST_MAX + 64];
-	char			 mvar[128];
-	char			*envp[8];
-	const char		*host = "localhost", *p = url;
-	size_t			 hostlen = strlen(host);
-	struct match_scratch	*scratch;
-	struct ruleset		*rs;
-	struct diag		 diag;
-	int			 https = 0, n = 0;
+	const char	*host = "localhost", *p = url;
+	size_t		 hostlen = strlen(host);
+	int		 n = 0;
 
+	e->https = 0;
+	e->hostlen = 0;
 	if (strncasecmp(url, "https://", 8) == 0 ||
 	    strncasecmp(url, "http://", 7) == 0) {
-		https = url[4] == 's' || url[4] == 'S';
+		e->https = url[4] == 's' || url[4] == 'S';
 		host = strstr(url, "://") + 3;
-		hostlen = strcspn(host, "/?#");
+		hostlen = e->hostlen = strcspn(host, "/?#");
 		p = host + hostlen;
 	} else if (url[0] != '/') {
 		fprintf(stderr, "fcgi-redirect: --explain needs an http(s) "
 		    "URL or a /path, not '%s'\n", url);
-		return EXIT_USAGE;
+		return -1;
 	}
 	if (hostlen > HOST_MAX + 32 || strlen(p) > URI_MAX + 32 ||
 	    strlen(method) > 64) {
 		fprintf(stderr, "fcgi-redirect: --explain: URL too long\n");
-		return EXIT_USAGE;
+		return -1;
 	}
-	snprintf(mvar, sizeof(mvar), "REQUEST_METHOD=%s", method);
-	snprintf(uri, sizeof(uri), "REQUEST_URI=%s", *p != '\0' ? p : "/");
-	snprintf(hostvar, sizeof(hostvar), "HTTP_HOST=%.*s", (int)hostlen,
+	snprintf(e->method, sizeof(e->method), "REQUEST_METHOD=%s", method);
+	snprintf(e->uri, sizeof(e->uri), "REQUEST_URI=%s", *p != '\0' ? p :
+	    "/");
+	snprintf(e->host, sizeof(e->host), "HTTP_HOST=%.*s", (int)hostlen,
 	    host);
-	envp[n++] = mvar;
-	envp[n++] = uri;
-	envp[n++] = hostvar;
-	envp[n++] = https ? "HTTPS=on" : "HTTPS=off";
-	envp[n++] = "SERVER_NAME=localhost";
-	envp[n] = NULL;
+	e->envp[n++] = e->method;
+	e->envp[n++] = e->uri;
+	e->envp[n++] = e->host;
+	e->envp[n++] = e->https ? "HTTPS=on" : "HTTPS=off";
+	e->envp[n++] = "SERVER_NAME=localhost";
+	e->envp[n] = NULL;
+	return 0;
+}
 
+/* Print a decided answer as --explain does. */
+static void
+explain_print(const struct ruleset *rs, struct decision *d)
+{
+	printf("%d %s\n", d->status, response_reason(d->status));
+	if (d->location_len > 0)
+		printf("Location: %s\n", d->location);
+	if (d->rule == &rs->fallback)
+		printf("Rule: none matched; the fallback of [defaults]\n");
+	else if (d->rule != NULL)
+		printf("Rule: [%s%s] %s:%u\n", d->rule->kind == RULE_MAP_ENTRY ?
+		    "map " : "", d->rule->name, rs->file, d->rule->line);
+	else if (d->status == 404 || d->status == 410)
+		printf("Rule: none matched; the fallback is %d\n", d->status);
+	else
+		printf("Rule: none; the request itself is refused\n");
+	log_fault(stdout, "Error: ", d, rs);
+}
+
+/*
+ * The URL a browser asks for after Location loc, answered to a request
+ * for url, into out (of URI_MAX + HOST_MAX + 64 bytes): an absolute
+ * Location as it is, a /path on url's scheme and host (RFC 9110 §10.2.2:
+ * a relative reference, resolved against the request's URL).  Returns 0,
+ * or -1 when it does not fit.
+ */
+static int
+follow_resolve(const char *url, const char *loc, char *out, size_t n)
+{
+	size_t	 base;
+	int	 rc;
+
+	if (strncasecmp(loc, "http://", 7) == 0 ||
+	    strncasecmp(loc, "https://", 8) == 0)
+		rc = snprintf(out, n, "%s", loc);
+	else {
+		if (strncasecmp(url, "http://", 7) == 0 ||
+		    strncasecmp(url, "https://", 8) == 0) {
+			base = (size_t)(strstr(url, "://") + 3 - url);
+			base += strcspn(url + base, "/?#");
+			rc = snprintf(out, n, "%.*s%s", (int)base, url, loc);
+		} else
+			rc = snprintf(out, n, "http://localhost%s", loc);
+	}
+	if (rc < 0 || (size_t)rc >= n)
+		return -1;
+	/* The fragment stays in the browser. */
+	out[strcspn(out, "#")] = '\0';
+	return 0;
+}
+
+/*
+ * --explain --follow: answer METHOD URL, then each Location as a browser
+ * (or curl -L) would ask for it, until an answer that is no redirect,
+ * another site, a URL already asked for (a loop), or FOLLOW_MAX answers.
+ * 303, and 301 and 302 to a POST, turn the method into GET (RFC 9110
+ * §15.4).
+ */
+static int
+explain_follow(const struct ruleset *rs, struct match_scratch *scratch,
+    const char *method, const char *url, time_t now)
+{
+	static struct decision		 d;
+	static struct explain_env	 e;
+	static char			 seen[FOLLOW_MAX + 1][URI_MAX +
+					    HOST_MAX + 64];
+	const char			*host;
+	size_t				 hop, k, hl;
+	int				 own;
+
+	if (snprintf(seen[0], sizeof(seen[0]), "%s", url) >=
+	    (int)sizeof(seen[0]))
+		return EXIT_USAGE;
+	for (hop = 0; hop < FOLLOW_MAX; hop++) {
+		if (explain_env(&e, method, seen[hop]) != 0)
+			return EXIT_USAGE;
+		printf("%s%zu. %s %s\n", hop > 0 ? "\n" : "", hop + 1, method,
+		    seen[hop]);
+		handle_decide(rs, e.envp, now, scratch, &d);
+		explain_print(rs, &d);
+		if (d.location_len == 0) {
+			printf("End: %s is not redirected\n", seen[hop]);
+			return EXIT_OK;
+		}
+		if (follow_resolve(seen[hop], d.location, seen[hop + 1],
+		    sizeof(seen[hop + 1])) != 0) {
+			printf("End: the Location is too long to follow\n");
+			return EXIT_OK;
+		}
+		host = strstr(seen[hop + 1], "://") + 3;
+		hl = strcspn(host, "/?#");
+		if (d.location[0] != '/' &&
+		    (own = analysis_host_internal(rs, host, hl)) <= 0) {
+			printf("End: %s is %s\n", seen[hop + 1], own < 0 ?
+			    "not followed (out of memory)" :
+			    "on another site");
+			return EXIT_OK;
+		}
+		for (k = 0; k <= hop; k++)
+			if (strcmp(seen[k], seen[hop + 1]) == 0) {
+				printf("Loop: %s was asked for at hop %zu\n",
+				    seen[hop + 1], k + 1);
+				return EXIT_OK;
+			}
+		if (d.status == 303 || ((d.status == 301 || d.status == 302) &&
+		    strcmp(method, "POST") == 0))
+			method = strcmp(method, "HEAD") == 0 ? "HEAD" : "GET";
+	}
+	printf("\nStop: %d redirects; %s is not asked for\n", FOLLOW_MAX,
+	    seen[hop]);
+	return EXIT_OK;
+}
+
+/*
+ * --explain: the answer to METHOD URL, through the same code as a real
+ * request (explain_env() says what URL may be); with --follow, the
+ * answers to its redirects as well.
+ */
+static int
+cmd_explain(const char *path, const char *method, const char *url,
+    time_t now, int follow)
+{
+	static struct decision		 d;
+	static struct explain_env	 e;
+	struct match_scratch		*scratch;
+	struct ruleset			*rs;
+	struct diag			 diag;
+	int				 rc = EXIT_OK;
+
+	if (explain_env(&e, method, url) != 0)
+		return EXIT_USAGE;
 	diag_init(&diag, stderr, path);
 	rs = ruleset_load_file(path, &diag);
 	diag_finish(&diag);
@@ -245,23 +390,15 @@ cmd_explain(const char *path, const char *method, const char *url,
 		ruleset_free(rs);
 		return EXIT_INVALID;
 	}
-	handle_decide(rs, envp, now, scratch, &d);
-	printf("%d %s\n", d.status, response_reason(d.status));
-	if (d.location_len > 0)
-		printf("Location: %s\n", d.location);
-	if (d.rule == &rs->fallback)
-		printf("Rule: none matched; the fallback of [defaults]\n");
-	else if (d.rule != NULL)
-		printf("Rule: [%s%s] %s:%u\n", d.rule->kind == RULE_MAP_ENTRY ?
-		    "map " : "", d.rule->name, rs->file, d.rule->line);
-	else if (d.status == 404 || d.status == 410)
-		printf("Rule: none matched; the fallback is %d\n", d.status);
-	else
-		printf("Rule: none; the request itself is refused\n");
-	log_fault(stdout, "Error: ", &d, rs);
+	if (follow)
+		rc = explain_follow(rs, scratch, method, url, now);
+	else {
+		handle_decide(rs, e.envp, now, scratch, &d);
+		explain_print(rs, &d);
+	}
 	match_scratch_free(scratch);
 	ruleset_free(rs);
-	return EXIT_OK;
+	return rc;
 }
 
 /*
@@ -420,6 +557,7 @@ main(int argc, char *argv[])
 		{ "config",	required_argument, NULL, 'c' },
 		{ "check",	no_argument,	   NULL, 'k' },
 		{ "explain",	no_argument,	   NULL, 'e' },
+		{ "follow",	no_argument,	   NULL, 'f' },
 		{ "method",	required_argument, NULL, 'X' },
 		{ "at",		required_argument, NULL, 'a' },
 		{ "listen",	required_argument, NULL, 'l' },
@@ -436,6 +574,7 @@ main(int argc, char *argv[])
 	long		 mode = -1, workers = 0;
 	char		*end;
 	int		 ch, check = 0, explain = 0, serve_opts_given = 0;
+	int		 follow = 0;
 	time_t		 now = time(NULL);
 	struct serve_opts o = { .timeout_ms = TIMEOUT_DEFAULT_MS,
 	    .settle_ms = SETTLE_DEFAULT_MS };
@@ -458,6 +597,9 @@ main(int argc, char *argv[])
 			break;
 		case 'e':
 			explain = 1;
+			break;
+		case 'f':
+			follow = 1;
 			break;
 		case 'X':
 			method = optarg;
@@ -532,6 +674,10 @@ main(int argc, char *argv[])
 		    "go with --listen\n");
 		return EXIT_USAGE;
 	}
+	if (follow && !explain) {
+		fprintf(stderr, "fcgi-redirect: --follow goes with --explain\n");
+		return EXIT_USAGE;
+	}
 	if ((check || explain) && serve_opts_given) {
 		fprintf(stderr, "fcgi-redirect: --allow, --timeout and --settle "
 		    "are for serving, not for --check or --explain\n");
@@ -540,7 +686,8 @@ main(int argc, char *argv[])
 	if (check)
 		return cmd_check(rules_path(config));
 	if (explain)
-		return cmd_explain(rules_path(config), method, argv[0], now);
+		return cmd_explain(rules_path(config), method, argv[0], now,
+		    follow);
 	o.rules = rules_path(config);
 	if (listen_on != NULL)
 		return cmd_listen(listen_on, mode, workers, &o);

@@ -169,27 +169,30 @@ host_matches(const struct rule_opts *o, const char *host, size_t len)
 	return 0;
 }
 
-/* Do the rule's conditions hold for this request? */
+/*
+ * Do the rule's conditions hold for this request?  Those on what
+ * req->assume marks unknown (analysis.c) are taken to hold.
+ */
 static int
 rule_applies(const struct rule_opts *o, const struct request *req)
 {
 	size_t	 i;
 
-	if (o->scheme != SCHEME_ANY &&
+	if (o->scheme != SCHEME_ANY && !(req->assume & REQ_ASSUME_SCHEME) &&
 	    (o->scheme == SCHEME_HTTPS) != (req->https != 0))
 		return 0;
-	if (o->has_from && req->now < o->from)
+	if (!(req->assume & REQ_ASSUME_TIME) && ((o->has_from &&
+	    req->now < o->from) || (o->has_until && req->now >= o->until)))
 		return 0;
-	if (o->has_until && req->now >= o->until)
-		return 0;
-	if (o->nmethods > 0) {
+	if (o->nmethods > 0 && !(req->assume & REQ_ASSUME_METHOD)) {
 		for (i = 0; i < o->nmethods; i++)
 			if (strcmp(o->methods[i], req->method) == 0)
 				break;
 		if (i == o->nmethods)
 			return 0;
 	}
-	if (o->nhosts > 0 && !host_matches(o, req->host, req->host_len))
+	if (o->nhosts > 0 && !(req->assume & REQ_ASSUME_HOST) &&
+	    !host_matches(o, req->host, req->host_len))
 		return 0;
 	return 1;
 }
@@ -255,6 +258,30 @@ regex_try(const struct ruleset *rs, uint32_t r, const struct request *req,
 		m->cap_len[j] = ov[2 * j + 1] - ov[2 * j];
 	}
 	return 1;
+}
+
+/*
+ * Ask for the memory that match_lookup(rs, req) will read first: the
+ * exact index's slots of req's path, for the variants that do not fold
+ * case.  For many lookups in a row (analysis.c), so that they wait for
+ * memory together rather than one after the other.
+ */
+void
+match_prefetch(const struct ruleset *rs, const struct request *req)
+{
+	size_t		 i, n;
+	unsigned	 v;
+
+	for (i = 0; i < sizeof(exact_variants) / sizeof(exact_variants[0]);
+	    i++) {
+		v = exact_variants[i];
+		if (!(rs->exact_variants & (1u << v)) || (v & OPT_CASE_IGNORE))
+			continue;
+		n = req->path_len;
+		if ((v & OPT_SLASH_EITHER) && n > 1 && req->path[n - 1] == '/')
+			n--;
+		index_prefetch(rs->exact, req->path, n, v);
+	}
 }
 
 /* At most this many regex anchor chains are merged; more: every regex. */

@@ -226,6 +226,7 @@ request_parse(struct request *req, char **envp, time_t now)
 
 	cgi_vars_collect(envp, &cv);
 	req->now = now;
+	req->assume = 0;
 	req->query = NULL;
 	req->query_len = 0;
 	req->host[0] = '\0';

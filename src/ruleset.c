@@ -6,8 +6,9 @@
  * Each value is checked when it arrives; each section is checked when the
  * next one starts (a rule needs exactly one of path, prefix, regex, and a
  * `to`); targets are checked and compiled once their section is complete.
- * builder_finish() builds the indexes only when no error was reported, and
- * otherwise frees everything: a rule set is complete and valid, or it is
+ * builder_finish() builds the indexes only when no error was reported, then
+ * has analysis.c follow the redirects (a loop is an error), and otherwise
+ * frees everything: a rule set is complete and valid, or it is
  * not used at all.
  *
  * [defaults] must come before the first rule or map, so that every rule
@@ -656,6 +657,7 @@ builder_section_done(struct builder *b)
 			else if (builder_target(b, &b->rs->fallback, v,
 			    s->opt_line[O_FALLBACK], -1, "fallback") == 0)
 				b->rs->fallback_status = 0;
+			b->rs->fallback.line = s->opt_line[O_FALLBACK];
 		}
 		break;
 	case SEC_RULE:
@@ -888,6 +890,7 @@ builder_finish(struct builder *b)
 	unsigned	 errors;
 
 	builder_section_done(b);
+	rs->base = b->base;
 	if (b->oom)
 		diag_error(b->diag, 0, "out of memory");
 	errors = b->diag->errors - b->errors_at_start;
@@ -896,6 +899,9 @@ builder_finish(struct builder *b)
 		diag_warning(b->diag, 0, "no rules: every request gets the "
 		    "fallback %d", rs->fallback_status);
 	if (errors == 0 && index_build(rs, b->diag) != 0)
+		errors++;
+	/* Loops are errors too: the analysis needs the indexes. */
+	if (errors == 0 && analysis_run(rs, b->diag) != 0)
 		errors++;
 	free(b->names);
 	free(b->name_lines);

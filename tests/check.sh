@@ -304,6 +304,47 @@ expect_rc 0 "--explain" --explain -c etc/redirects.ini \
     http://www.example.re/news.html
 expect_out "Location: " "http://www.example.re/breaking/news.html" "--explain"
 
+# --explain --follow: each hop, and why it ends (a chain of 2 to another
+# site; a loop, marked, that a host condition keeps a warning; 10 hops cut;
+# a URL nothing redirects).  --explain alone still answers one hop.
+f=$tmp/follow.ini
+{
+	printf '[c1]\npath = /c1\nto = /c2\n'
+	printf '[c2]\npath = /c2\nto = https://elsewhere.example/final\n'
+	printf '[l1]\npath = /l1\nhost = www.example.re\nto = /l2\n'
+	printf '[l2]\npath = /l2\nto = http://www.example.re/l1\n'
+	printf '[map n]\n'
+	for i in 1 2 3 4 5 6 7 8 9 10 11; do printf '/n%d = /n%d\n' $i $((i + 1)); done
+	printf '[e]\npath = /e\nto = /end\n'
+} >"$f"
+expect_rc 0 "--follow, a chain" --explain --follow -c "$f" /c1
+expect_out "1. GET " "/c1" "--follow, a chain"
+expect_out "Rule: [c1] " "$f:1" "--follow, a chain"
+expect_out "2. GET " "http://localhost/c2" "--follow, a chain"
+expect_out "Rule: [c2] " "$f:4" "--follow, a chain"
+expect_out "End: " "https://elsewhere.example/final is on another site" \
+    "--follow, a chain"
+expect_rc 0 "--follow, a loop" --explain --follow -c "$f" \
+    http://www.example.re/l1
+expect_out "2. GET " "http://www.example.re/l2" "--follow, a loop"
+expect_out "Loop: " "http://www.example.re/l1 was asked for at hop 1" \
+    "--follow, a loop"
+expect_rc 0 "--follow, 10 hops" --explain --follow -c "$f" /n1
+expect_out "10. GET " "http://localhost/n10" "--follow, 10 hops"
+expect_out "Stop: " "10 redirects; http://localhost/n11 is not asked for" \
+    "--follow, 10 hops"
+if has_line "11. " ""; then fail "--follow: an 11th hop"; else pass; fi
+expect_rc 0 "--follow, the end" --explain --follow -c "$f" /e
+expect_out "End: " "http://localhost/end is not redirected" \
+    "--follow, the end"
+expect_rc 0 "--explain without --follow" --explain -c "$f" /c1
+if has_line "2. " "" || has_line "End:" ""; then
+	fail "--explain without --follow followed"
+else
+	pass
+fi
+expect_rc 2 "--follow without --explain" --follow -c "$f"
+
 # Under CGI, arguments are ISINDEX query words, never options (RFC 3875
 # §4.4): "--check" or "-c FILE" must not change what the program does.
 cgi() {

@@ -873,6 +873,7 @@ limit_tests() {
 	stop "$pid"
 
 	big_map_tests
+	analysis_million_tests
 	bad_file_tests
 	fifo_tests
 }
@@ -890,6 +891,53 @@ million_file() {
 	}' >"$T/million.ini"
 	t1=$(date +%s%N)
 	echo "ops: a 1,000,000-entry map of $(($(stat -c %s "$T/million.ini") / 1048576)) MiB made in $(((t1 - t0) / 1000000)) ms"
+}
+
+# A 1,000,000-entry map with a chain every 100,000 entries and a loop in
+# the middle (/old/500000.html <-> /old/500001.html): --check finds the
+# loop (an error) and the 9 chains at their lines, and the time it takes
+# is printed beside that of T/internal.ini, the same map with targets on
+# the site that nothing redirects again (the analysis looks each up too).
+analysis_million_tests() {
+	local f=$T/chains.ini g=$T/internal.ini t0 t1 t2 out want i
+	awk 'BEGIN {
+		print "[map million]"
+		for (i = 0; i < 1000000; i++) {
+			if (i == 500000) t = "/old/500001.html"
+			else if (i == 500001) t = "/old/500000.html"
+			else if (i % 100000 == 0) t = "/old/" (i + 1) ".html"
+			else t = "https://new.example.re/p/" i
+			printf "/old/%d.html = %s\n", i, t
+		}
+	}' >"$f"
+	awk 'BEGIN {
+		print "[map million]"
+		for (i = 0; i < 1000000; i++)
+			printf "/old/%d.html = /new/%d\n", i, i
+	}' >"$g"
+	t0=$(date +%s%N)
+	$BOUNDED "$BIN" --check -c "$g" >/dev/null 2>&1
+	t1=$(date +%s%N)
+	out=$($BOUNDED "$BIN" --check -c "$f" 2>&1)
+	rc=$?
+	t2=$(date +%s%N)
+	echo "ops: --check of 1,000,000 entries: $(((t1 - t0) / 1000000)) ms with targets on the site, $(((t2 - t1) / 1000000)) ms with chains and a loop"
+	want="$f:500002: error: loop: /old/500000.html -> /old/500001.html -> /old/500000.html comes back to [map million] /old/500000.html through [map million] /old/500001.html at line 500003"
+	if [ $rc -eq 1 ] && [[ $out == *"$want"* ]] &&
+	    [[ $out == *"$f: invalid: 1 error, 9 warnings"* ]]; then
+		pass "limits: the loop in 1,000,000 map entries: an error at line 500002"
+	else
+		fail "limits: the loop in 1,000,000 map entries: exit $rc: $(printf '%s\n' "$out" | head -3)"
+	fi
+	for i in 0 100000 400000 600000 900000; do
+		want="$f:$((i + 2)): warning: chain: /old/$i.html -> /old/$((i + 1)).html -> https://new.example.re/p/$((i + 1)) takes 2 redirects"
+		if [[ $out == *"$want"* ]]; then
+			pass "limits: the chain at line $((i + 2)) of 1,000,000 entries"
+		else
+			fail "limits: no '$want'"
+		fi
+	done
+	rm -f "$f" "$g"
 }
 
 big_map_tests() {

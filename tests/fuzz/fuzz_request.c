@@ -68,7 +68,7 @@ static const char rules_absolute[] =
 	"[same]\n"
 	"path  = /same\n"
 	"slash = either\n"
-	"to    = ${scheme}://www.example.re/same#top\n"
+	"to    = ${scheme}://www.example.re/same-page#top\n"
 	"[api]\n"
 	"prefix = /api/v1\n"
 	"status = 301\n"

@@ -23,6 +23,7 @@ main(int argc, char *argv[])
 		test_response_register,
 		test_reload_register,
 		test_fastcgi_register,
+		test_analysis_register,
 	};
 	size_t	 i;
 	int	 failed;

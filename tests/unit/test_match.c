@@ -260,34 +260,34 @@ run_set(const struct match_set *set)
 static const char ini_order[] =
 	"[re-first]\n"			/* 1 */
 	"regex = ^/x/(a)$\n"
-	"to = /re/$1\n"
+	"to = https://t.example/re/$1\n"
 	"[exact-x]\n"			/* 4 */
 	"path = /x/a\n"
-	"to = /exact\n"
+	"to = https://t.example/exact\n"
 	"[exact-y]\n"			/* 7 */
 	"path = /y\n"
-	"to = /y\n"
+	"to = https://t.example/y\n"
 	"[re-late]\n"			/* 10 */
 	"regex = ^/y$\n"
-	"to = /late\n"
+	"to = https://t.example/late\n"
 	"[pre-z]\n"			/* 13 */
 	"prefix = /z\n"
-	"to = /z\n"
+	"to = https://t.example/z\n"
 	"[re-z]\n"			/* 16 */
 	"regex = ^/z(/.*)?$\n"
-	"to = /rz/$1\n"
+	"to = https://t.example/rz/$1\n"
 	"[re-w]\n"			/* 19 */
 	"regex = ^/w/([0-9]+)(/([a-z]+))?$\n"
-	"to = /w/$1/$3\n"
+	"to = https://t.example/w/$1/$3\n"
 	"[pre-w]\n"			/* 22 */
 	"prefix = /w\n"
-	"to = /pw\n"
+	"to = https://t.example/pw\n"
 	"[re-all]\n"			/* 25 */
 	"regex = ^/(.*)$\n"
-	"to = /all/$1\n"
+	"to = https://t.example/all/$1\n"
 	"[exact-after-all]\n"		/* 28 */
 	"path = /e\n"
-	"to = /e\n";
+	"to = https://t.example/e\n";
 
 static const struct match_case order_cases[] = {
 	/* A regex before an exact rule wins. */
@@ -313,29 +313,29 @@ static const struct match_case order_cases[] = {
 static const char ini_map_order[] =
 	"[before]\n"			/* 1 */
 	"path = /m/b\n"
-	"to = /before\n"
+	"to = https://t.example/before\n"
 	"[pre-before]\n"		/* 4 */
 	"prefix = /m/p\n"
-	"to = /pre-before\n"
+	"to = https://t.example/pre-before\n"
 	"[map tbl]\n"			/* 7 */
-	"/m/a = /map-a\n"		/* 8 */
-	"/m/b = /map-b\n"		/* 9 */
-	"/m/c = /map-c\n"		/* 10 */
-	"/m/p/x = /map-px\n"		/* 11 */
-	"/m/q/x = /map-qx\n"		/* 12 */
-	"/m/r = /map-r\n"		/* 13 */
+	"/m/a = https://t.example/map-a\n"		/* 8 */
+	"/m/b = https://t.example/map-b\n"		/* 9 */
+	"/m/c = https://t.example/map-c\n"		/* 10 */
+	"/m/p/x = https://t.example/map-px\n"		/* 11 */
+	"/m/q/x = https://t.example/map-qx\n"		/* 12 */
+	"/m/r = https://t.example/map-r\n"		/* 13 */
 	"[after]\n"			/* 14 */
 	"path = /m/c\n"
-	"to = /after\n"
+	"to = https://t.example/after\n"
 	"[pre-after]\n"			/* 17 */
 	"prefix = /m/q\n"
-	"to = /pre-after\n"
+	"to = https://t.example/pre-after\n"
 	"[re-after]\n"			/* 20 */
 	"regex = ^/m/.*$\n"
-	"to = /re\n"
+	"to = https://t.example/re\n"
 	"[map second]\n"		/* 23 */
-	"/m/d = /second-d\n"		/* 24 */
-	"/m/b = /second-b\n";		/* 25 */
+	"/m/d = https://t.example/second-d\n"		/* 24 */
+	"/m/b = https://t.example/second-b\n";		/* 25 */
 
 static const struct match_case map_order_cases[] = {
 	R("/m/a", "tbl", 8),
@@ -359,28 +359,28 @@ static const struct match_case map_order_cases[] = {
 static const char ini_prefix[] =
 	"[blog]\n"			/* 1 */
 	"prefix = /blog\n"
-	"to = /b\n"
+	"to = https://t.example/b\n"
 	"[a]\n"				/* 4 */
 	"prefix = /a\n"
-	"to = /a\n"
+	"to = https://t.example/a\n"
 	"[ab]\n"			/* 7 */
 	"prefix = /a/b\n"
-	"to = /ab\n"
+	"to = https://t.example/ab\n"
 	"[cd]\n"			/* 10 */
 	"prefix = /c/d\n"
-	"to = /cd\n"
+	"to = https://t.example/cd\n"
 	"[c]\n"				/* 13 */
 	"prefix = /c/\n"
-	"to = /c\n"
+	"to = https://t.example/c\n"
 	"[enc]\n"			/* 16 */
 	"prefix = /%7Ehome/a%20b\n"
-	"to = /enc\n"
+	"to = https://t.example/enc\n"
 	"[root]\n"			/* 19 */
 	"prefix = /\n"
-	"to = /root\n"
+	"to = https://t.example/root\n"
 	"[after-root]\n"		/* 22 */
 	"prefix = /late\n"
-	"to = /late\n";
+	"to = https://t.example/late\n";
 
 static const struct match_case prefix_cases[] = {
 	RP("/blog", "blog", 1, 5),
@@ -425,13 +425,13 @@ static const struct match_case prefix_cases[] = {
 static const char ini_long[] =
 	"[p63]\n"			/* 1 */
 	"prefix = " P63 "\n"
-	"to = /63\n"
+	"to = https://t.example/63\n"
 	"[p64]\n"			/* 4 */
 	"prefix = " P64 "\n"
-	"to = /64\n"
+	"to = https://t.example/64\n"
 	"[e100]\n"			/* 7 */
 	"path = " E100 "\n"
-	"to = /100\n";
+	"to = https://t.example/100\n";
 
 static const struct match_case long_cases[] = {
 	RP(P63, "p63", 1, 63),
@@ -452,26 +452,26 @@ static const char ini_case[] =
 	"case = ignore\n"
 	"[p]\n"				/* 3 */
 	"path = /About.HTML\n"
-	"to = /about\n"
+	"to = https://t.example/about\n"
 	"[pre]\n"			/* 6 */
 	"prefix = /Docs\n"
-	"to = /docs\n"
+	"to = https://t.example/docs\n"
 	"[re]\n"			/* 9 */
 	"regex = ^/item/([a-z]+)$\n"
-	"to = /i/$1\n"
+	"to = https://t.example/i/$1\n"
 	"[map m]\n"			/* 12 */
-	"/Old/Page = /new\n"		/* 13 */
+	"/Old/Page = https://t.example/new\n"		/* 13 */
 	"[exact-case]\n"		/* 14 */
 	"path = /Exact\n"
 	"case = exact\n"
-	"to = /e\n"
+	"to = https://t.example/e\n"
 	"[exact-pre]\n"			/* 18 */
 	"prefix = /Kept\n"
 	"case = exact\n"
-	"to = /k\n"
+	"to = https://t.example/k\n"
 	"[map exact-map]\n"		/* 22 */
 	"case = exact\n"
-	"/Map/X = /mx\n";		/* 24 */
+	"/Map/X = https://t.example/mx\n";		/* 24 */
 
 static const struct match_case case_cases[] = {
 	R("/About.HTML", "p", 3),
@@ -502,10 +502,10 @@ static const struct match_case case_cases[] = {
 static const char ini_case_exact[] =
 	"[p]\n"				/* 1 */
 	"path = /About.HTML\n"
-	"to = /about\n"
+	"to = https://t.example/about\n"
 	"[re]\n"			/* 4 */
 	"regex = ^/item/([a-z]+)$\n"
-	"to = /i/$1\n";
+	"to = https://t.example/i/$1\n";
 
 static const struct match_case case_exact_cases[] = {
 	R("/About.HTML", "p", 1),
@@ -521,24 +521,24 @@ static const char ini_slash[] =
 	"slash = either\n"
 	"[a]\n"				/* 3 */
 	"path = /a\n"
-	"to = /a\n"
+	"to = https://t.example/a\n"
 	"[b]\n"				/* 6 */
 	"path = /b/\n"
-	"to = /b\n"
+	"to = https://t.example/b\n"
 	"[root]\n"			/* 9 */
 	"path = /\n"
-	"to = /root\n"
+	"to = https://t.example/root\n"
 	"[map m]\n"			/* 12 */
-	"/c = /c\n"			/* 13 */
-	"/d/ = /d\n"			/* 14 */
+	"/c = https://t.example/c\n"			/* 13 */
+	"/d/ = https://t.example/d\n"			/* 14 */
 	"[strict]\n"			/* 15 */
 	"path = /s\n"
 	"slash = exact\n"
-	"to = /s\n"
+	"to = https://t.example/s\n"
 	"[ci]\n"			/* 19 */
 	"path = /CI\n"
 	"case = ignore\n"
-	"to = /ci\n";
+	"to = https://t.example/ci\n";
 
 static const struct match_case slash_cases[] = {
 	R("/a", "a", 3),
@@ -563,10 +563,10 @@ static const struct match_case slash_cases[] = {
 static const char ini_slash_exact[] =
 	"[a]\n"				/* 1 */
 	"path = /a\n"
-	"to = /a\n"
+	"to = https://t.example/a\n"
 	"[b]\n"				/* 4 */
 	"path = /b/\n"
-	"to = /b\n";
+	"to = https://t.example/b\n";
 
 static const struct match_case slash_exact_cases[] = {
 	R("/a", "a", 1),
@@ -581,72 +581,72 @@ static const char ini_cond[] =
 	"[host-exact]\n"		/* 1 */
 	"path = /h\n"
 	"host = example.re\n"
-	"to = /h1\n"
+	"to = https://t.example/h1\n"
 	"[host-sub]\n"			/* 5 */
 	"path = /h\n"
 	"host = *.shop.re other.example\n"
-	"to = /h2\n"
+	"to = https://t.example/h2\n"
 	"[host-any]\n"			/* 9 */
 	"path = /h\n"
-	"to = /h3\n"
+	"to = https://t.example/h3\n"
 	"[meth]\n"			/* 12 */
 	"path = /m\n"
 	"methods = POST PUT\n"
-	"to = /m1\n"
+	"to = https://t.example/m1\n"
 	"[meth-any]\n"			/* 16 */
 	"path = /m\n"
-	"to = /m2\n"
+	"to = https://t.example/m2\n"
 	"[https-only]\n"		/* 19 */
 	"path = /s\n"
 	"scheme = https\n"
-	"to = /s1\n"
+	"to = https://t.example/s1\n"
 	"[http-only]\n"			/* 23 */
 	"path = /s\n"
 	"scheme = http\n"
-	"to = /s2\n"
+	"to = https://t.example/s2\n"
 	"[window]\n"			/* 27 */
 	"path = /t\n"
 	"from = 2026-12-24T00:00:00Z\n"
 	"until = 2026-12-27T00:00:00Z\n"
-	"to = /t1\n"
+	"to = https://t.example/t1\n"
 	"[outside]\n"			/* 32 */
 	"path = /t\n"
-	"to = /t2\n"
+	"to = https://t.example/t2\n"
 	"[pre-host]\n"			/* 35 */
 	"prefix = /p\n"
 	"host = Example.RE\n"
-	"to = /p1\n"
+	"to = https://t.example/p1\n"
 	"[pre-any]\n"			/* 39 */
 	"prefix = /p\n"
-	"to = /p2\n"
+	"to = https://t.example/p2\n"
 	"[re-host]\n"			/* 42 */
 	"regex = ^/r$\n"
 	"host = example.re\n"
-	"to = /r1\n"
+	"to = https://t.example/r1\n"
 	"[re-any]\n"			/* 46 */
 	"regex = ^/r$\n"
-	"to = /r2\n"
+	"to = https://t.example/r2\n"
 	"[map cond]\n"			/* 49 */
 	"methods = GET\n"
-	"/mc = /mc\n"			/* 51 */
+	"/mc = https://t.example/mc\n"			/* 51 */
 	"[mc-other]\n"			/* 52 */
 	"path = /mc\n"
-	"to = /mc2\n"
+	"to = https://t.example/mc2\n"
 	"[since]\n"			/* 55 */
 	"path = /f\n"
 	"from = 2026-12-24T01:00:00+01:00\n"
-	"to = /f1\n"
+	"to = https://t.example/f1\n"
 	"[till]\n"			/* 59 */
 	"path = /u\n"
 	"until = 2026-12-27T00:00:00Z\n"
-	"to = /u1\n"
+	"to = https://t.example/u1\n"
 	"[pre-cond]\n"			/* 63 */
 	"prefix = /q/r\n"
 	"scheme = https\n"
-	"to = /q1\n"
+	"to = https://t.example/q1\n"
 	"[pre-short]\n"			/* 67 */
 	"prefix = /q\n"
-	"to = /q2\n";
+	"to = https://t.example/q2\n";
 
 static const struct match_case cond_cases[] = {
 	/* host: exact, case-insensitive, port and trailing dot ignored. */
@@ -710,33 +710,33 @@ static const struct match_case cond_cases[] = {
 static const char ini_dup[] =
 	"[first]\n"			/* 1 */
 	"path = /dup\n"
-	"to = /first\n"
+	"to = https://t.example/first\n"
 	"[second]\n"			/* 4: never used */
 	"path = /dup\n"
-	"to = /second\n"
+	"to = https://t.example/second\n"
 	"[cond]\n"			/* 7 */
 	"path = /c\n"
 	"methods = POST\n"
-	"to = /c1\n"
+	"to = https://t.example/c1\n"
 	"[uncond]\n"			/* 11 */
 	"path = /c\n"
-	"to = /c2\n"
+	"to = https://t.example/c2\n"
 	"[map m]\n"			/* 14 */
-	"/dup = /d3\n"			/* 15: never used */
-	"/x = /x1\n"			/* 16 */
-	"/x = /x2\n"			/* 17: never used */
-	"/c = /c3\n"			/* 18: never used */
+	"/dup = https://t.example/d3\n"			/* 15: never used */
+	"/x = https://t.example/x1\n"			/* 16 */
+	"/x = https://t.example/x2\n"			/* 17: never used */
+	"/c = https://t.example/c3\n"			/* 18: never used */
 	"[p1]\n"			/* 19 */
 	"prefix = /pp\n"
 	"host = a.example\n"
-	"to = /p1\n"
+	"to = https://t.example/p1\n"
 	"[p2]\n"			/* 23 */
 	"prefix = /pp/\n"
 	"host = b.example\n"
-	"to = /p2\n"
+	"to = https://t.example/p2\n"
 	"[p3]\n"			/* 27 */
 	"prefix = /pp\n"
-	"to = /p3\n";
+	"to = https://t.example/p3\n";
 
 static const struct match_case dup_cases[] = {
 	R("/dup", "first", 1),
@@ -756,15 +756,18 @@ static const struct match_case dup_cases[] = {
  * [uncond] at line 11 answers it first, although the first rule of its
  * chain ([cond]) has a condition.  In map-order.ini, [after] (line 14) and
  * [map second]'s "/m/b" (line 25) are never used, and so is [map tbl]'s
- * "/m/b" (line 9).
+ * "/m/b" (line 9); and [map tbl]'s "/m/p/x" (line 11), which the prefix
+ * [pre-before] (line 4) takes first (analysis.c).  Targets are on another
+ * site, so that no set redirects to itself: here only the match counts.
  */
 static const struct match_set sets_order[] = {
 	SET("order.ini", ini_order, order_cases, 0, NULL),
-	SET("map-order.ini", ini_map_order, map_order_cases, 3,
-	    "map-order.ini:25: warning: never used"),
+	SET("map-order.ini", ini_map_order, map_order_cases, 4,
+	    "map-order.ini:11: warning: never used: [pre-before] at line 4"),
 };
 static const struct match_set sets_prefix[] = {
-	SET("prefix.ini", ini_prefix, prefix_cases, 0, NULL),
+	SET("prefix.ini", ini_prefix, prefix_cases, 2,
+	    "prefix.ini:7: warning: never used: [a] at line 4, a prefix /a"),
 	SET("long.ini", ini_long, long_cases, 0, NULL),
 };
 static const struct match_set sets_case[] = {
@@ -834,16 +837,16 @@ test_match_duplicates(void)
 /* Lines of the generated file before the map's first entry. */
 #define BIG_HEAD	"[re-before]\n"			/* 1 */ \
 			"regex = ^/k/7$\n"			\
-			"to = /re\n"				\
+			"to = https://t.example/re\n"				\
 			"[map big]\n"			/* 4 */ \
 			"status = 308\n"
 #define BIG_FIRST	6	/* the line of entry 0 */
 #define BIG_TAIL	"[late]\n"					\
 			"prefix = /k\n"					\
-			"to = /late\n"					\
+			"to = https://t.example/late\n"					\
 			"[re-after]\n"					\
 			"regex = ^/k/.*$\n"				\
-			"to = /re-after\n"
+			"to = https://t.example/re-after\n"
 
 static double
 seconds_since(const struct timespec *t0)
@@ -1094,7 +1097,8 @@ test_match_regex_anchors(void)
 			if (strcmp(pat, "/") == 0)
 				pat[0] = '\0';
 			n += (size_t)snprintf(ini + n, sizeof(ini) - n,
-			    "[r%u]\nregex = %s%s%s\nto = /to/%u\n%s", k,
+			    "[r%u]\nregex = %s%s%s\n"
+			    "to = https://t.example/to/%u\n%s", k,
 			    anchor_rand(6) == 0 ? "" : "^", pat,
 			    tails[anchor_rand(8)], k,
 			    anchor_rand(5) == 0 ? "case = ignore\n" : "");

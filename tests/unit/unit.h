@@ -18,6 +18,7 @@ int	test_request_register(void);
 int	test_response_register(void);
 int	test_reload_register(void);
 int	test_fastcgi_register(void);
+int	test_analysis_register(void);
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
