@@ -192,7 +192,9 @@ def engine_tables(engine, load):
                    "the CGI variables) and per whole request (reading "
                    "lighttpd's 24 CGI variables and formatting the "
                    "response bytes too); requests/s on one core; load "
-                   "time and resident memory added by the load.\n")
+                   "time and resident memory added by the load, and the "
+                   "part of the load time that the analysis of loops, "
+                   "chains and rules never used takes.\n")
         by = {}
         for r in engine:
             by.setdefault((r["kind"], int(r["rules"])), {})[r["position"]] = r
@@ -212,13 +214,15 @@ def engine_tables(engine, load):
             l = ld.get((kind, rules))
             rows.append(["{:,}".format(rules), kind, ins, req, lps,
                          l["load_s"] if l else "",
+                         l.get("analysis_s", "") if l else "",
                          "%.0f" % (num(l["rss_added_kib"]) / 1024)
                          if l and num(l["rss_added_kib"]) is not None else ""])
         out.append(table(["rules", "kind",
                           "instructions/lookup first / middle / last / miss",
                           "instructions/request",
                           "requests/s one core",
-                          "load s", "RSS added MiB"], rows))
+                          "load s", "of which analysis s",
+                          "RSS added MiB"], rows))
     if load:
         out.append("\n### Loading a rule file: `fcgi-redirect --check -c FILE`"
                    " under /usr/bin/time -v\n")

@@ -184,7 +184,7 @@ engine_part() {
 	local -a paths
 	echo "kind,rules,position,uri,answer,lookups_per_s,instructions_per_request,instructions_per_lookup" \
 	    >"$out/engine.csv"
-	echo "kind,rules,load_s,rss_added_kib,check_s,check_max_rss_kib" \
+	echo "kind,rules,load_s,rss_added_kib,analysis_s,check_s,check_max_rss_kib" \
 	    >"$out/load.csv"
 	for spec in $engine_kinds; do
 		kind=${spec%:*} size=${spec#*:}
@@ -248,7 +248,8 @@ engine_part() {
 		    >"$out/logs/check-$kind-$size.txt" 2>&1
 		awk -v kind="$kind" -v size="$size" -F'\t' '
 		    $1 == "load" { split($4, t, " "); split($5, m, " ") }
-		    END { printf "%s,%s,%s,%s,", kind, size, t[1], m[1] }' \
+		    $1 == "analysis" { split($3, a, " ") }
+		    END { printf "%s,%s,%s,%s,%s,", kind, size, t[1], m[1], a[1] }' \
 		    "$out/logs/engine-$kind-$size.txt" >>"$out/load.csv"
 		awk '/Elapsed \(wall clock\)/ { n = split($NF, a, ":");
 			s = a[n] + (n > 1 ? a[n-1] * 60 : 0) }
