@@ -1131,24 +1131,34 @@ fifo_tests() {
 # now_ms: milliseconds on the wall clock.
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-# start_listen NAME WORKERS [NAME=VALUE...] -- ARGS...: the binary with
-# ARGS (and -c T/fc.ini) in the background, in the directory LISTEN_CWD
-# (default T), with the environment additions given; stderr to
-# T/NAME.log.  Waits (5 s at most) for "listening on" and WORKERS children.
-# Sets LPID and LLOG; 1 (after a failure) when it did not start.
-start_listen() {
-	local name=$1 nw=$2 envs=() i
+# spawn_bin DIR ERR [NAME=VALUE...] -- ARGS...: the binary with ARGS in
+# the background, in DIR, with the environment additions given, no stdin or
+# stdout, stderr to ERR.  Sets SPAWNED (its PID, also added to PIDS).
+spawn_bin() {
+	local dir=$1 err=$2 envs=()
 	shift 2
 	while [ "$1" != -- ]; do
 		envs+=("$1")
 		shift
 	done
 	shift
+	(cd "$dir" && exec env "${envs[@]}" "$BIN" "$@" </dev/null \
+	    >/dev/null 2>"$err") &
+	SPAWNED=$!
+	PIDS+=("$SPAWNED")
+}
+
+# start_listen NAME WORKERS [NAME=VALUE...] -- ARGS...: the binary with
+# ARGS (and -c T/fc.ini) in the background, in the directory LISTEN_CWD
+# (default T), with the environment additions given; stderr to
+# T/NAME.log.  Waits (5 s at most) for "listening on" and WORKERS children.
+# Sets LPID and LLOG; 1 (after a failure) when it did not start.
+start_listen() {
+	local name=$1 nw=$2 i
+	shift 2
 	LLOG=$T/$name.log
-	(cd "${LISTEN_CWD:-$T}" && exec env "${envs[@]}" "$BIN" "$@" \
-	    -c "$T/fc.ini" </dev/null >/dev/null 2>"$LLOG") &
-	LPID=$!
-	PIDS+=("$LPID")
+	spawn_bin "${LISTEN_CWD:-$T}" "$LLOG" "$@" -c "$T/fc.ini"
+	LPID=$SPAWNED
 	for i in $(seq 100); do
 		grep -q "listening on" "$LLOG" 2>/dev/null &&
 		    [ "$(children "$LPID" | wc -l)" -eq "$nw" ] && return 0
@@ -1164,18 +1174,11 @@ start_listen() {
 # in DIR and wait for it to exit, 2 s at most (then it is stopped).  Sets
 # QRC (its status, or "still running after 2 s") and QERR (its stderr).
 quick_exit() {
-	local name=$1 dir=$2 envs=() pid
+	local name=$1 dir=$2 pid
 	shift 2
-	while [ "$1" != -- ]; do
-		envs+=("$1")
-		shift
-	done
-	shift
 	QERR=$T/$name.err
-	(cd "$dir" && exec env "${envs[@]}" "$BIN" "$@" </dev/null \
-	    >/dev/null 2>"$QERR") &
-	pid=$!
-	PIDS+=("$pid")
+	spawn_bin "$dir" "$QERR" "$@"
+	pid=$SPAWNED
 	if wait_exit "$pid" 2000; then
 		QRC=$EXIT_STATUS
 	else
