@@ -175,11 +175,13 @@ params_stream(const unsigned char *p, const struct fastcgi_head *h,
  * answered), and FASTCGI_BAD with h->why, a static noun phrase (and
  * h->type, the record's type, when a record is to blame), for anything
  * the web servers never send.  `scratch`: FASTCGI_PARAMS_MAX bytes of the
- * caller's.
+ * caller's.  With `env` (not NULL), the parameters of a whole head are
+ * also written there as an environment in the same pass, and more than
+ * FASTCGI_VARS_MAX of them are FASTCGI_TOO_LARGE.
  */
 int
 fastcgi_check(const unsigned char *p, size_t n, struct fastcgi_head *h,
-    unsigned char *scratch)
+    unsigned char *scratch, struct fastcgi_env *env)
 {
 	size_t		 off, clen, params = 0, first_params = 0;
 	unsigned	 type, id;
@@ -245,14 +247,22 @@ fastcgi_check(const unsigned char *p, size_t n, struct fastcgi_head *h,
 		if (clen == 0) {
 			h->params_start = params > 0 ? first_params : off;
 			h->params_end = off;
-			if (params > 0 && pairs_walk(params_stream(p, h,
-			    scratch, &params), params, NULL) != 1) {
+			h->len = off + FCGI_HEADER_LEN + p[off + 6];
+			if (env != NULL)
+				env->vars[0] = NULL;
+			if (params == 0)
+				return FASTCGI_OK;
+			switch (pairs_walk(params_stream(p, h, scratch,
+			    &params), params, env)) {
+			case 1:
+				return FASTCGI_OK;
+			case -1:
+				return FASTCGI_TOO_LARGE;  /* too many variables */
+			default:
 				h->why = "a name-value pair that runs past the "
 				    "end of FCGI_PARAMS";
 				return FASTCGI_BAD;
 			}
-			h->len = off + FCGI_HEADER_LEN + p[off + 6];
-			return FASTCGI_OK;
 		}
 		if ((params += clen) > FASTCGI_PARAMS_MAX)
 			return FASTCGI_TOO_LARGE;
@@ -290,8 +300,7 @@ fastcgi_read(int fd, long long deadline, const sigset_t *open,
 {
 	struct pollfd		 p = { .fd = fd, .events = POLLIN };
 	struct timespec		 ts;
-	const unsigned char	*q;
-	size_t			 have = 0, len;
+	size_t			 have = 0;
 	long long		 left;
 	ssize_t			 n;
 	int			 v;
@@ -303,7 +312,8 @@ fastcgi_read(int fd, long long deadline, const sigset_t *open,
 		    MSG_DONTWAIT);
 		if (n > 0) {
 			have += (size_t)n;
-			v = fastcgi_check(r->head, have, &r->h, r->scratch);
+			v = fastcgi_check(r->head, have, &r->h, r->scratch,
+			    &r->env);
 			if (v != FASTCGI_NEED_MORE)
 				break;
 			continue;	/* more may be there already */
@@ -320,14 +330,7 @@ fastcgi_read(int fd, long long deadline, const sigset_t *open,
 		(void)ppoll(&p, 1, &ts, open);
 	}
 	r->id = r->h.request_id;
-	if (v != FASTCGI_OK)
-		return v;
-	len = 0;
-	q = r->h.params_end > r->h.params_start ?
-	    params_stream(r->head, &r->h, r->scratch, &len) : NULL;
-	if (q != NULL && pairs_walk(q, len, &r->env) != 1)
-		return FASTCGI_TOO_LARGE;	/* checked whole: too many */
-	return FASTCGI_OK;
+	return v;
 }
 
 /*

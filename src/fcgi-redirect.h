@@ -474,7 +474,8 @@ struct fastcgi_request {
 };
 
 int		 fastcgi_check(const unsigned char *, size_t,
-		    struct fastcgi_head *, unsigned char *);
+		    struct fastcgi_head *, unsigned char *,
+		    struct fastcgi_env *);
 const char	*fastcgi_record_name(unsigned);
 long long	 fastcgi_now_ms(void);
 int		 fastcgi_read(int, long long, const sigset_t *,

@@ -402,18 +402,31 @@ cmd_explain(const char *path, const char *method, const char *url,
 }
 
 /*
+ * A number of options and variables: digits only (no sign, no blank) in
+ * `base`, from min to max, into *out.  0, or -1 when it is not one.
+ */
+static int
+number_in(const char *v, int base, long min, long max, long *out)
+{
+	char	*end;
+
+	if (!isdigit((unsigned char)*v))
+		return -1;
+	errno = 0;
+	*out = strtol(v, &end, base);
+	return errno != 0 || *end != '\0' || *out < min || *out > max ? -1 : 0;
+}
+
+/*
  * --timeout and FCGI_REDIRECT_TIMEOUT: whole seconds, 1 to 3600, into
  * o->timeout_ms.  0, or -1 after a message naming `what`.
  */
 static int
 opt_timeout(struct serve_opts *o, const char *what, const char *v)
 {
-	char	*end;
 	long	 n;
 
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno != 0 || end == v || *end != '\0' || n < 1 || n > 3600) {
+	if (number_in(v, 10, 1, 3600, &n) == -1) {
 		fprintf(stderr, "fcgi-redirect: %s: '%s' is not a number of "
 		    "seconds from 1 to 3600\n", what, v);
 		return -1;
@@ -429,18 +442,11 @@ opt_timeout(struct serve_opts *o, const char *what, const char *v)
 static int
 opt_settle(struct serve_opts *o, const char *what, const char *v)
 {
-	char	*end;
-	long	 ms;
-
-	errno = 0;
-	ms = strtol(v, &end, 10);
-	if (errno != 0 || *end != '\0' || !isdigit((unsigned char)*v) ||
-	    ms < 0 || ms > SETTLE_MAX_MS) {
+	if (number_in(v, 10, 0, SETTLE_MAX_MS, &o->settle_ms) == -1) {
 		fprintf(stderr, "fcgi-redirect: %s: '%s' is not a number of "
 		    "milliseconds from 0 to %d\n", what, v, SETTLE_MAX_MS);
 		return -1;
 	}
-	o->settle_ms = ms;
 	return 0;
 }
 
@@ -572,7 +578,6 @@ main(int argc, char *argv[])
 	};
 	const char	*config = NULL, *method = "GET", *listen_on = NULL;
 	long		 mode = -1, workers = 0;
-	char		*end;
 	int		 ch, check = 0, explain = 0, serve_opts_given = 0;
 	int		 follow = 0;
 	time_t		 now = time(NULL);
@@ -608,10 +613,7 @@ main(int argc, char *argv[])
 			listen_on = optarg;
 			break;
 		case 'm':
-			errno = 0;
-			mode = strtol(optarg, &end, 8);
-			if (errno != 0 || *end != '\0' || end == optarg ||
-			    mode < 0 || mode > 0777) {
+			if (number_in(optarg, 8, 0, 0777, &mode) == -1) {
 				fprintf(stderr, "fcgi-redirect: --socket-mode: "
 				    "'%s' is not an octal mode such as 0660\n",
 				    optarg);
@@ -619,10 +621,8 @@ main(int argc, char *argv[])
 			}
 			break;
 		case 'w':
-			errno = 0;
-			workers = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || end == optarg ||
-			    workers < 1 || workers > WORKERS_MAX) {
+			if (number_in(optarg, 10, 1, WORKERS_MAX,
+			    &workers) == -1) {
 				fprintf(stderr, "fcgi-redirect: --workers: a "
 				    "number from 1 to %d\n", WORKERS_MAX);
 				return EXIT_USAGE;

@@ -295,6 +295,14 @@ expect_rc 2 "--socket-mode without --listen" --socket-mode 0660 \
 expect_rc 2 "--check --timeout" --check --timeout 3 -c etc/redirects.ini
 expect_rc 2 "--explain --allow" --explain --allow 127.0.0.1 \
     -c etc/redirects.ini /
+# Numbers are digits only: strtol alone would take " 5" and "+5".
+for v in 5 " 5" +5 0 3601; do
+	FCGI_REDIRECT_TIMEOUT=$v run --check -c etc/redirects.ini
+	want=2
+	[ "$v" = 5 ] && want=0
+	[ "$rc" -eq "$want" ] && pass ||
+	    fail "FCGI_REDIRECT_TIMEOUT='$v' --check: exit $rc, expected $want"
+done
 expect_rc 0 "--help" --help
 expect_out "usage: fcgi-redirect" "" "--help"
 expect_out "       fcgi-redirect --check" "" "--help"

@@ -34,6 +34,7 @@ static struct decision	 decision;
 static unsigned char	 head[FASTCGI_HEAD_MAX];
 static size_t		 head_len;
 static unsigned char	 guard_scratch[FASTCGI_PARAMS_MAX];
+static struct fastcgi_env guard_env;	/* built as fastcgi_read() does */
 
 /* One name-value length (FastCGI §3.4). */
 static size_t
@@ -103,7 +104,8 @@ bench_one(const struct ruleset *rs, char **envp, struct match_scratch *ms,
 {
 	struct fastcgi_head	 h;
 
-	if (fastcgi_check(head, head_len, &h, guard_scratch) != FASTCGI_OK)
+	if (fastcgi_check(head, head_len, &h, guard_scratch, &guard_env) !=
+	    FASTCGI_OK)
 		abort();
 	handle_decide(rs, envp, 1700000000, ms, &decision);
 	buf_init(out, response, sizeof(response));

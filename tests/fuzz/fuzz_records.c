@@ -62,7 +62,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The socket pairs hold some 200 KiB; the fuzzer sends less. */
 	if (size > 65536)
 		return 0;
-	v = fastcgi_check(data, size, &h, scratch);
+	v = fastcgi_check(data, size, &h, scratch, NULL);
 	if (v == FASTCGI_BAD && h.why == NULL)
 		fuzz_fail("FASTCGI_BAD without a reason", NULL, 0);
 	if (v == FASTCGI_TOO_LARGE && h.request_id == 0)
@@ -72,7 +72,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (h.len == 0 || h.len > size || h.request_id == 0)
 		fuzz_fail("FASTCGI_OK with a head outside the bytes", NULL, 0);
-	if (fastcgi_check(data, h.len - 1, &h2, scratch) != FASTCGI_NEED_MORE)
+	if (fastcgi_check(data, h.len - 1, &h2, scratch, NULL) !=
+	    FASTCGI_NEED_MORE)
 		fuzz_fail("a head cut by a byte is not 'need more'", NULL, 0);
 
 	/* Ours, from a socket holding all the bytes (a body may follow). */

@@ -190,7 +190,7 @@ test_fastcgi_check(void)
 
 	for (i = 0; i < nitems(rows); i++) {
 		n = build(rows[i].head);
-		v = fastcgi_check(bytes, n, &h, scratch);
+		v = fastcgi_check(bytes, n, &h, scratch, NULL);
 		if (v != rows[i].verdict || (rows[i].why != NULL &&
 		    (h.why == NULL || strstr(h.why, rows[i].why) == NULL)))
 			fprintf(stderr, "\nfastcgi_check(%s): %s (%s), expected "
@@ -223,13 +223,13 @@ test_fastcgi_prefixes(void)
 	head_len = n;
 	n = put_header(n, 1, 5, 3, 3, 5);	/* FCGI_STDIN: a body */
 	for (k = 0; k < head_len; k++) {
-		v = fastcgi_check(bytes, k, &h, scratch);
+		v = fastcgi_check(bytes, k, &h, scratch, NULL);
 		if (v != FASTCGI_NEED_MORE)
 			fprintf(stderr, "\nprefix of %zu bytes: %s\n", k,
 			    verdicts[v]);
 		CU_ASSERT_EQUAL(v, FASTCGI_NEED_MORE);
 	}
-	CU_ASSERT_EQUAL(fastcgi_check(bytes, n, &h, scratch), FASTCGI_OK);
+	CU_ASSERT_EQUAL(fastcgi_check(bytes, n, &h, scratch, NULL), FASTCGI_OK);
 	CU_ASSERT_EQUAL(h.len, head_len);
 	CU_ASSERT_EQUAL(h.request_id, 3);
 }
@@ -268,12 +268,12 @@ test_fastcgi_limits(void)
 	params[4] = (unsigned char)value;
 	n = put_params(build("B5"), 5, params, FASTCGI_PARAMS_MAX);
 	n = put_header(n, 1, 4, 5, 0, 0);
-	CU_ASSERT_EQUAL(fastcgi_check(bytes, n, &h, scratch), FASTCGI_OK);
+	CU_ASSERT_EQUAL(fastcgi_check(bytes, n, &h, scratch, NULL), FASTCGI_OK);
 	/* A byte more is too large, and the request can be answered. */
 	value++;
 	params[4] = (unsigned char)value;
 	n = put_params(build("B5"), 5, params, FASTCGI_PARAMS_MAX + 1);
-	CU_ASSERT_EQUAL(fastcgi_check(bytes, n, &h, scratch), FASTCGI_TOO_LARGE);
+	CU_ASSERT_EQUAL(fastcgi_check(bytes, n, &h, scratch, NULL), FASTCGI_TOO_LARGE);
 	CU_ASSERT_EQUAL(h.request_id, 5);
 	/* Records of one byte and 255 of padding each: the room runs out. */
 	n = build("B1");
@@ -282,7 +282,7 @@ test_fastcgi_limits(void)
 		memset(bytes + n, 0, 256);
 		n += 256;
 	}
-	CU_ASSERT_EQUAL(fastcgi_check(bytes, n, &h, scratch), FASTCGI_TOO_LARGE);
+	CU_ASSERT_EQUAL(fastcgi_check(bytes, n, &h, scratch, NULL), FASTCGI_TOO_LARGE);
 }
 
 /* A socket pair holding bytes[0..n) from its other end; the read end. */
