@@ -20,7 +20,7 @@ RULES_DEFAULT ?= $(SYSCONFDIR)/fcgi-redirect/redirects.ini
 CC	?= cc
 PKG_CONFIG ?= pkg-config
 LIBS_PC	 = inih libpcre2-8
-# libfcgi is not linked into fcgi-redirect (src/fastcgi.c says why): the
+# libfcgi is not linked into fcgi-redirect (src/serve/fastcgi.c says why): the
 # record fuzzer checks our reader against it, and the bench floor uses it.
 FCGI_PC	 = fcgi
 CFLAGS	?= -O2 -g
@@ -28,14 +28,14 @@ WARN	 = -Wall -Wextra -Wmissing-prototypes -Wshadow -Wstrict-prototypes \
 	   -Wformat=2 -Wpointer-arith
 # inih has no run-time version: --version prints the one built against.
 INIH_VERSION := $(shell $(PKG_CONFIG) --modversion inih)
-CPPFLAGS_ALL = -D_GNU_SOURCE -DPCRE2_CODE_UNIT_WIDTH=8 \
+CPPFLAGS_ALL = -Isrc -D_GNU_SOURCE -DPCRE2_CODE_UNIT_WIDTH=8 \
 	   -DRULES_DEFAULT='"$(RULES_DEFAULT)"' \
 	   -DINIH_VERSION='"$(INIH_VERSION)"' \
 	   $(shell $(PKG_CONFIG) --cflags $(LIBS_PC)) $(CPPFLAGS)
 LDLIBS_ALL = $(shell $(PKG_CONFIG) --libs $(LIBS_PC)) -lpthread $(LDLIBS)
 
 B	 = build
-SRCS	 = $(filter-out src/main.c,$(wildcard src/*.c))
+SRCS	 = $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c))
 OBJS	 = $(SRCS:src/%.c=$(B)/obj/%.o)
 HDR	 = src/fcgi-redirect.h
 
@@ -45,6 +45,7 @@ UNIT_OBJS = $(UNIT_SRCS:tests/unit/%.c=$(B)/obj/unit/%.o)
 all: $(B)/fcgi-redirect
 
 $(B)/obj/%.o: src/%.c $(HDR) | $(B)/obj
+	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -c -o $@ $<
 
 $(B)/obj/unit/%.o: tests/unit/%.c $(HDR) tests/unit/unit.h | $(B)/obj/unit
@@ -153,6 +154,7 @@ ST_LDLIBS = $(shell $(PKG_CONFIG) --static --libs $(LIBS_PC)) -lpthread $(LDLIBS
 static: $(B)/fcgi-redirect-static
 
 $(ST)/obj/%.o: src/%.c $(HDR) | $(ST)/obj
+	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) -DFR_STATIC $(CFLAGS) $(WARN) -c -o $@ $<
 $(ST)/obj/main.o: $(B)/main-defs
 
@@ -209,6 +211,7 @@ SAN_OBJS = $(SRCS:src/%.c=$(SAN)/obj/%.o)
 SAN_UNIT_OBJS = $(UNIT_SRCS:tests/unit/%.c=$(SAN)/obj/unit/%.o)
 
 $(SAN)/obj/%.o: src/%.c $(HDR) | $(SAN)/obj
+	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CPPFLAGS_ALL) $(SAN_FLAGS) $(WARN) -c -o $@ $<
 $(SAN)/obj/unit/%.o: tests/unit/%.c $(HDR) tests/unit/unit.h | $(SAN)/obj/unit
 	$(FUZZ_CC) $(CPPFLAGS_ALL) -Isrc $(shell $(PKG_CONFIG) --cflags cunit) \
@@ -264,6 +267,7 @@ FUZZ_FLAGS = $(SAN_FLAGS) -fsanitize=fuzzer-no-link
 FUZZ_OBJS = $(SRCS:src/%.c=$(B)/fuzz/obj/%.o)
 
 $(B)/fuzz/obj/%.o: src/%.c $(HDR) | $(B)/fuzz/obj
+	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CPPFLAGS_ALL) $(FUZZ_FLAGS) $(WARN) -c -o $@ $<
 $(B)/fuzz/obj/fuzz_%.o: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(HDR) \
     | $(B)/fuzz/obj

@@ -2,17 +2,27 @@
  * fcgi-redirect.h: the one internal header.
  *
  * Each file's external functions are listed under a comment naming the file;
- * everything else in a file is static.  The design in one paragraph:
- * ini_load.c reads an INI rule file (through inih, with a line reader of our
- * own) and hands each section and key to ruleset.c, which validates it
- * (targets are compiled by target.c) and, only when the whole file is
- * valid, has index.c build the hash indexes of a read-only struct ruleset
- * and analysis.c follow its redirects (loops are errors).  At request time request.c turns the CGI
- * variables into a struct request, match.c finds the rule (a pure function
- * of rule set and request), location.c builds the Location, response.c
- * formats the answer, and handle.c ties those together.  serve.c does the
- * I/O with libfcgi, and log.c logs what went wrong with a request; main.c
- * is the command line.
+ * everything else in a file is static.  The directories of src/ are the
+ * phases:
+ *
+ *   load/     load time: load/ini.c reads an INI rule file (through inih,
+ *             with a line reader of our own) and hands each section and
+ *             key to load/rules.c, which validates it (targets are
+ *             compiled by load/target.c) and, only when the whole file is
+ *             valid, has the index built and load/analysis.c follow its
+ *             redirects (loops are errors).
+ *   request/  request time, no I/O: request.c turns the CGI variables into
+ *             a struct request, match.c finds the rule (a pure function of
+ *             rule set and request), location.c builds the Location,
+ *             response.c formats the answer, handle.c ties them together.
+ *   serve/    the process: fastcgi.c reads and writes FastCGI records,
+ *             serve.c serves CGI and FastCGI, reload.c notices a changed
+ *             rule file, prefork.c and listen.c run --listen, peer.c says
+ *             who may connect, log.c logs what went wrong with a request.
+ *
+ * At the top: main.c (the command line) and what every phase uses: the
+ * arena, bounded buffers, diagnostics, URL normalization and the hash
+ * index (built at load time, read at request time).
  *
  * Struct types are never typedef'd.
  */
@@ -134,7 +144,7 @@ void	*arena_alloc(struct arena *, size_t);
 char	*arena_strndup(struct arena *, const char *, size_t);
 void	 arena_free(struct arena *);
 
-/* ---- rule set (ruleset.c builds it, index.c indexes it) ---- */
+/* ---- rule set (load/rules.c builds it, index.c indexes it) ---- */
 
 enum rule_kind {
 	RULE_PATH,		/* path = : exact */
@@ -220,7 +230,7 @@ struct ruleset {
 	struct rule_opts	 defaults;
 };
 
-/* ---- ini_load.c: reading a rule file through inih ---- */
+/* ---- load/ini.c: reading a rule file through inih ---- */
 
 struct ruleset	*ruleset_load_file(const char *, struct diag *);
 int		 ruleset_read_file(const char *, struct diag *, char **,
@@ -230,7 +240,7 @@ struct ruleset	*ruleset_load_file_text(const char *, const char *, size_t,
 struct ruleset	*ruleset_load_buffer(const char *, const char *, size_t,
 		    struct diag *);
 
-/* ---- ruleset.c: validating sections and keys, compiling the set ---- */
+/* ---- load/rules.c: validating sections and keys, compiling the set ---- */
 
 struct builder;
 
@@ -241,23 +251,23 @@ void		 builder_key(struct builder *, const char *, const char *,
 struct ruleset	*builder_finish(struct builder *);
 void		 ruleset_free(struct ruleset *);
 
-/* ---- analysis.c: loops, chains, self-redirects and dead rules ---- */
+/* ---- load/analysis.c: loops, chains, self-redirects and dead rules ---- */
 
 int	 analysis_run(const struct ruleset *, struct diag *);
 int	 analysis_host_internal(const struct ruleset *, const char *, size_t);
 int	 analysis_conditional(const struct rule_opts *);
 size_t	 analysis_conditions(const struct rule_opts *, char *, size_t);
 
-/* ---- probe.c: --check's test runs of the regex rules ---- */
+/* ---- load/probe.c: --check's test runs of the regex rules ---- */
 
 void	 probe_regexes(const struct ruleset *, struct diag *);
 
-/* ---- target.c: checking and compiling redirect targets ---- */
+/* ---- load/target.c: checking and compiling redirect targets ---- */
 
 int	 target_compile(struct arena *, struct diag *, const char *,
 	    struct rule *, const char *, unsigned, int, const char *);
 
-/* ---- rule_values.c: parsing option values ---- */
+/* ---- load/values.c: parsing option values ---- */
 
 int	 value_status(const char *);
 int	 value_time(const char *, time_t *);
@@ -284,7 +294,7 @@ uint64_t	 index_hash_end(uint64_t, unsigned);
 void		 index_free(struct index *);
 #define INDEX_NONE	UINT32_MAX
 
-/* ---- request.c: the request, from CGI variables (RFC 3875) ---- */
+/* ---- request/request.c: the request, from CGI variables (RFC 3875) ---- */
 
 struct request {
 	const char	*method;
@@ -312,7 +322,7 @@ const char	*request_param(char **, const char *);
 const char	*request_method(char **);
 int		 request_parse(struct request *, char **, time_t);
 
-/* ---- match.c: finding the rule for a request ---- */
+/* ---- request/match.c: finding the rule for a request ---- */
 
 struct match {
 	const struct rule	*rule;	/* NULL: nothing matched */
@@ -337,19 +347,19 @@ size_t			 match_regex_prefix(const char *);
 void			 match_prefetch(const struct ruleset *,
 			    const struct request *);
 
-/* ---- location.c: building the Location ---- */
+/* ---- request/location.c: building the Location ---- */
 
 int	 location_build(const struct request *, const struct match *,
 	    struct buf *);
 
-/* ---- response.c: status lines, headers and the HTML note ---- */
+/* ---- request/response.c: status lines, headers and the HTML note ---- */
 
 const char	*response_reason(int);
 void		 response_redirect(struct buf *, int, const char *,
 		    const struct rule_opts *, int);
 void		 response_error(struct buf *, int, int);
 
-/* ---- handle.c: one request, from variables to response bytes ---- */
+/* ---- request/handle.c: one request, from variables to response bytes ---- */
 
 /*
  * What was decided for a request, for the response, for --explain and for
@@ -375,7 +385,7 @@ void	 handle_decide(const struct ruleset *, char **, time_t,
 	    struct match_scratch *, struct decision *);
 void	 handle_respond(struct decision *, struct buf *);
 
-/* ---- log.c: rate-limited request-time log lines ---- */
+/* ---- serve/log.c: rate-limited request-time log lines ---- */
 
 void	 log_fault(FILE *, const char *, const struct decision *,
 	    const struct ruleset *);
@@ -383,7 +393,7 @@ void	 log_decision(const struct decision *, const struct ruleset *);
 void	 log_connection(const char *, ...)
 	    __attribute__((format(printf, 1, 2)));
 
-/* ---- reload.c: noticing a changed rule file, loading it beside ---- */
+/* ---- serve/reload.c: noticing a changed rule file, loading it beside ---- */
 
 struct reload;
 
@@ -412,7 +422,7 @@ int			 reload_settled(const struct timespec *,
 			    const struct timespec *, long);
 int			 reload_drops_most(size_t, size_t);
 
-/* ---- peer.c: who may talk to the FastCGI socket ---- */
+/* ---- serve/peer.c: who may talk to the FastCGI socket ---- */
 
 struct peer_rule;
 struct peer_list {
@@ -429,7 +439,7 @@ int	 peer_allowed(const struct peer_list *, int, const struct sockaddr *,
 	    char *);
 int	 peer_addr_loopback(const struct sockaddr *);
 
-/* ---- fastcgi.c: the FastCGI responder role, read and written ---- */
+/* ---- serve/fastcgi.c: the FastCGI responder role, read and written ---- */
 
 /* The parameters (CGI variables) of a request, all names and values. */
 #define FASTCGI_PARAMS_MAX	(128 * 1024)
@@ -483,7 +493,7 @@ int		 fastcgi_read(int, long long, const sigset_t *,
 int		 fastcgi_write(int, unsigned, const char *, size_t);
 void		 fastcgi_close(int);
 
-/* ---- serve.c: CGI and FastCGI serving, signals ---- */
+/* ---- serve/serve.c: CGI and FastCGI serving, signals ---- */
 
 /* What serving needs besides the rule file; main.c fills it. */
 struct serve_opts {
@@ -499,7 +509,7 @@ int	 serve_is_fastcgi(int);
 int	 serve_fastcgi(int, struct reload *, int, const struct serve_opts *);
 void	 serve_signals(int);
 
-/* ---- listen.c: the listening socket of --listen ---- */
+/* ---- serve/listen.c: the listening socket of --listen ---- */
 
 struct listen_addr {
 	union {
@@ -517,7 +527,7 @@ struct listen_addr {
 int	 listen_parse(const char *, struct listen_addr *, char *, size_t);
 int	 listen_open(const struct listen_addr *, long, char *, size_t);
 
-/* ---- prefork.c: the standalone mode (--listen) ---- */
+/* ---- serve/prefork.c: the standalone mode (--listen) ---- */
 
 #define WORKERS_MAX	256
 int	 prefork_run(const struct listen_addr *, long, int,

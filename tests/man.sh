@@ -12,7 +12,7 @@
 #                        (".It Ev NAME");
 #   fcgi-redirect.ini.5  mandoc -Tlint -W warning prints nothing; every key
 #                        the rule-file loader accepts (opt_names[] in
-#                        src/ruleset.c) has an entry (".It Ic NAME"), and
+#                        src/load/rules.c) has an entry (".It Ic NAME"), and
 #                        every word of its two-word keys (flag_words[]) is
 #                        written after a ".Cm".
 #
@@ -87,11 +87,11 @@ mapfile -t options < <(printf '%s\n' "$help" |
 mapfile -t envs < <(grep -oE '"FCGI_[A-Z_]+"' src/main.c | tr -d '"' |
     sort -u)
 envs+=(GATEWAY_INTERFACE)
-# The keys of the rule file: the strings of opt_names[] in src/ruleset.c.
-mapfile -t keys < <(sed -n '/opt_names\[O_NOPTS\] = {/,/};/p' src/ruleset.c |
+# The keys of the rule file: the strings of opt_names[] in src/load/rules.c.
+mapfile -t keys < <(sed -n '/opt_names\[O_NOPTS\] = {/,/};/p' src/load/rules.c |
     grep -oE '"[a-z]+"' | tr -d '"')
-# The words of query, case and slash: flag_words[] in src/ruleset.c.
-mapfile -t words < <(sed -n '/} flag_words\[\] = {/,/};/p' src/ruleset.c |
+# The words of query, case and slash: flag_words[] in src/load/rules.c.
+mapfile -t words < <(sed -n '/} flag_words\[\] = {/,/};/p' src/load/rules.c |
     grep -oE '"[a-z]+"' | tr -d '"' | sort -u)
 
 lint fcgi-redirect.8

@@ -11,7 +11,7 @@
 # There it must answer as a CGI program (RFC 3875; env -i and the CGI
 # variables only): a 307 with its Location (an exact path, a regex run by
 # PCRE2's JIT, and a 300-byte target, which shows that libinih.a's line
-# settings were linked: see the head of src/ini_load.c), a 404, a
+# settings were linked: see the head of src/load/ini.c), a 404, a
 # 400 for a bad percent escape; `--check` of the rule file; and refuse
 # --allow uid:NAME with the message of the static build while uid:NUMBER
 # is taken.  The dynamic binary, in a root as empty, must not start: the

@@ -4,7 +4,7 @@
  * libfcgi's fcgiapp as fcgi-redirect does, so what it costs is FastCGI
  * itself (the server's side and libfcgi's): no responder that sends the
  * same answer can be faster behind the same server.  The answer has the
- * shape of fcgi-redirect's (src/response.c): the same headers and an HTML
+ * shape of fcgi-redirect's (src/request/response.c): the same headers and an HTML
  * note of the same length for a Location of the same length as the
  * benchmark's (/new/N), so that the two differ only in the work of
  * deciding it.  It listens on fd 0, as lighttpd (bin-path), mod_fcgid and

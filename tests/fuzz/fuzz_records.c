@@ -2,7 +2,7 @@
  * fuzz_records.c: any bytes as what a peer sends on a FastCGI connection.
  *
  * fastcgi.c reads the responder role itself instead of through libfcgi.
- * The harness holds it to what it promises (src/fastcgi.c):
+ * The harness holds it to what it promises (src/serve/fastcgi.c):
  *
  *  - fastcgi_check() returns a verdict it may return for these bytes: OK
  *    with a head length within them and a request id other than 0, and

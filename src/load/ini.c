@@ -1,5 +1,5 @@
 /*
- * ini_load.c: reading a rule file through inih.
+ * ini.c: reading a rule file through inih.
  *
  * The file is read whole into memory and handed to inih's
  * ini_parse_stream() by a line reader of our own, which sees every physical
@@ -14,7 +14,7 @@
  *    refused with a FILE:LINE error, never split (this is the fallback for
  *    builds of inih without those settings);
  *  - section names are cut at 49 bytes: the reader keeps the whole name
- *    itself and hands the section to ruleset.c directly;
+ *    itself and hands the section to rules.c directly;
  *  - an indented line continues the previous value (multi-line values):
  *    the reader strips leading white space, so every line stands alone.
  *

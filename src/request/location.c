@@ -1,7 +1,7 @@
 /*
  * location.c: building the Location of a redirect.
  *
- * The Location is the rule's compiled target (ruleset.c has already
+ * The Location is the rule's compiled target (rules.c has already
  * URI-encoded its literal text and put [defaults] base before a /path) with
  * its placeholders expanded, then, for prefix rules, the rest of the path
  * joined to the target's path before the target's own query or fragment,

@@ -1,7 +1,7 @@
 /*
- * rule_values.c: parsing the values of rule-file options.
+ * values.c: parsing the values of rule-file options.
  *
- * Pure functions from a value string to a checked value; ruleset.c turns a
+ * Pure functions from a value string to a checked value; rules.c turns a
  * failure into a FILE:LINE error.  Nothing here allocates.
  */
 #include <ctype.h>

@@ -68,7 +68,7 @@ handle_decide(const struct ruleset *rs, char **envp, time_t now,
 /*
  * Format the decided answer into out, an empty buffer.  An answer that
  * does not fit (a rule's headers add up past RESPONSE_MAX; --check refuses
- * most such files, see ruleset.c) is never sent cut: out then holds a
+ * most such files, see load/rules.c) is never sent cut: out then holds a
  * whole 500 answer instead, and d says so (status 500, too_large) for the
  * log.  out must hold at least that 500 answer (some 300 bytes).
  */

@@ -1,8 +1,8 @@
 /*
- * ruleset.c: validating a rule file's sections and keys and compiling them
+ * rules.c: validating a rule file's sections and keys and compiling them
  * into a read-only rule set.
  *
- * ini_load.c feeds the builder one section or key at a time, in file order.
+ * ini.c feeds the builder one section or key at a time, in file order.
  * Each value is checked when it arrives; each section is checked when the
  * next one starts (a rule needs exactly one of path, prefix, regex, and a
  * `to`); targets are checked and compiled once their section is complete.
