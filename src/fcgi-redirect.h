@@ -30,6 +30,7 @@
 #define FCGI_REDIRECT_H
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <netinet/in.h>
@@ -189,39 +190,37 @@ struct rule {
 	enum rule_kind		 kind;
 	const char		*pattern; /* normalized path or prefix, or regex */
 	size_t			 pattern_len;
-	void			*re;	  /* pcre2_code * for RULE_REGEX */
+	void			*re;	  /* the draft's pcre2_code *, for --check
+					     (NULL in a rule read from an image:
+					     ruleset_regex()) */
 	const char		*target;  /* validated, URI-encoded, base applied */
+	size_t			 target_len;
 	size_t			 target_split; /* where its '?' or '#' starts */
 	unsigned		 target_flags; /* TARGET_* */
 	uint32_t		 regex_lit; /* RULE_REGEX: its literal prefix's
-					    length, match_regex_prefix() */
+					    length, regex_literal_prefix() */
+	uint32_t		 no;	  /* its number in file order, or
+					     RULE_FALLBACK */
 	const struct rule_opts	*opts;
 };
+#define RULE_FALLBACK	(UINT32_MAX - 1)
 
 /* What a target uses, found when it is compiled. */
 #define TARGET_USES_PATH	0x01	/* ${path}: no prefix rest appended */
 #define TARGET_USES_QUERY	0x02	/* ${query}: the query is not appended */
 #define TARGET_USES_HOST	0x04
 
-struct index;
-
-struct ruleset {
+/*
+ * A rule file as load/rules.c builds it: rules with pointers into its
+ * arena, in file order.  load/compile.c turns it into an image and frees
+ * it; nothing at request time sees it.
+ */
+struct draft {
 	struct arena		 arena;
 	const char		*file;
 	struct rule		*rules;		/* in file order: index = order */
 	size_t			 nrules;
 	size_t			 nmaps, nentries, nregex;
-	struct index		*exact;		/* path rules and map entries */
-	struct index		*prefix;	/* prefix rules */
-	/*
-	 * The regex rules: by the '/'-cut of their literal prefix, which is
-	 * what match.c looks up, and all their numbers in file order, for a
-	 * path with more anchors than it merges.
-	 */
-	struct index		*regex_anchor;
-	uint32_t		*regex;
-	unsigned		 exact_variants; /* OPT_ flag sets in use */
-	unsigned		 prefix_variants;
 	/* When nothing matches: 404, 410, or a redirect to fallback_target. */
 	int			 fallback_status;
 	struct rule		 fallback;	/* a rule whose target is the fallback */
@@ -229,6 +228,207 @@ struct ruleset {
 						   '/', or NULL */
 	struct rule_opts	 defaults;
 };
+
+/* ---- index.c: hash indexes of exact paths, prefixes and anchors ---- */
+
+/*
+ * One key in an image: 16 bytes, so that a probe costs one cache line.
+ * The key's bytes are in the image's strings; its items (rule numbers)
+ * form a chain in file order through the image's next[] array.
+ */
+struct index_slot {
+	uint32_t	 head;	/* first item of the chain; INDEX_NONE: empty */
+	uint32_t	 hash;	/* low bits of the key's hash */
+	uint32_t	 key;	/* offset of the key in the strings */
+	uint32_t	 keylen; /* its length, and the variant in the top byte */
+};
+#define INDEX_NONE	UINT32_MAX
+#define INDEX_KEY_MAX	0xffffff	/* the longest key (PATH_BUF fits) */
+
+/* A read-only view of one index in an image (image.c sets it up). */
+struct index {
+	const struct index_slot	*slots;
+	size_t			 mask;	 /* slots - 1; a power of two - 1 */
+	uint64_t		 lens;	 /* bit min(n, 63): a key of length n */
+	const uint32_t		*next;	 /* the chains, shared by the indexes */
+	uint32_t		 nitems; /* length of next[] */
+	const char		*strings;
+	size_t			 strings_len;
+};
+
+struct index_builder;
+
+struct index_builder	*index_builder_new(size_t);
+int			 index_builder_add(struct index_builder *,
+			    const char *, uint32_t, size_t, unsigned,
+			    uint32_t, int, uint32_t *, uint32_t *);
+size_t			 index_builder_slots(const struct index_builder *,
+			    const struct index_slot **, uint64_t *);
+void			 index_builder_free(struct index_builder *);
+uint32_t		 index_find(const struct index *, const char *, size_t,
+			    unsigned, uint64_t);
+uint32_t		 index_next(const struct index *, uint32_t);
+void			 index_prefetch(const struct index *, const char *,
+			    size_t, unsigned);
+uint64_t		 index_hash(const char *, size_t, unsigned);
+uint64_t		 index_hash_step(uint64_t, const char *, size_t);
+uint64_t		 index_hash_end(uint64_t, unsigned);
+#define INDEX_HASH_INIT	14695981039346656037ULL
+
+/* ---- image.c: the compiled rule set, one position-independent block ---- */
+
+/*
+ * An image: every rule, string, option and index of a rule set in one
+ * block of bytes addressed by offsets, the same in memory and in a file
+ * (mapped read-only and shared by every process that serves it).  The
+ * format is in image.c's head.
+ */
+#define IMAGE_MAGIC		"\177FRIMG\r\n"	/* 8 bytes */
+#define IMAGE_MAGIC_LEN		8
+
+/* What an image was compiled from: the rule file's stat(2). */
+struct image_source {
+	uint64_t	 dev, ino, size;
+	int64_t		 mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
+};
+
+/*
+ * The image's records.  Every number is in the byte order and width of
+ * the machine that wrote it (the header says which; another is refused
+ * and the image rebuilt, never converted).  Offsets into the strings are
+ * 32-bit: an image holds at most 4 GiB of strings.
+ */
+#define IMAGE_VERSION		1
+#define IMAGE_BYTE_ORDER	0x01020304u
+#define IMAGE_NONE		UINT32_MAX	/* no string */
+#define IMAGE_BUILD_MAX		48
+
+/* One rule or map entry: 44 bytes. */
+struct image_rule {
+	uint32_t	 name;		/* strings offsets and lengths */
+	uint32_t	 line;
+	uint32_t	 pattern;
+	uint32_t	 pattern_len;
+	uint32_t	 target;
+	uint32_t	 target_len;
+	uint32_t	 target_split;
+	uint32_t	 opts;		/* number in the options table */
+	uint32_t	 regex_lit;	/* RULE_REGEX: literal prefix length */
+	uint32_t	 regex_no;	/* RULE_REGEX: its number among them */
+	uint8_t		 kind;		/* enum rule_kind */
+	uint8_t		 target_flags;
+	uint16_t	 pad;
+};
+
+/* One set of options, shared by every rule that has the same. */
+struct image_opts {
+	int64_t		 from, until;
+	uint32_t	 status, flags, scheme;
+	uint32_t	 has;		/* IMAGE_HAS_* */
+	uint32_t	 cache;		/* strings offset, or IMAGE_NONE */
+	uint32_t	 hosts, nhosts;	/* ranges of the refs */
+	uint32_t	 methods, nmethods;
+	uint32_t	 headers, nheaders;
+	uint32_t	 pad;
+};
+#define IMAGE_HAS_FROM		0x01
+#define IMAGE_HAS_UNTIL		0x02
+
+enum image_part {
+	IMAGE_STRINGS,		/* bytes; the last is NUL */
+	IMAGE_OPTS,		/* struct image_opts[nopts] */
+	IMAGE_REFS,		/* uint32_t[nrefs]: strings offsets */
+	IMAGE_RULES,		/* struct image_rule[nrules + 1] */
+	IMAGE_NEXT,		/* uint32_t[nrules]: the indexes' chains */
+	IMAGE_REGEX,		/* uint32_t[nregex]: regex rules in order */
+	IMAGE_EXACT,		/* struct index_slot[], a power of two */
+	IMAGE_PREFIX,
+	IMAGE_ANCHOR,
+	IMAGE_NPARTS
+};
+
+struct image_part_pos {
+	uint64_t	 off, len;
+};
+
+/* The first bytes of an image: 360. */
+struct image_header {
+	char			 magic[IMAGE_MAGIC_LEN];
+	uint32_t		 version;	/* IMAGE_VERSION */
+	uint32_t		 byte_order;	/* IMAGE_BYTE_ORDER */
+	uint32_t		 word_size;	/* sizeof(void *) */
+	uint32_t		 header_size;	/* sizeof(struct image_header) */
+	uint64_t		 size;		/* the whole image */
+	char			 build[IMAGE_BUILD_MAX]; /* image_build_id */
+	struct image_source	 source;
+	uint32_t		 file;		/* strings: the rule file's name */
+	uint32_t		 nrules, nopts, nrefs, nregex, nmaps, nentries;
+	uint32_t		 exact_variants, prefix_variants;
+	int32_t			 fallback_status;
+	uint32_t		 base;		/* strings, or IMAGE_NONE */
+	uint32_t		 defaults;	/* options number */
+	uint64_t		 lens[3];	/* exact, prefix, anchor */
+	struct image_part_pos	 part[IMAGE_NPARTS];
+	uint64_t		 checksum;	/* FNV-1a of the bytes above */
+};
+
+struct regex_cache;
+
+/*
+ * The compiled rule set that requests read: a view of an image.  Built
+ * once, then read-only, but for `regexes`: each process compiles (and
+ * JIT-compiles) a regex rule's pattern the first time a request tries it,
+ * so that a CGI process pays only for the regexes its request reaches.
+ */
+struct ruleset {
+	const unsigned char	*image;		/* the whole image */
+	size_t			 size;
+	int			 mapped;	/* munmap() it, else free() */
+	const char		*file;		/* the rule file, for messages */
+	const char		*strings;
+	size_t			 strings_len;
+	const void		*rules;		/* struct image_rule[nrules + 1] */
+	size_t			 nrules;	/* the fallback is rule nrules */
+	size_t			 nmaps, nentries, nregex;
+	struct rule_opts	*opts;		/* decoded for this process */
+	size_t			 nopts;
+	const char		**refs;		/* the opts' string lists */
+	struct index		 exact;		/* path rules and map entries */
+	struct index		 prefix;	/* prefix rules */
+	/*
+	 * The regex rules: by the '/'-cut of their literal prefix, which is
+	 * what match.c looks up, and all their numbers in file order, for a
+	 * path with more anchors than it merges.
+	 */
+	struct index		 regex_anchor;
+	const uint32_t		*regex;
+	unsigned		 exact_variants; /* OPT_ flag sets in use */
+	unsigned		 prefix_variants;
+	/* When nothing matches: 404, 410, or a redirect to the fallback. */
+	int			 fallback_status;
+	const char		*base;		/* [defaults] base, or NULL */
+	const struct rule_opts	*defaults;
+	struct image_source	 source;	/* what it was compiled from */
+	const char		*build;		/* the binary that compiled it */
+	struct regex_cache	*regexes;	/* per process, see above */
+};
+
+/* Why an image was not used (image_open()'s *why): a static phrase. */
+struct ruleset	*image_open(const unsigned char *, size_t, int, const char *,
+		    const char **);
+const struct rule *ruleset_rule(const struct ruleset *, uint32_t,
+		    struct rule *);
+void		*ruleset_regex(const struct ruleset *, const struct rule *);
+uint32_t	 ruleset_regex_rule(const struct ruleset *, size_t);
+int		 image_source_equal(const struct image_source *,
+		    const struct image_source *);
+void		 image_source_stat(struct image_source *, const struct stat *);
+int		 image_is(const unsigned char *, size_t);
+uint64_t	 image_checksum(const struct image_header *);
+void		*image_regex_compile(const char *, size_t, unsigned, int *,
+		    size_t *);
+void		 ruleset_free(struct ruleset *);
+extern const char image_build_id[];
 
 /* ---- load/ini.c: reading a rule file through inih ---- */
 
@@ -249,11 +449,18 @@ void		 builder_section(struct builder *, const char *, unsigned);
 void		 builder_key(struct builder *, const char *, const char *,
 		    unsigned);
 struct ruleset	*builder_finish(struct builder *);
-void		 ruleset_free(struct ruleset *);
+void		 draft_free(struct draft *);
+
+/* ---- load/compile.c: a draft to an image, and an image to a file ---- */
+
+struct ruleset	*compile_draft(struct draft *, struct diag *);
+int		 compile_write(const struct ruleset *,
+		    const struct image_source *, const char *, char *, size_t);
 
 /* ---- load/analysis.c: loops, chains, self-redirects and dead rules ---- */
 
-int	 analysis_run(const struct ruleset *, struct diag *);
+int	 analysis_run(const struct draft *, const struct ruleset *,
+	    struct diag *);
 int	 analysis_host_internal(const struct ruleset *, const char *, size_t);
 int	 analysis_conditional(const struct rule_opts *);
 size_t	 analysis_conditions(const struct rule_opts *, char *, size_t);
@@ -275,24 +482,6 @@ int	 value_host_pattern(const char *, size_t);
 int	 value_token(const char *, size_t);
 int	 value_header(const char *, size_t *, const char **);
 int	 value_cache(const char *);
-
-/* ---- index.c: hash indexes of exact paths and prefixes ---- */
-
-struct index	*index_new(size_t);
-int		 index_add(struct index *, const struct rule *, uint32_t,
-		    const char *, size_t, unsigned, uint32_t *);
-uint32_t	 index_find(const struct index *, const struct rule *,
-		    const char *, size_t, unsigned, uint64_t);
-uint32_t	 index_next(const struct index *, uint32_t);
-void		 index_prefetch(const struct index *, const char *, size_t,
-		    unsigned);
-int		 index_build(struct ruleset *, struct diag *);
-uint64_t	 index_hash(const char *, size_t, unsigned);
-uint64_t	 index_hash_step(uint64_t, const char *, size_t);
-uint64_t	 index_hash_end(uint64_t, unsigned);
-#define INDEX_HASH_INIT	14695981039346656037ULL
-void		 index_free(struct index *);
-#define INDEX_NONE	UINT32_MAX
 
 /* ---- request/request.c: the request, from CGI variables (RFC 3875) ---- */
 
@@ -325,9 +514,11 @@ int		 request_parse(struct request *, char **, time_t);
 /* ---- request/match.c: finding the rule for a request ---- */
 
 struct match {
-	const struct rule	*rule;	/* NULL: nothing matched */
+	const struct rule	*rule;	/* NULL: nothing matched; else `found` */
+	struct rule		 found;	/* the rule, read from the image */
 	int			 regex_error; /* < 0: PCRE2's error running
 					    rule's regex (no captures) */
+	int			 damaged; /* the image's rule is unreadable */
 	size_t			 rest_off; /* prefix rules: where the rest starts */
 	size_t			 ncaptures;
 	size_t			 cap_off[CAPTURES_MAX + 1];
@@ -341,9 +532,9 @@ void			 match_scratch_free(struct match_scratch *);
 int			 match_lookup(const struct ruleset *,
 			    const struct request *, struct match_scratch *,
 			    struct match *);
-int			 match_regex_run(const struct rule *, const char *,
-			    size_t, struct match_scratch *);
-size_t			 match_regex_prefix(const char *);
+int			 match_regex_run(const struct ruleset *,
+			    const struct rule *, const char *, size_t,
+			    struct match_scratch *);
 void			 match_prefetch(const struct ruleset *,
 			    const struct request *);
 
@@ -368,7 +559,9 @@ void		 response_error(struct buf *, int, int);
  */
 struct decision {
 	int			 status;
-	const struct rule	*rule;	/* NULL when no rule decided */
+	const struct rule	*rule;	/* NULL when no rule decided; else
+					   `decided` (a decision is not copied) */
+	struct rule		 decided;
 	int			 head;	/* HEAD: no body */
 	int			 regex_error; /* < 0: PCRE2's error on rule's
 					    regex (match.c): 500 */
@@ -376,6 +569,7 @@ struct decision {
 					    RESPONSE_MAX: 500 instead */
 	char			 location[LOCATION_MAX];
 	size_t			 location_len;
+	struct request		 req;	/* the request it was decided for */
 };
 
 /* The response buffer: headers and the HTML note of the longest Location. */

@@ -254,7 +254,7 @@ explain_print(const struct ruleset *rs, struct decision *d)
 	printf("%d %s\n", d->status, response_reason(d->status));
 	if (d->location_len > 0)
 		printf("Location: %s\n", d->location);
-	if (d->rule == &rs->fallback)
+	if (d->rule != NULL && d->rule->no == RULE_FALLBACK)
 		printf("Rule: none matched; the fallback of [defaults]\n");
 	else if (d->rule != NULL)
 		printf("Rule: [%s%s] %s:%u\n", d->rule->kind == RULE_MAP_ENTRY ?

@@ -65,7 +65,9 @@ struct own_hosts {
 };
 
 struct analysis {
-	const struct ruleset	*rs;
+	const struct ruleset	*rs;	/* what match_lookup() reads */
+	const struct draft	*dr;	/* the same rules, with the draft's
+					   pointers: m.rule->no indexes it */
 	struct diag		*d;
 	struct match_scratch	*scratch;
 	struct own_hosts	 own;
@@ -177,16 +179,14 @@ host_hash(const char *s, size_t n)
 static int
 own_hosts_init(struct own_hosts *oh, const struct ruleset *rs)
 {
-	const struct rule_opts	*o, *prev = NULL;
+	const struct rule_opts	*o;
 	size_t			 i, j, k, total = 0, nwild = 0, size = 16;
 	const char		*p;
 
 	memset(oh, 0, sizeof(*oh));
-	/* Map entries share their map's options: count each once. */
-	for (i = 0; i < rs->nrules; i++) {
-		if ((o = rs->rules[i].opts) == prev)
-			continue;
-		prev = o;
+	/* The option sets, each once (load/compile.c shares equal ones). */
+	for (i = 0; i < rs->nopts; i++) {
+		o = &rs->opts[i];
 		total += o->nhosts;
 		for (j = 0; j < o->nhosts; j++)
 			if (o->hosts[j][0] == '*')
@@ -198,11 +198,8 @@ own_hosts_init(struct own_hosts *oh, const struct ruleset *rs)
 	    (oh->wild = calloc(nwild + 1, sizeof(*oh->wild))) == NULL)
 		return -1;
 	oh->mask = size - 1;
-	prev = NULL;
-	for (i = 0; i < rs->nrules; i++) {
-		if ((o = rs->rules[i].opts) == prev)
-			continue;
-		prev = o;
+	for (i = 0; i < rs->nopts; i++) {
+		o = &rs->opts[i];
 		for (j = 0; j < o->nhosts; j++) {
 			p = o->hosts[j];
 			if (p[0] == '*') {
@@ -402,7 +399,7 @@ hop_next(struct analysis *a, size_t i, uint32_t rc, const struct request *req)
 		return NEXT_END;
 	if (m.rule->kind == RULE_PREFIX && m.rest_off < req->path_len)
 		a->flags[i] |= F_BELOW;
-	return (uint32_t)(m.rule - a->rs->rules);
+	return m.rule->no;
 }
 
 /*
@@ -413,13 +410,13 @@ hop_next(struct analysis *a, size_t i, uint32_t rc, const struct request *req)
 static void
 hop_all(struct analysis *a)
 {
-	size_t		 n = a->rs->nrules, i, j, k;
+	size_t		 n = a->dr->nrules, i, j, k;
 	uint32_t	 rc[BATCH];
 
 	for (i = 0; i < n; i += BATCH) {
 		k = n - i < BATCH ? n - i : BATCH;
 		for (j = 0; j < k; j++) {
-			rc[j] = hop_request(a, &a->rs->rules[i + j],
+			rc[j] = hop_request(a, &a->dr->rules[i + j],
 			    &a->batch[j]);
 			if (rc[j] == 0)
 				match_prefetch(a->rs, &a->batch[j]);
@@ -441,7 +438,7 @@ text_conditions(struct analysis *a, struct buf *b, const uint32_t *rules,
 	size_t		 i, named = 0;
 
 	for (i = 0; i < n; i++) {
-		const struct rule	*r = &a->rs->rules[rules[i]];
+		const struct rule	*r = &a->dr->rules[rules[i]];
 
 		if (!analysis_conditional(r->opts))
 			continue;
@@ -459,7 +456,7 @@ text_conditions(struct analysis *a, struct buf *b, const uint32_t *rules,
 static void
 report_loop(struct analysis *a, const uint32_t *cyc, size_t n)
 {
-	const struct ruleset	*rs = a->rs;
+	const struct draft	*dr = a->dr;
 	char			 mem[TEXT_MAX];
 	struct buf		 b;
 	size_t			 i, k = 0, conditional = 0;
@@ -468,10 +465,10 @@ report_loop(struct analysis *a, const uint32_t *cyc, size_t n)
 	for (i = 0; i < n; i++) {
 		if (cyc[i] < cyc[k])
 			k = i;
-		if (analysis_conditional(rs->rules[cyc[i]].opts))
+		if (analysis_conditional(dr->rules[cyc[i]].opts))
 			conditional++;
 	}
-	first = &rs->rules[cyc[k]];
+	first = &dr->rules[cyc[k]];
 	buf_init(&b, mem, sizeof(mem));
 	if (n == 1) {
 		buf_adds(&b, "self-redirect: ");
@@ -498,14 +495,14 @@ report_loop(struct analysis *a, const uint32_t *cyc, size_t n)
 		rule_source(&b, first);
 		for (i = 0; i < n && i < PATH_SHOWN; i++)
 			buf_printf(&b, " -> %s",
-			    rs->rules[cyc[(k + i) % n]].target);
+			    dr->rules[cyc[(k + i) % n]].target);
 		if (n > PATH_SHOWN)
 			buf_printf(&b, " -> ... (%zu rules)", n);
 		buf_adds(&b, " comes back to ");
 		rule_label(&b, first);
 		buf_adds(&b, " through ");
 		for (i = 1; i < n && i < PATH_SHOWN; i++) {
-			const struct rule *r = &rs->rules[cyc[(k + i) % n]];
+			const struct rule *r = &dr->rules[cyc[(k + i) % n]];
 
 			if (i > 1)
 				buf_adds(&b, ", ");
@@ -535,7 +532,8 @@ static void
 report_chain(struct analysis *a, size_t i)
 {
 	const struct ruleset	*rs = a->rs;
-	const struct rule	*r = &rs->rules[i], *nr;
+	const struct draft	*dr = a->dr;
+	const struct rule	*r = &dr->rules[i], *nr;
 	uint32_t		 nx = a->next[i], path[PATH_SHOWN], end;
 	char			 mem[TEXT_MAX], loc[LOCATION_MAX];
 	const char		*final;
@@ -543,13 +541,13 @@ report_chain(struct analysis *a, size_t i)
 	struct match		 m;
 	size_t			 hops, k = 0;
 
-	nr = &rs->rules[nx];
+	nr = &dr->rules[nx];
 	if (a->flags[i] & F_BELOW) {
 		/* Build the prefix rule's real answer, then look it up. */
 		if (hop_request(a, r, &a->req) != 0)
 			return;
 		match_lookup(rs, &a->req, a->scratch, &m);
-		if (m.rule != nr || m.regex_error != 0)
+		if (m.rule == NULL || m.rule->no != nx || m.regex_error != 0)
 			return;
 		buf_init(&lb, loc, sizeof(loc));
 		if (location_build(&a->req, &m, &lb) != 0)
@@ -573,7 +571,7 @@ report_chain(struct analysis *a, size_t i)
 		path[k++] = nx;
 	} else {
 		hops = a->hops[i];
-		final = rs->rules[a->last[i]].target;
+		final = dr->rules[a->last[i]].target;
 		for (end = nx; k < PATH_SHOWN && NEXT_IS_RULE(end);
 		    end = a->next[end])
 			path[k++] = end;
@@ -607,7 +605,7 @@ report_chain(struct analysis *a, size_t i)
 static void
 walk(struct analysis *a)
 {
-	size_t		 n = a->rs->nrules, s, sp, k;
+	size_t		 n = a->dr->nrules, s, sp, k;
 	uint32_t	 v, u, w;
 
 	for (s = 0; s < n; s++) {
@@ -665,7 +663,7 @@ static void
 dead_check(struct analysis *a, size_t i)
 {
 	const struct ruleset	*rs = a->rs;
-	const struct rule	*r = &rs->rules[i], *e;
+	const struct rule	*r = &a->dr->rules[i], *e;
 	struct request		*req = &a->req;
 	struct match		 m;
 	unsigned		 rf = r->opts->flags, ef;
@@ -684,7 +682,10 @@ dead_check(struct analysis *a, size_t i)
 	req->host[0] = '\0';
 	req->query = NULL;
 	match_lookup(rs, req, a->scratch, &m);
-	if ((e = m.rule) == NULL || e >= r || analysis_conditional(e->opts))
+	if (m.rule == NULL || m.rule->no >= i)
+		return;
+	e = &a->dr->rules[m.rule->no];
+	if (analysis_conditional(e->opts))
 		return;
 	ef = e->opts->flags;
 	if ((rf & OPT_CASE_IGNORE) && !(ef & OPT_CASE_IGNORE))
@@ -723,16 +724,17 @@ dead_check(struct analysis *a, size_t i)
 }
 
 /*
- * Analyse the complete rule set rs, whose indexes are built: report each
+ * Analyse draft dr through rs, the image made of it: report each
  * loop, self-redirect, chain and rule never used on d.  Returns 0, or -1
  * when a loop or self-redirect without conditions (an error) was found or
  * memory ran out (reported).
  */
 int
-analysis_run(const struct ruleset *rs, struct diag *d)
+analysis_run(const struct draft *dr, const struct ruleset *rs,
+    struct diag *d)
 {
 	struct analysis	*a;
-	size_t		 n = rs->nrules, i;
+	size_t		 n = dr->nrules, i;
 	unsigned	 errors = d->errors;
 	/* Exact rules folded in more than one way may cover each other. */
 	int		 any_prefix = (rs->exact_variants &
@@ -743,6 +745,7 @@ analysis_run(const struct ruleset *rs, struct diag *d)
 		return -1;
 	}
 	a->rs = rs;
+	a->dr = dr;
 	a->d = d;
 	if (own_hosts_init(&a->own, rs) != 0 ||
 	    (a->scratch = match_scratch_new()) == NULL ||
@@ -755,8 +758,8 @@ analysis_run(const struct ruleset *rs, struct diag *d)
 	if (!a->oom)
 		hop_all(a);
 	for (i = 0; !a->oom && i < n; i++) {
-		if (rs->rules[i].kind == RULE_PREFIX &&
-		    !analysis_conditional(rs->rules[i].opts))
+		if (dr->rules[i].kind == RULE_PREFIX &&
+		    !analysis_conditional(dr->rules[i].opts))
 			any_prefix = 1;
 		/* Rules after the first unconditional prefix may be dead. */
 		if (any_prefix)

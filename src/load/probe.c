@@ -72,11 +72,11 @@ probe_bytes(const char *pattern, char *set)
  * return at the first that reaches a PCRE2 limit.
  */
 static void
-probe_rule(const struct rule *r, struct match_scratch *sc, char *subject,
-    struct diag *d)
+probe_rule(const struct ruleset *rs, const struct rule *r,
+    struct match_scratch *sc, char *subject, struct diag *d)
 {
 	char		 set[PROBE_BYTES + 1], end = '!';
-	size_t		 lit = match_regex_prefix(r->pattern), i, k, len;
+	size_t		 lit = r->regex_lit, i, k, len;
 	const char	*e, *pre = r->pattern + 1;
 	int		 rc;
 
@@ -100,7 +100,7 @@ probe_rule(const struct rule *r, struct match_scratch *sc, char *subject,
 		for (k = 0; set[k] != '\0'; k++) {
 			memset(subject + lit, set[k], len - lit - 1);
 			subject[len - 1] = end;
-			rc = match_regex_run(r, subject, len, sc);
+			rc = match_regex_run(rs, r, subject, len, sc);
 			if (rc >= 0 || rc == PCRE2_ERROR_NOMATCH)
 				continue;
 			diag_warning(d, r->line, "[%s]: regex %s exceeds "
@@ -123,6 +123,8 @@ void
 probe_regexes(const struct ruleset *rs, struct diag *d)
 {
 	struct match_scratch	*sc;
+	struct rule		 rule;
+	const struct rule	*r;
 	char			*subject;
 	size_t			 i;
 
@@ -135,7 +137,9 @@ probe_regexes(const struct ruleset *rs, struct diag *d)
 		    "test-run");
 	else
 		for (i = 0; i < rs->nregex; i++)
-			probe_rule(&rs->rules[rs->regex[i]], sc, subject, d);
+			if ((r = ruleset_rule(rs, ruleset_regex_rule(rs, i),
+			    &rule)) != NULL)
+				probe_rule(rs, r, sc, subject, d);
 	free(subject);
 	match_scratch_free(sc);
 }

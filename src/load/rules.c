@@ -86,7 +86,7 @@ struct section {
 
 struct builder {
 	struct diag		*diag;
-	struct ruleset		*rs;
+	struct draft		*rs;
 	struct section		 sec;
 	int			 seen_rule;	/* a rule or map so far */
 	unsigned		 defaults_line;
@@ -542,21 +542,18 @@ builder_regex(struct builder *b, struct rule *r, unsigned line)
 {
 	pcre2_code	*re;
 	PCRE2_UCHAR	 msg[256];
-	PCRE2_SIZE	 off;
+	size_t		 off;
 	uint32_t	 groups;
 	int		 err;
 
-	re = pcre2_compile((PCRE2_SPTR)r->pattern, r->pattern_len,
-	    (r->opts->flags & OPT_CASE_IGNORE ? PCRE2_CASELESS : 0) |
-	    PCRE2_DOLLAR_ENDONLY | PCRE2_NEVER_UTF, &err, &off, NULL);
+	re = image_regex_compile(r->pattern, r->pattern_len, r->opts->flags,
+	    &err, &off);
 	if (re == NULL) {
 		pcre2_get_error_message(err, msg, sizeof(msg));
 		diag_error(b->diag, line, "regex: %s at offset %zu", msg,
 		    (size_t)off);
 		return -1;
 	}
-	/* The JIT is an optimisation: without it (no JIT here) it still works. */
-	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 	pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &groups);
 	r->re = re;
 	return groups > CAPTURES_MAX ? CAPTURES_MAX : (int)groups;
@@ -886,7 +883,8 @@ builder_key(struct builder *b, const char *key, const char *value,
 struct ruleset *
 builder_finish(struct builder *b)
 {
-	struct ruleset	*rs = b->rs;
+	struct draft	*rs = b->rs;
+	struct diag	*d = b->diag;
 	unsigned	 errors;
 
 	builder_section_done(b);
@@ -898,24 +896,20 @@ builder_finish(struct builder *b)
 	    rs->fallback_status != 0)
 		diag_warning(b->diag, 0, "no rules: every request gets the "
 		    "fallback %d", rs->fallback_status);
-	if (errors == 0 && index_build(rs, b->diag) != 0)
-		errors++;
-	/* Loops are errors too: the analysis needs the indexes. */
-	if (errors == 0 && analysis_run(rs, b->diag) != 0)
-		errors++;
 	free(b->names);
 	free(b->name_lines);
 	free(b);
 	if (errors != 0) {
-		ruleset_free(rs);
+		draft_free(rs);
 		return NULL;
 	}
-	return rs;
+	/* The image, read back, and the analysis of it (a loop is an error). */
+	return compile_draft(rs, d);
 }
 
-/* Free a rule set and everything it owns; NULL is fine. */
+/* Free a draft and everything it owns; NULL is fine. */
 void
-ruleset_free(struct ruleset *rs)
+draft_free(struct draft *rs)
 {
 	size_t	 i;
 
@@ -924,10 +918,6 @@ ruleset_free(struct ruleset *rs)
 	for (i = 0; i < rs->nrules; i++)
 		if (rs->rules[i].kind == RULE_REGEX && rs->rules[i].re != NULL)
 			pcre2_code_free(rs->rules[i].re);
-	index_free(rs->exact);
-	index_free(rs->prefix);
-	index_free(rs->regex_anchor);
-	free(rs->regex);
 	free(rs->rules);
 	arena_free(&rs->arena);
 	free(rs);

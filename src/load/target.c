@@ -150,5 +150,6 @@ target_compile(struct arena *arena, struct diag *d, const char *base,
 	if (r->target_split == SIZE_MAX)
 		r->target_split = out.len;
 	r->target = arena_strndup(arena, out.data, out.len);
+	r->target_len = out.len;
 	return r->target != NULL ? 0 : -2;
 }

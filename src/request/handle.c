@@ -18,7 +18,7 @@ void
 handle_decide(const struct ruleset *rs, char **envp, time_t now,
     struct match_scratch *scratch, struct decision *d)
 {
-	static struct request	 req;	/* 48 KiB: not on the stack */
+	struct request		*req = &d->req;
 	struct match		 m;
 	struct buf		 loc;
 	int			 rc;
@@ -33,17 +33,23 @@ handle_decide(const struct ruleset *rs, char **envp, time_t now,
 		d->status = 503;
 		return;
 	}
-	rc = request_parse(&req, envp, now);
-	d->head = strcmp(req.method, "HEAD") == 0;
+	rc = request_parse(req, envp, now);
+	d->head = strcmp(req->method, "HEAD") == 0;
 	if (rc != 0) {
 		d->status = rc;
 		return;
 	}
-	match_lookup(rs, &req, scratch, &m);
+	match_lookup(rs, req, scratch, &m);
 	if (m.regex_error != 0) {
 		/* Fail closed: the rule the user wrote, unanswerable. */
-		d->rule = m.rule;
+		d->decided = *m.rule;
+		d->rule = &d->decided;
 		d->regex_error = m.regex_error;
+		d->status = 500;
+		return;
+	}
+	if (m.damaged) {
+		/* A damaged image's rule: not some other rule's answer. */
 		d->status = 500;
 		return;
 	}
@@ -52,15 +58,21 @@ handle_decide(const struct ruleset *rs, char **envp, time_t now,
 		return;
 	}
 	if (m.rule == NULL) {
-		m.rule = &rs->fallback;	/* a redirect for every miss */
-		m.rest_off = req.path_len;
+		/* A redirect for every miss: the image's last rule. */
+		if ((m.rule = ruleset_rule(rs, (uint32_t)rs->nrules,
+		    &m.found)) == NULL) {
+			d->status = 500;
+			return;
+		}
+		m.rest_off = req->path_len;
 	}
 	buf_init(&loc, d->location, sizeof(d->location));
-	if ((rc = location_build(&req, &m, &loc)) != 0) {
+	if ((rc = location_build(req, &m, &loc)) != 0) {
 		d->status = rc;
 		return;
 	}
-	d->rule = m.rule;
+	d->decided = *m.rule;
+	d->rule = &d->decided;
 	d->status = m.rule->opts->status;
 	d->location_len = loc.len;
 }

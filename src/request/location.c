@@ -72,7 +72,7 @@ location_build(const struct request *req, const struct match *m,
 {
 	const struct rule	*r = m->rule;
 	const char		*t = r->target, *tail, *frag;
-	size_t			 tlen = strlen(t), qlen, rest_len, lead;
+	size_t			 tlen = r->target_len, qlen, rest_len, lead;
 	int			 rc;
 
 	/* The target's scheme, authority and path. */

@@ -21,33 +21,6 @@
 
 #include "fcgi-redirect.h"
 
-/*
- * The literal text that every match of the regex `pattern` starts with,
- * as a length into pattern + 1; 0 when there is none we can be sure of.
- * Only the plain case: a pattern anchored with '^', then letters, digits
- * and / - _ ~ , ; = : @ % & ' ! which stand for themselves, up to the first
- * other byte; a byte a quantifier applies to is not part of it, and a
- * pattern with '|' anywhere (an alternative might not be anchored) has
- * none.  Conservative by design: a wrong prefix would lose matches.
- */
-size_t
-match_regex_prefix(const char *pattern)
-{
-	size_t	 n = 0;
-
-	if (pattern[0] != '^' || strchr(pattern, '|') != NULL)
-		return 0;
-	while (pattern[1 + n] != '\0' &&
-	    (isalnum((unsigned char)pattern[1 + n]) ||
-	    strchr("/-_~,;=:@%&'!", pattern[1 + n]) != NULL))
-		n++;
-	/* "^/ab?" and "^/ab{2}": the last literal may not be there once. */
-	if (n > 0 && strchr("?*+{", pattern[1 + n]) != NULL &&
-	    pattern[1 + n] != '\0')
-		n--;
-	return n;
-}
-
 /* Every way an exact key may be folded: the OPT_ flags that fold it. */
 static const unsigned exact_variants[] = {
 	0, OPT_CASE_IGNORE, OPT_SLASH_EITHER, OPT_CASE_IGNORE | OPT_SLASH_EITHER
@@ -141,11 +114,25 @@ match_scratch_free(struct match_scratch *s)
  * another (negative) PCRE2 error, such as PCRE2_ERROR_MATCHLIMIT.
  */
 int
-match_regex_run(const struct rule *r, const char *subject, size_t len,
-    struct match_scratch *scratch)
+match_regex_run(const struct ruleset *rs, const struct rule *r,
+    const char *subject, size_t len, struct match_scratch *scratch)
 {
-	return pcre2_match(r->re, (PCRE2_SPTR)subject, len, 0, 0, scratch->md,
+	pcre2_code	*re = r->re != NULL ? r->re : ruleset_regex(rs, r);
+
+	/* Not compilable in this process: an error, never "no match". */
+	if (re == NULL)
+		return PCRE2_ERROR_NULL;
+	return pcre2_match(re, (PCRE2_SPTR)subject, len, 0, 0, scratch->md,
 	    scratch->mc);
+}
+
+/* The options of rule number r (< rs->nrules), or NULL when damaged. */
+static inline const struct rule_opts *
+rule_opts_of(const struct ruleset *rs, uint32_t r)
+{
+	uint32_t	 o = ((const struct image_rule *)rs->rules)[r].opts;
+
+	return o < rs->nopts ? &rs->opts[o] : NULL;
 }
 
 /* Does host (lowercase, no port) match one of the patterns? */
@@ -178,6 +165,9 @@ rule_applies(const struct rule_opts *o, const struct request *req)
 {
 	size_t	 i;
 
+	if (o == NULL)
+		return 0;
+
 	if (o->scheme != SCHEME_ANY && !(req->assume & REQ_ASSUME_SCHEME) &&
 	    (o->scheme == SCHEME_HTTPS) != (req->https != 0))
 		return 0;
@@ -206,7 +196,7 @@ chain_first(const struct ruleset *rs, const struct index *ix, uint32_t r,
     const struct request *req, uint32_t *best)
 {
 	for (; r != INDEX_NONE && r < *best; r = index_next(ix, r))
-		if (rule_applies(rs->rules[r].opts, req)) {
+		if (rule_applies(rule_opts_of(rs, r), req)) {
 			*best = r;
 			return 1;
 		}
@@ -224,19 +214,22 @@ static int
 regex_try(const struct ruleset *rs, uint32_t r, const struct request *req,
     struct match_scratch *scratch, struct match *m)
 {
-	const struct rule	*rule = &rs->rules[r];
+	const struct rule	*rule;
 	const char		*path = req->path;
-	size_t			 len = req->path_len, n = rule->regex_lit, j;
+	size_t			 len = req->path_len, n, j;
 	PCRE2_SIZE		*ov;
 	int			 rc;
 
+	if ((rule = ruleset_rule(rs, r, &m->found)) == NULL)
+		return 0;
+	n = rule->regex_lit;
 	if (n > 0 && (n > len || ((rule->opts->flags & OPT_CASE_IGNORE) ?
 	    strncasecmp(path, rule->pattern + 1, n) :
 	    memcmp(path, rule->pattern + 1, n)) != 0))
 		return 0;
 	if (!rule_applies(rule->opts, req))
 		return 0;
-	rc = match_regex_run(rule, path, len, scratch);
+	rc = match_regex_run(rs, rule, path, len, scratch);
 	if (rc == PCRE2_ERROR_NOMATCH)
 		return 0;
 	if (rc < 0) {
@@ -280,7 +273,7 @@ match_prefetch(const struct ruleset *rs, const struct request *req)
 		n = req->path_len;
 		if ((v & OPT_SLASH_EITHER) && n > 1 && req->path[n - 1] == '/')
 			n--;
-		index_prefetch(rs->exact, req->path, n, v);
+		index_prefetch(&rs->exact, req->path, n, v);
 	}
 }
 
@@ -319,9 +312,8 @@ match_lookup(const struct ruleset *rs, const struct request *req,
 		n = len;
 		if ((v & OPT_SLASH_EITHER) && n > 1 && key[n - 1] == '/')
 			n--;
-		r = index_find(rs->exact, rs->rules, key, n, v,
-		    index_hash(key, n, v));
-		chain_first(rs, rs->exact, r, req, &best);
+		r = index_find(&rs->exact, key, n, v, index_hash(key, n, v));
+		chain_first(rs, &rs->exact, r, req, &best);
 	}
 
 	/*
@@ -346,13 +338,13 @@ match_lookup(const struct ruleset *rs, const struct request *req,
 			j = cut;
 			hv = index_hash_end(h, v);
 			if (prefixes) {
-				r = index_find(rs->prefix, rs->rules, key, j,
-				    v, hv);
-				if (chain_first(rs, rs->prefix, r, req, &best))
+				r = index_find(&rs->prefix, key, j, v, hv);
+				if (chain_first(rs, &rs->prefix, r, req,
+				    &best))
 					m->rest_off = j;
 			}
-			if (regexes && (r = index_find(rs->regex_anchor,
-			    rs->rules, key, j, 0, hv)) != INDEX_NONE) {
+			if (regexes && (r = index_find(&rs->regex_anchor,
+			    key, j, 0, hv)) != INDEX_NONE) {
 				if (nanchors < ANCHORS_MAX)
 					anchors[nanchors++] = r;
 				else
@@ -369,9 +361,10 @@ match_lookup(const struct ruleset *rs, const struct request *req,
 	 * more anchors than that, every regex.
 	 */
 	if (all_regexes) {
-		for (i = 0; i < rs->nregex && rs->regex[i] < best; i++)
-			if (regex_try(rs, rs->regex[i], req, scratch, m)) {
-				best = rs->regex[i];
+		for (i = 0; (r = ruleset_regex_rule(rs, i)) != INDEX_NONE &&
+		    r < best; i++)
+			if (regex_try(rs, r, req, scratch, m)) {
+				best = r;
 				break;
 			}
 	} else
@@ -381,7 +374,7 @@ match_lookup(const struct ruleset *rs, const struct request *req,
 					k = i;
 			if ((r = anchors[k]) >= best)
 				break;
-			if ((anchors[k] = index_next(rs->regex_anchor, r)) ==
+			if ((anchors[k] = index_next(&rs->regex_anchor, r)) ==
 			    INDEX_NONE)
 				anchors[k] = anchors[--nanchors];
 			if (regex_try(rs, r, req, scratch, m)) {
@@ -389,8 +382,9 @@ match_lookup(const struct ruleset *rs, const struct request *req,
 				break;
 			}
 		}
-	if (best != INDEX_NONE)
-		m->rule = &rs->rules[best];
+	if (best != INDEX_NONE && (m->rule = ruleset_rule(rs, best,
+	    &m->found)) == NULL)
+		m->damaged = 1;
 	if (m->rule == NULL || m->rule->kind != RULE_PREFIX)
 		m->rest_off = len;
 	return 0;

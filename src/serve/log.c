@@ -49,7 +49,7 @@ fault_print(FILE *f, const char *prefix, const struct decision *d,
 
 	if (r == NULL || rs == NULL || (d->regex_error == 0 && !d->too_large))
 		return;
-	if (r == &rs->fallback)
+	if (r->no == RULE_FALLBACK)
 		fprintf(f, "%s%s: [defaults] fallback: ", prefix, rs->file);
 	else
 		fprintf(f, "%s%s:%u: [%s%s]: ", prefix, rs->file, r->line,

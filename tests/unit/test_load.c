@@ -714,13 +714,13 @@ test_load_long_target(void)
 		CU_ASSERT_EQUAL(l.d.warnings, 0);
 		/* Whole, and no bogus key made of its tail. */
 		CU_ASSERT_EQUAL(l.rs->nrules, 2);
-		CU_ASSERT_EQUAL(strlen(l.rs->rules[0].target), lens[i]);
-		CU_ASSERT_STRING_EQUAL(l.rs->rules[0].target, url);
-		CU_ASSERT_EQUAL(l.rs->rules[0].target_split,
+		CU_ASSERT_EQUAL(strlen(UNIT_RULE(l.rs, 0).target), lens[i]);
+		CU_ASSERT_STRING_EQUAL(UNIT_RULE(l.rs, 0).target, url);
+		CU_ASSERT_EQUAL(UNIT_RULE(l.rs, 0).target_split,
 		    (size_t)(strchr(url, '?') - url));
-		CU_ASSERT_EQUAL(l.rs->rules[0].opts->status, 301);
-		CU_ASSERT_STRING_EQUAL(l.rs->rules[1].name, "next");
-		CU_ASSERT_EQUAL(l.rs->rules[1].line, 5);
+		CU_ASSERT_EQUAL(UNIT_RULE(l.rs, 0).opts->status, 301);
+		CU_ASSERT_STRING_EQUAL(UNIT_RULE(l.rs, 1).name, "next");
+		CU_ASSERT_EQUAL(UNIT_RULE(l.rs, 1).line, 5);
 		loaded_free(&l);
 
 		/* The same as a map entry. */
@@ -730,9 +730,9 @@ test_load_long_target(void)
 		CU_ASSERT_PTR_NOT_NULL_FATAL(l.rs);
 		CU_ASSERT_EQUAL(l.d.errors + l.d.warnings, 0);
 		CU_ASSERT_EQUAL(l.rs->nentries, 2);
-		CU_ASSERT_STRING_EQUAL(l.rs->rules[0].target, url);
-		CU_ASSERT_STRING_EQUAL(l.rs->rules[1].target, "/c");
-		CU_ASSERT_EQUAL(l.rs->rules[1].line, 3);
+		CU_ASSERT_STRING_EQUAL(UNIT_RULE(l.rs, 0).target, url);
+		CU_ASSERT_STRING_EQUAL(UNIT_RULE(l.rs, 1).target, "/c");
+		CU_ASSERT_EQUAL(UNIT_RULE(l.rs, 1).line, 3);
 		loaded_free(&l);
 		free(text);
 		free(url);
@@ -761,9 +761,9 @@ test_load_line_limit(void)
 			CU_ASSERT_EQUAL(l.d.errors, 0);
 			if (l.rs != NULL) {
 				CU_ASSERT_EQUAL(l.rs->nentries, 2);
-				CU_ASSERT_EQUAL(l.rs->rules[1].pattern_len,
+				CU_ASSERT_EQUAL(UNIT_RULE(l.rs, 1).pattern_len,
 				    n - 5);
-				CU_ASSERT_STRING_EQUAL(l.rs->rules[1].target,
+				CU_ASSERT_STRING_EQUAL(UNIT_RULE(l.rs, 1).target,
 				    "/y");
 			}
 		} else {
@@ -841,10 +841,10 @@ test_load_long_map_key(void)
 		CU_ASSERT_PTR_NOT_NULL_FATAL(l.rs);
 		CU_ASSERT_EQUAL(l.d.errors + l.d.warnings, 0);
 		CU_ASSERT_EQUAL(l.rs->nentries, 2);
-		CU_ASSERT_EQUAL(l.rs->rules[0].pattern_len, lens[i]);
-		CU_ASSERT_STRING_EQUAL(l.rs->rules[0].pattern, key);
-		CU_ASSERT_STRING_EQUAL(l.rs->rules[0].target, "/new");
-		CU_ASSERT_STRING_EQUAL(l.rs->rules[1].pattern, "/b");
+		CU_ASSERT_EQUAL(UNIT_RULE(l.rs, 0).pattern_len, lens[i]);
+		CU_ASSERT_STRING_EQUAL(UNIT_RULE(l.rs, 0).pattern, key);
+		CU_ASSERT_STRING_EQUAL(UNIT_RULE(l.rs, 0).target, "/new");
+		CU_ASSERT_STRING_EQUAL(UNIT_RULE(l.rs, 1).pattern, "/b");
 		loaded_free(&l);
 		free(key);
 		free(text);
@@ -878,11 +878,11 @@ test_load_long_names(void)
 		CU_ASSERT_PTR_NOT_NULL_FATAL(l.rs);
 		CU_ASSERT_EQUAL(l.d.errors + l.d.warnings, 0);
 		CU_ASSERT_EQUAL(l.rs->nrules, 2);
-		CU_ASSERT_EQUAL(strlen(l.rs->rules[0].name), lens[i]);
-		CU_ASSERT_STRING_EQUAL(l.rs->rules[0].name, name);
-		CU_ASSERT_EQUAL(strlen(l.rs->rules[1].name), lens[i] + 1);
-		CU_ASSERT_EQUAL(strncmp(l.rs->rules[1].name, name, lens[i]), 0);
-		CU_ASSERT_EQUAL(l.rs->rules[1].line, 5);
+		CU_ASSERT_EQUAL(strlen(UNIT_RULE(l.rs, 0).name), lens[i]);
+		CU_ASSERT_STRING_EQUAL(UNIT_RULE(l.rs, 0).name, name);
+		CU_ASSERT_EQUAL(strlen(UNIT_RULE(l.rs, 1).name), lens[i] + 1);
+		CU_ASSERT_EQUAL(strncmp(UNIT_RULE(l.rs, 1).name, name, lens[i]), 0);
+		CU_ASSERT_EQUAL(UNIT_RULE(l.rs, 1).line, 5);
 		loaded_free(&l);
 
 		/* Two names equal in their first 49 bytes are not equal. */
@@ -910,15 +910,15 @@ test_load_indented(void)
 	    "  [map m]\n    /c = /d\n\t/e = /f\n");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
 	CU_ASSERT_EQUAL(rs->nrules, 3);
-	CU_ASSERT_STRING_EQUAL(rs->rules[0].target, "/b");
-	CU_ASSERT_EQUAL(rs->rules[0].opts->status, 301);
-	CU_ASSERT_EQUAL_FATAL(rs->rules[0].opts->nheaders, 2);
-	CU_ASSERT_TRUE(str_is(rs->rules[0].opts->headers[0], "X-A: one"));
-	CU_ASSERT_TRUE(str_is(rs->rules[0].opts->headers[1], "X-B: two"));
-	CU_ASSERT_STRING_EQUAL(rs->rules[1].pattern, "/c");
-	CU_ASSERT_EQUAL(rs->rules[1].line, 8);
-	CU_ASSERT_STRING_EQUAL(rs->rules[2].pattern, "/e");
-	CU_ASSERT_STRING_EQUAL(rs->rules[2].target, "/f");
+	CU_ASSERT_STRING_EQUAL(UNIT_RULE(rs, 0).target, "/b");
+	CU_ASSERT_EQUAL(UNIT_RULE(rs, 0).opts->status, 301);
+	CU_ASSERT_EQUAL_FATAL(UNIT_RULE(rs, 0).opts->nheaders, 2);
+	CU_ASSERT_TRUE(str_is(UNIT_RULE(rs, 0).opts->headers[0], "X-A: one"));
+	CU_ASSERT_TRUE(str_is(UNIT_RULE(rs, 0).opts->headers[1], "X-B: two"));
+	CU_ASSERT_STRING_EQUAL(UNIT_RULE(rs, 1).pattern, "/c");
+	CU_ASSERT_EQUAL(UNIT_RULE(rs, 1).line, 8);
+	CU_ASSERT_STRING_EQUAL(UNIT_RULE(rs, 2).pattern, "/e");
+	CU_ASSERT_STRING_EQUAL(UNIT_RULE(rs, 2).target, "/f");
 	ruleset_free(rs);
 }
 
@@ -947,12 +947,12 @@ test_load_inherit(void)
 	CU_ASSERT_EQUAL_FATAL(rs->nrules, 4);
 
 	/* [defaults] itself. */
-	CU_ASSERT_EQUAL(rs->defaults.status, 301);
-	CU_ASSERT_EQUAL(rs->defaults.flags, all);
-	CU_ASSERT_STRING_EQUAL(rs->defaults.cache, "max-age=60");
-	CU_ASSERT_EQUAL(rs->defaults.nheaders, 2);
+	CU_ASSERT_EQUAL(rs->defaults->status, 301);
+	CU_ASSERT_EQUAL(rs->defaults->flags, all);
+	CU_ASSERT_STRING_EQUAL(rs->defaults->cache, "max-age=60");
+	CU_ASSERT_EQUAL(rs->defaults->nheaders, 2);
 
-	o = rs->rules[0].opts;
+	o = UNIT_RULE(rs, 0).opts;
 	CU_ASSERT_EQUAL(o->status, 301);
 	CU_ASSERT_EQUAL(o->flags, all);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(o->cache);
@@ -961,7 +961,7 @@ test_load_inherit(void)
 	CU_ASSERT_TRUE(str_is(o->headers[0], "X-A: 1"));
 	CU_ASSERT_TRUE(str_is(o->headers[1], "X-B: 2"));
 
-	o = rs->rules[1].opts;
+	o = UNIT_RULE(rs, 1).opts;
 	CU_ASSERT_EQUAL(o->status, 308);
 	CU_ASSERT_EQUAL(o->flags, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(o->cache);
@@ -973,23 +973,24 @@ test_load_inherit(void)
 	CU_ASSERT_TRUE(str_is(o->headers[2], "X-C: 3"));
 	CU_ASSERT_TRUE(str_is(o->headers[3], "X-D: 4"));
 
-	o = rs->rules[2].opts;
+	o = UNIT_RULE(rs, 2).opts;
 	CU_ASSERT_EQUAL(o->status, 301);
 	CU_ASSERT_EQUAL(o->flags, OPT_CASE_IGNORE | OPT_SLASH_EITHER);
 	/* case = ignore reaches the regex too. */
 	{
 		uint32_t	 opts = 0;
 
-		CU_ASSERT_PTR_NOT_NULL_FATAL(rs->rules[2].re);
-		pcre2_pattern_info(rs->rules[2].re, PCRE2_INFO_ARGOPTIONS,
-		    &opts);
+		void	*re = ruleset_regex(rs, &UNIT_RULE(rs, 2));
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(re);
+		pcre2_pattern_info(re, PCRE2_INFO_ARGOPTIONS, &opts);
 		CU_ASSERT_TRUE(opts & PCRE2_CASELESS);
 		CU_ASSERT_TRUE(opts & PCRE2_DOLLAR_ENDONLY);
 		CU_ASSERT_TRUE(opts & PCRE2_NEVER_UTF);
 	}
 
-	o = rs->rules[3].opts;
-	CU_ASSERT_EQUAL(rs->rules[3].kind, RULE_MAP_ENTRY);
+	o = UNIT_RULE(rs, 3).opts;
+	CU_ASSERT_EQUAL(UNIT_RULE(rs, 3).kind, RULE_MAP_ENTRY);
 	CU_ASSERT_EQUAL(o->status, 302);
 	CU_ASSERT_EQUAL(o->flags, all);
 	CU_ASSERT_EQUAL_FATAL(o->nheaders, 3);
@@ -1000,9 +1001,9 @@ test_load_inherit(void)
 	/* Without [defaults]: 307, keep, exact, exact, no cache. */
 	rs = load_valid("[a]\nregex = ^/a$\nto = /b\n[map m]\n/c = /d\n");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
-	CU_ASSERT_EQUAL(rs->defaults.status, 307);
+	CU_ASSERT_EQUAL(rs->defaults->status, 307);
 	CU_ASSERT_EQUAL(rs->fallback_status, 404);
-	o = rs->rules[0].opts;
+	o = UNIT_RULE(rs, 0).opts;
 	CU_ASSERT_EQUAL(o->status, 307);
 	CU_ASSERT_EQUAL(o->flags, 0);
 	CU_ASSERT_PTR_NULL(o->cache);
@@ -1014,11 +1015,11 @@ test_load_inherit(void)
 	{
 		uint32_t	 opts = 0;
 
-		pcre2_pattern_info(rs->rules[0].re, PCRE2_INFO_ARGOPTIONS,
+		pcre2_pattern_info(UNIT_RULE(rs, 0).re, PCRE2_INFO_ARGOPTIONS,
 		    &opts);
 		CU_ASSERT_FALSE(opts & PCRE2_CASELESS);
 	}
-	CU_ASSERT_EQUAL(rs->rules[1].opts->status, 307);
+	CU_ASSERT_EQUAL(UNIT_RULE(rs, 1).opts->status, 307);
 	ruleset_free(rs);
 }
 
@@ -1109,17 +1110,17 @@ test_load_targets(void)
 			continue;
 		}
 		CU_ASSERT_EQUAL_FATAL(rs->nrules, 1);
-		if (strcmp(rs->rules[0].target, row->want) != 0 ||
-		    rs->rules[0].target_split != row->split ||
-		    rs->rules[0].target_flags != row->flags)
+		if (strcmp(UNIT_RULE(rs, 0).target, row->want) != 0 ||
+		    UNIT_RULE(rs, 0).target_split != row->split ||
+		    UNIT_RULE(rs, 0).target_flags != row->flags)
 			fprintf(stderr, "\ntarget row %zu: '%s' -> '%s' split "
 			    "%zu flags %u; expected '%s' %zu %u\n", i, row->to,
-			    rs->rules[0].target, rs->rules[0].target_split,
-			    rs->rules[0].target_flags, row->want, row->split,
+			    UNIT_RULE(rs, 0).target, UNIT_RULE(rs, 0).target_split,
+			    UNIT_RULE(rs, 0).target_flags, row->want, row->split,
 			    row->flags);
-		CU_ASSERT_STRING_EQUAL(rs->rules[0].target, row->want);
-		CU_ASSERT_EQUAL(rs->rules[0].target_split, row->split);
-		CU_ASSERT_EQUAL(rs->rules[0].target_flags, row->flags);
+		CU_ASSERT_STRING_EQUAL(UNIT_RULE(rs, 0).target, row->want);
+		CU_ASSERT_EQUAL(UNIT_RULE(rs, 0).target_split, row->split);
+		CU_ASSERT_EQUAL(UNIT_RULE(rs, 0).target_flags, row->flags);
 		ruleset_free(rs);
 	}
 }
@@ -1152,30 +1153,30 @@ test_load_rules(void)
 	CU_ASSERT_EQUAL(rs->nregex, 2);
 	CU_ASSERT_STRING_EQUAL(rs->file, TNAME);
 
-	r = &rs->rules[0];
+	r = &UNIT_RULE(rs, 0);
 	CU_ASSERT_EQUAL(r->kind, RULE_PATH);
 	CU_ASSERT_STRING_EQUAL(r->name, "p");
 	CU_ASSERT_EQUAL(r->line, 1);
 	CU_ASSERT_STRING_EQUAL(r->pattern, "/a/c/~user");
 	CU_ASSERT_EQUAL(r->pattern_len, 10);
 
-	r = &rs->rules[1];
+	r = &UNIT_RULE(rs, 1);
 	CU_ASSERT_EQUAL(r->kind, RULE_PREFIX);
 	CU_ASSERT_EQUAL(r->line, 4);
 	CU_ASSERT_STRING_EQUAL(r->pattern, "/blog");
 	CU_ASSERT_EQUAL(r->pattern_len, 5);
 
-	r = &rs->rules[2];
+	r = &UNIT_RULE(rs, 2);
 	CU_ASSERT_EQUAL(r->kind, RULE_PREFIX);
 	CU_ASSERT_EQUAL(r->pattern_len, 0);
 
-	r = &rs->rules[3];
+	r = &UNIT_RULE(rs, 3);
 	CU_ASSERT_EQUAL(r->kind, RULE_REGEX);
 	CU_ASSERT_STRING_EQUAL(r->pattern, "^/item/([0-9]+)$");
-	CU_ASSERT_PTR_NOT_NULL(r->re);
+	CU_ASSERT_PTR_NOT_NULL(ruleset_regex(rs, r));
 	CU_ASSERT_STRING_EQUAL(r->target, "/4/$1");
 
-	r = &rs->rules[4];
+	r = &UNIT_RULE(rs, 4);
 	CU_ASSERT_EQUAL(r->kind, RULE_MAP_ENTRY);
 	CU_ASSERT_STRING_EQUAL(r->name, "legacy");
 	CU_ASSERT_EQUAL(r->line, 16);
@@ -1183,14 +1184,14 @@ test_load_rules(void)
 	CU_ASSERT_STRING_EQUAL(r->target, "/new/a");
 	CU_ASSERT_EQUAL(r->opts->status, 308);
 
-	r = &rs->rules[5];
+	r = &UNIT_RULE(rs, 5);
 	CU_ASSERT_EQUAL(r->kind, RULE_MAP_ENTRY);
 	CU_ASSERT_EQUAL(r->line, 17);
 	CU_ASSERT_STRING_EQUAL(r->pattern, "/wiki/Special:Search");
-	CU_ASSERT_PTR_EQUAL(r->opts, rs->rules[4].opts);
+	CU_ASSERT_PTR_EQUAL(r->opts, UNIT_RULE(rs, 4).opts);
 
 	/* File order is kept: the regex after the map is last. */
-	r = &rs->rules[6];
+	r = &UNIT_RULE(rs, 6);
 	CU_ASSERT_EQUAL(r->kind, RULE_REGEX);
 	CU_ASSERT_STRING_EQUAL(r->name, "y");
 	CU_ASSERT_EQUAL(r->line, 18);
@@ -1219,23 +1220,23 @@ test_load_shared_opts(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
 	CU_ASSERT_EQUAL_FATAL(rs->nrules, 7);
 	/* a, b, the map's entries and e: one shared copy. */
-	CU_ASSERT_PTR_EQUAL(rs->rules[1].opts, rs->rules[0].opts);
-	CU_ASSERT_PTR_EQUAL(rs->rules[3].opts, rs->rules[0].opts);
-	CU_ASSERT_PTR_EQUAL(rs->rules[4].opts, rs->rules[0].opts);
-	CU_ASSERT_PTR_EQUAL(rs->rules[6].opts, rs->rules[0].opts);
-	CU_ASSERT_EQUAL(rs->rules[0].opts->status, 308);
-	CU_ASSERT_EQUAL_FATAL(rs->rules[0].opts->nheaders, 1);
-	CU_ASSERT_STRING_EQUAL(rs->rules[0].opts->headers[0], "X-A: 1");
+	CU_ASSERT_PTR_EQUAL(UNIT_RULE(rs, 1).opts, UNIT_RULE(rs, 0).opts);
+	CU_ASSERT_PTR_EQUAL(UNIT_RULE(rs, 3).opts, UNIT_RULE(rs, 0).opts);
+	CU_ASSERT_PTR_EQUAL(UNIT_RULE(rs, 4).opts, UNIT_RULE(rs, 0).opts);
+	CU_ASSERT_PTR_EQUAL(UNIT_RULE(rs, 6).opts, UNIT_RULE(rs, 0).opts);
+	CU_ASSERT_EQUAL(UNIT_RULE(rs, 0).opts->status, 308);
+	CU_ASSERT_EQUAL_FATAL(UNIT_RULE(rs, 0).opts->nheaders, 1);
+	CU_ASSERT_STRING_EQUAL(UNIT_RULE(rs, 0).opts->headers[0], "X-A: 1");
 	/* c and d: their own. */
-	CU_ASSERT_PTR_NOT_EQUAL(rs->rules[2].opts, rs->rules[0].opts);
-	CU_ASSERT_EQUAL(rs->rules[2].opts->status, 301);
-	CU_ASSERT_EQUAL_FATAL(rs->rules[2].opts->nheaders, 2);
-	CU_ASSERT_STRING_EQUAL(rs->rules[2].opts->headers[1], "X-B: 2");
-	CU_ASSERT_PTR_NOT_EQUAL(rs->rules[5].opts, rs->rules[0].opts);
-	CU_ASSERT_PTR_NOT_EQUAL(rs->rules[5].opts, rs->rules[2].opts);
-	CU_ASSERT_EQUAL(rs->rules[5].opts->status, 308);
-	CU_ASSERT(rs->rules[5].opts->flags & OPT_CASE_IGNORE);
-	CU_ASSERT(!(rs->rules[6].opts->flags & OPT_CASE_IGNORE));
+	CU_ASSERT_PTR_NOT_EQUAL(UNIT_RULE(rs, 2).opts, UNIT_RULE(rs, 0).opts);
+	CU_ASSERT_EQUAL(UNIT_RULE(rs, 2).opts->status, 301);
+	CU_ASSERT_EQUAL_FATAL(UNIT_RULE(rs, 2).opts->nheaders, 2);
+	CU_ASSERT_STRING_EQUAL(UNIT_RULE(rs, 2).opts->headers[1], "X-B: 2");
+	CU_ASSERT_PTR_NOT_EQUAL(UNIT_RULE(rs, 5).opts, UNIT_RULE(rs, 0).opts);
+	CU_ASSERT_PTR_NOT_EQUAL(UNIT_RULE(rs, 5).opts, UNIT_RULE(rs, 2).opts);
+	CU_ASSERT_EQUAL(UNIT_RULE(rs, 5).opts->status, 308);
+	CU_ASSERT(UNIT_RULE(rs, 5).opts->flags & OPT_CASE_IGNORE);
+	CU_ASSERT(!(UNIT_RULE(rs, 6).opts->flags & OPT_CASE_IGNORE));
 	ruleset_free(rs);
 }
 
@@ -1251,7 +1252,7 @@ test_load_conditions(void)
 	    "methods = GET post,PURGE\tHEAD\nscheme = https\n"
 	    "[map m]\nscheme = http\nhost = x.example\n/c = /d\n");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
-	o = rs->rules[0].opts;
+	o = UNIT_RULE(rs, 0).opts;
 	CU_ASSERT_EQUAL_FATAL(o->nhosts, 3);
 	CU_ASSERT_STRING_EQUAL(o->hosts[0], "shop.example.re");
 	CU_ASSERT_STRING_EQUAL(o->hosts[1], "*.shop.example.re");
@@ -1262,7 +1263,7 @@ test_load_conditions(void)
 	CU_ASSERT_STRING_EQUAL(o->methods[2], "PURGE");
 	CU_ASSERT_STRING_EQUAL(o->methods[3], "HEAD");
 	CU_ASSERT_EQUAL(o->scheme, SCHEME_HTTPS);
-	o = rs->rules[1].opts;
+	o = UNIT_RULE(rs, 1).opts;
 	CU_ASSERT_EQUAL(o->scheme, SCHEME_HTTP);
 	CU_ASSERT_EQUAL_FATAL(o->nhosts, 1);
 	CU_ASSERT_STRING_EQUAL(o->hosts[0], "x.example");
@@ -1307,16 +1308,16 @@ test_load_times(void)
 		rs = load_valid(text);
 		if (rs == NULL)
 			continue;
-		if ((long long)rs->rules[0].opts->from != row->epoch)
+		if ((long long)UNIT_RULE(rs, 0).opts->from != row->epoch)
 			fprintf(stderr, "\ntime '%s': %lld, expected %lld\n",
-			    row->text, (long long)rs->rules[0].opts->from,
+			    row->text, (long long)UNIT_RULE(rs, 0).opts->from,
 			    row->epoch);
-		CU_ASSERT_TRUE(rs->rules[0].opts->has_from);
-		CU_ASSERT_FALSE(rs->rules[0].opts->has_until);
-		CU_ASSERT_EQUAL((long long)rs->rules[0].opts->from, row->epoch);
-		CU_ASSERT_TRUE(rs->rules[1].opts->has_until);
-		CU_ASSERT_FALSE(rs->rules[1].opts->has_from);
-		CU_ASSERT_EQUAL((long long)rs->rules[1].opts->until,
+		CU_ASSERT_TRUE(UNIT_RULE(rs, 0).opts->has_from);
+		CU_ASSERT_FALSE(UNIT_RULE(rs, 0).opts->has_until);
+		CU_ASSERT_EQUAL((long long)UNIT_RULE(rs, 0).opts->from, row->epoch);
+		CU_ASSERT_TRUE(UNIT_RULE(rs, 1).opts->has_until);
+		CU_ASSERT_FALSE(UNIT_RULE(rs, 1).opts->has_from);
+		CU_ASSERT_EQUAL((long long)UNIT_RULE(rs, 1).opts->until,
 		    row->epoch);
 		ruleset_free(rs);
 	}
@@ -1324,8 +1325,8 @@ test_load_times(void)
 	rs = load_valid("[a]\npath = /a\nto = /b\n"
 	    "from = 2026-12-24T00:00:00Z\nuntil = 2026-12-24T00:00:01Z\n");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
-	CU_ASSERT_EQUAL((long long)rs->rules[0].opts->from, 1798070400LL);
-	CU_ASSERT_EQUAL((long long)rs->rules[0].opts->until, 1798070401LL);
+	CU_ASSERT_EQUAL((long long)UNIT_RULE(rs, 0).opts->from, 1798070400LL);
+	CU_ASSERT_EQUAL((long long)UNIT_RULE(rs, 0).opts->until, 1798070401LL);
 	ruleset_free(rs);
 }
 
@@ -1354,27 +1355,27 @@ test_load_fallback(void)
 	    RULE);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
 	CU_ASSERT_EQUAL(rs->fallback_status, 0);
-	CU_ASSERT_STRING_EQUAL(rs->fallback.target, "/gone?x=1");
-	CU_ASSERT_EQUAL(rs->fallback.target_split, 5);
-	CU_ASSERT_PTR_EQUAL(rs->fallback.opts, &rs->defaults);
-	CU_ASSERT_EQUAL(rs->fallback.opts->status, 301);
+	CU_ASSERT_STRING_EQUAL(UNIT_RULE(rs, rs->nrules).target, "/gone?x=1");
+	CU_ASSERT_EQUAL(UNIT_RULE(rs, rs->nrules).target_split, 5);
+	CU_ASSERT_PTR_EQUAL(UNIT_RULE(rs, rs->nrules).opts, rs->defaults);
+	CU_ASSERT_EQUAL(UNIT_RULE(rs, rs->nrules).opts->status, 301);
 	ruleset_free(rs);
 
 	/* base applies to a /path fallback too. */
 	rs = load_valid("[defaults]\nbase = " WWW "/\nfallback = /gone\n" RULE);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
 	CU_ASSERT_EQUAL(rs->fallback_status, 0);
-	CU_ASSERT_STRING_EQUAL(rs->fallback.target, WWW "/gone");
-	CU_ASSERT_STRING_EQUAL(rs->rules[0].target, WWW "/s");
+	CU_ASSERT_STRING_EQUAL(UNIT_RULE(rs, rs->nrules).target, WWW "/gone");
+	CU_ASSERT_STRING_EQUAL(UNIT_RULE(rs, 0).target, WWW "/s");
 	ruleset_free(rs);
 
 	rs = load_valid("[defaults]\nfallback = https://x.example/${path}\n"
 	    RULE);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
 	CU_ASSERT_EQUAL(rs->fallback_status, 0);
-	CU_ASSERT_STRING_EQUAL(rs->fallback.target,
+	CU_ASSERT_STRING_EQUAL(UNIT_RULE(rs, rs->nrules).target,
 	    "https://x.example/${path}");
-	CU_ASSERT_EQUAL(rs->fallback.target_flags, TARGET_USES_PATH);
+	CU_ASSERT_EQUAL(UNIT_RULE(rs, rs->nrules).target_flags, TARGET_USES_PATH);
 	ruleset_free(rs);
 }
 
@@ -1535,21 +1536,21 @@ test_load_fixture_values(void)
 	CU_ASSERT_EQUAL(rs->nmaps, 1);
 	CU_ASSERT_EQUAL(rs->nregex, 1);
 	CU_ASSERT_EQUAL(rs->fallback_status, 0);
-	CU_ASSERT_STRING_EQUAL(rs->fallback.target, WWW "/not-found");
-	r = &rs->rules[0];
+	CU_ASSERT_STRING_EQUAL(UNIT_RULE(rs, rs->nrules).target, WWW "/not-found");
+	r = &UNIT_RULE(rs, 0);
 	CU_ASSERT_STRING_EQUAL(r->name, "news");
 	CU_ASSERT_STRING_EQUAL(r->target,
 	    "http://www.example.re/breaking/news.html");
 	CU_ASSERT_EQUAL(r->opts->status, 302);
-	r = &rs->rules[1];
+	r = &UNIT_RULE(rs, 1);
 	CU_ASSERT_STRING_EQUAL(r->pattern, "/blog");
 	CU_ASSERT_EQUAL(r->opts->status, 301);
 	CU_ASSERT_EQUAL(r->opts->flags, 0);
 	CU_ASSERT_STRING_EQUAL(r->opts->cache, "no-cache");
-	r = &rs->rules[2];
+	r = &UNIT_RULE(rs, 2);
 	CU_ASSERT_STRING_EQUAL(r->target, WWW "/shop/item/$1?tab=$2&price=$$5");
 	CU_ASSERT_EQUAL(r->target_split, strlen(WWW "/shop/item/$1"));
-	r = &rs->rules[3];
+	r = &UNIT_RULE(rs, 3);
 	CU_ASSERT_STRING_EQUAL(r->name, "sale");
 	CU_ASSERT_EQUAL(r->opts->nhosts, 3);
 	CU_ASSERT_STRING_EQUAL(r->opts->hosts[0], "shop.example.re");
@@ -1562,53 +1563,53 @@ test_load_fixture_values(void)
 	CU_ASSERT_EQUAL(r->target_flags, TARGET_USES_HOST | TARGET_USES_PATH |
 	    TARGET_USES_QUERY);
 	for (i = 0; i < rs->nrules; i++)
-		if (rs->rules[i].kind == RULE_MAP_ENTRY)
+		if (UNIT_RULE(rs, i).kind == RULE_MAP_ENTRY)
 			break;
 	CU_ASSERT_FATAL(i + 4 == rs->nrules);
-	CU_ASSERT_STRING_EQUAL(rs->rules[i].name, "legacy");
-	CU_ASSERT_EQUAL(rs->rules[i].opts->status, 308);
-	CU_ASSERT_STRING_EQUAL(rs->rules[i + 2].pattern,
+	CU_ASSERT_STRING_EQUAL(UNIT_RULE(rs, i).name, "legacy");
+	CU_ASSERT_EQUAL(UNIT_RULE(rs, i).opts->status, 308);
+	CU_ASSERT_STRING_EQUAL(UNIT_RULE(rs, i + 2).pattern,
 	    "/wiki/Special:Search");
-	CU_ASSERT_STRING_EQUAL(rs->rules[i + 3].pattern, "/a=b");
-	CU_ASSERT_STRING_EQUAL(rs->rules[i + 3].target, WWW "/equals");
+	CU_ASSERT_STRING_EQUAL(UNIT_RULE(rs, i + 3).pattern, "/a=b");
+	CU_ASSERT_STRING_EQUAL(UNIT_RULE(rs, i + 3).target, WWW "/equals");
 	ruleset_free(rs);
 
 	rs = fixture("long-values.ini");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
 	CU_ASSERT_EQUAL_FATAL(rs->nrules, 3);
-	CU_ASSERT_EQUAL(strlen(rs->rules[0].target), 300);
-	CU_ASSERT_EQUAL(strlen(rs->rules[1].target), 8192);
-	CU_ASSERT_EQUAL(strncmp(rs->rules[1].target,
+	CU_ASSERT_EQUAL(strlen(UNIT_RULE(rs, 0).target), 300);
+	CU_ASSERT_EQUAL(strlen(UNIT_RULE(rs, 1).target), 8192);
+	CU_ASSERT_EQUAL(strncmp(UNIT_RULE(rs, 1).target,
 	    "https://www.example.re/campaign/landing?utm_source=partner&", 59),
 	    0);
-	CU_ASSERT_EQUAL(rs->rules[1].opts->status, 301);
-	CU_ASSERT_EQUAL(rs->rules[2].pattern_len, 500);
-	CU_ASSERT_STRING_EQUAL(rs->rules[2].target, "/short");
+	CU_ASSERT_EQUAL(UNIT_RULE(rs, 1).opts->status, 301);
+	CU_ASSERT_EQUAL(UNIT_RULE(rs, 2).pattern_len, 500);
+	CU_ASSERT_STRING_EQUAL(UNIT_RULE(rs, 2).target, "/short");
 	ruleset_free(rs);
 
 	rs = fixture("long-name.ini");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
 	CU_ASSERT_EQUAL_FATAL(rs->nrules, 2);
-	CU_ASSERT_EQUAL(strlen(rs->rules[0].name), 80);
-	CU_ASSERT_EQUAL(strlen(rs->rules[1].name), 80);
+	CU_ASSERT_EQUAL(strlen(UNIT_RULE(rs, 0).name), 80);
+	CU_ASSERT_EQUAL(strlen(UNIT_RULE(rs, 1).name), 80);
 	ruleset_free(rs);
 
 	rs = fixture("crlf-bom.ini");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
 	CU_ASSERT_EQUAL_FATAL(rs->nrules, 2);
-	CU_ASSERT_STRING_EQUAL(rs->rules[0].name, "news");
-	CU_ASSERT_STRING_EQUAL(rs->rules[0].target,
+	CU_ASSERT_STRING_EQUAL(UNIT_RULE(rs, 0).name, "news");
+	CU_ASSERT_STRING_EQUAL(UNIT_RULE(rs, 0).target,
 	    "https://www.example.re/news");
-	CU_ASSERT_EQUAL(rs->rules[0].opts->status, 301);
-	CU_ASSERT_STRING_EQUAL(rs->rules[1].target, "/new");
+	CU_ASSERT_EQUAL(UNIT_RULE(rs, 0).opts->status, 301);
+	CU_ASSERT_STRING_EQUAL(UNIT_RULE(rs, 1).target, "/new");
 	ruleset_free(rs);
 
 	rs = fixture("indented.ini");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
 	CU_ASSERT_EQUAL_FATAL(rs->nrules, 3);
-	CU_ASSERT_STRING_EQUAL(rs->rules[0].target, "/breaking/news.html");
-	CU_ASSERT_EQUAL(rs->rules[0].opts->status, 301);
-	CU_ASSERT_STRING_EQUAL(rs->rules[2].pattern, "/older");
+	CU_ASSERT_STRING_EQUAL(UNIT_RULE(rs, 0).target, "/breaking/news.html");
+	CU_ASSERT_EQUAL(UNIT_RULE(rs, 0).opts->status, 301);
+	CU_ASSERT_STRING_EQUAL(UNIT_RULE(rs, 2).pattern, "/older");
 	ruleset_free(rs);
 }
 

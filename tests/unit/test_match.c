@@ -961,7 +961,7 @@ test_match_large(void)
 	}
 	CU_ASSERT_EQUAL(bad, 0);
 	/* The entries share the map's options. */
-	CU_ASSERT_EQUAL(rs->rules[rs->nrules - 3].opts->status, 308);
+	CU_ASSERT_EQUAL(UNIT_RULE(rs, rs->nrules - 3).opts->status, 308);
 
 	match_scratch_free(sc);
 	ruleset_free(rs);
@@ -1005,10 +1005,21 @@ test_regex_prefix(void)
 		{ "^/",			"/" },
 		{ "^/a?",		"/" },
 	};
-	size_t	 i, n;
+	size_t		 i, n;
+	char		 ini[256];
+	struct diag	 d;
+	struct ruleset	*rs;
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		n = match_regex_prefix(rows[i].pattern);
+		/* What load/compile.c found, as the image records it. */
+		snprintf(ini, sizeof(ini), "[r]\nregex = %s\n"
+		    "to = https://elsewhere.example/\n",
+		    rows[i].pattern);
+		diag_init(&d, stderr, "prefix.ini");
+		rs = ruleset_load_buffer("prefix.ini", ini, strlen(ini), &d);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+		n = UNIT_RULE(rs, 0).regex_lit;
+		ruleset_free(rs);
 		if (n != strlen(rows[i].prefix) ||
 		    strncmp(rows[i].pattern + 1, rows[i].prefix, n) != 0)
 			fprintf(stderr, "regex prefix row %zu (%s): got %zu, "
@@ -1127,12 +1138,15 @@ test_match_regex_anchors(void)
 			}
 			want = NULL;
 			for (i = 0; i < rs->nrules && want == NULL; i++)
-				if (pcre2_match(rs->rules[i].re,
+				if (pcre2_match(ruleset_regex(rs,
+				    &UNIT_RULE(rs, i)),
 				    (PCRE2_SPTR)req.path, req.path_len, 0, 0,
 				    md, NULL) >= 0)
-					want = &rs->rules[i];
-			CU_ASSERT_PTR_EQUAL(m.rule, want);
-			if (m.rule != want) {
+					want = &UNIT_RULE(rs, i);
+			CU_ASSERT_EQUAL(m.rule ? m.rule->no : INDEX_NONE,
+			    want ? want->no : INDEX_NONE);
+			if ((m.rule ? m.rule->no : INDEX_NONE) !=
+			    (want ? want->no : INDEX_NONE)) {
 				fprintf(stderr, "\nanchors: %s: got %s, want %s"
 				    " in\n%s", path, m.rule ? m.rule->name :
 				    "none", want ? want->name : "none", ini);

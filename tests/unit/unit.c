@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fcgi-redirect.h"
 #include "unit.h"
 
 /* Add suite `name` with its n tests; 0, or -1 when CUnit fails. */
@@ -62,4 +63,20 @@ unit_print_str(const char *s, size_t max)
 	unit_print_bytes(s, n < max ? n : max, 0);
 	if (n > max)
 		fputs("...", stderr);
+}
+
+const struct rule *
+unit_rule(const struct ruleset *rs, size_t i)
+{
+	static struct rule		 ring[16], damaged;
+	static struct rule_opts		 none;
+	static unsigned			 next;
+	struct rule			*r = &ring[next++ % 16];
+
+	if (ruleset_rule(rs, (uint32_t)i, r) != NULL)
+		return r;
+	CU_FAIL("a rule the image cannot give");
+	damaged.name = damaged.pattern = damaged.target = "";
+	damaged.opts = &none;
+	return &damaged;
 }

@@ -32,6 +32,16 @@ int	unit_add_suite(const char *, const struct unit_test *, size_t);
 void	unit_print_bytes(const char *, size_t, int);
 void	unit_print_str(const char *, size_t);
 
+/*
+ * unit.c: rule number i of a rule set (rs->nrules: the fallback), read
+ * from its image; valid until 16 more calls.  A damaged rule fails the
+ * test and reads as an empty one.
+ */
+struct ruleset;
+struct rule;
+const struct rule *unit_rule(const struct ruleset *, size_t);
+#define UNIT_RULE(rs, i)	(*unit_rule((rs), (i)))
+
 /* The directory holding the rule-file fixtures (tests/rules). */
 extern const char *unit_fixture_dir;
 
