@@ -232,23 +232,23 @@ struct ruleset {
 
 /* ---- load/ini.c: reading a rule file through inih ---- */
 
-struct ruleset	*ruleset_load_file(const char *, struct diag *);
-int		 ruleset_read_file(const char *, struct diag *, char **,
+struct ruleset	*ini_load_file(const char *, struct diag *);
+int		 ini_read_file(const char *, struct diag *, char **,
 		    size_t *);
-struct ruleset	*ruleset_load_file_text(const char *, const char *, size_t,
+struct ruleset	*ini_load_file_text(const char *, const char *, size_t,
 		    struct diag *);
-struct ruleset	*ruleset_load_buffer(const char *, const char *, size_t,
+struct ruleset	*ini_load_buffer(const char *, const char *, size_t,
 		    struct diag *);
 
 /* ---- load/rules.c: validating sections and keys, compiling the set ---- */
 
 struct builder;
 
-struct builder	*builder_new(const char *, struct diag *);
-void		 builder_section(struct builder *, const char *, unsigned);
-void		 builder_key(struct builder *, const char *, const char *,
+struct builder	*rules_new(const char *, struct diag *);
+void		 rules_section(struct builder *, const char *, unsigned);
+void		 rules_key(struct builder *, const char *, const char *,
 		    unsigned);
-struct ruleset	*builder_finish(struct builder *);
+struct ruleset	*rules_finish(struct builder *);
 void		 ruleset_free(struct ruleset *);
 
 /* ---- load/analysis.c: loops, chains, self-redirects and dead rules ---- */
@@ -269,12 +269,12 @@ int	 target_compile(struct arena *, struct diag *, const char *,
 
 /* ---- load/values.c: parsing option values ---- */
 
-int	 value_status(const char *);
-int	 value_time(const char *, time_t *);
-int	 value_host_pattern(const char *, size_t);
-int	 value_token(const char *, size_t);
-int	 value_header(const char *, size_t *, const char **);
-int	 value_cache(const char *);
+int	 values_status(const char *);
+int	 values_time(const char *, time_t *);
+int	 values_host_pattern(const char *, size_t);
+int	 values_token(const char *, size_t);
+int	 values_header(const char *, size_t *, const char **);
+int	 values_cache(const char *);
 
 /* ---- index.c: hash indexes of exact paths and prefixes ---- */
 

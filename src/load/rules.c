@@ -6,7 +6,7 @@
  * Each value is checked when it arrives; each section is checked when the
  * next one starts (a rule needs exactly one of path, prefix, regex, and a
  * `to`); targets are checked and compiled once their section is complete.
- * builder_finish() builds the indexes only when no error was reported, then
+ * rules_finish() builds the indexes only when no error was reported, then
  * has analysis.c follow the redirects (a loop is an error), and otherwise
  * frees everything: a rule set is complete and valid, or it is
  * not used at all.
@@ -206,7 +206,7 @@ builder_rule_add(struct builder *b)
  * when out of memory.
  */
 struct builder *
-builder_new(const char *file, struct diag *d)
+rules_new(const char *file, struct diag *d)
 {
 	struct builder	*b;
 
@@ -294,7 +294,7 @@ builder_words(struct builder *b, const char *v, const char ***out,
 static int
 check_method(const char *s, size_t n)
 {
-	return value_token(s, n);
+	return values_token(s, n);
 }
 
 /* The options that are one of two words, each setting or clearing a flag. */
@@ -353,7 +353,7 @@ builder_option(struct builder *b, struct rule_opts *o, enum opt_bit bit,
 
 	switch (bit) {
 	case O_STATUS:
-		if ((o->status = value_status(v)) < 0) {
+		if ((o->status = values_status(v)) < 0) {
 			diag_error(d, line, "status must be 301, 302, 303, "
 			    "307 or 308, not '%s'", v);
 			return -1;
@@ -364,7 +364,7 @@ builder_option(struct builder *b, struct rule_opts *o, enum opt_bit bit,
 	case O_SLASH:
 		return builder_flag(b, o, bit, v, line);
 	case O_CACHE:
-		if (value_cache(v) != 0) {
+		if (values_cache(v) != 0) {
 			diag_error(d, line, "cache: a Cache-Control value "
 			    "of printable text is needed");
 			return -1;
@@ -376,7 +376,7 @@ builder_option(struct builder *b, struct rule_opts *o, enum opt_bit bit,
 		return 0;
 	case O_HOST:
 		return builder_words(b, v, &o->hosts, &o->nhosts,
-		    value_host_pattern, 1, line, "host");
+		    values_host_pattern, 1, line, "host");
 	case O_METHODS:
 		return builder_words(b, v, &o->methods, &o->nmethods,
 		    check_method, 0, line, "method");
@@ -393,7 +393,7 @@ builder_option(struct builder *b, struct rule_opts *o, enum opt_bit bit,
 		return 0;
 	case O_FROM:
 	case O_UNTIL:
-		if (value_time(v, bit == O_FROM ? &o->from : &o->until) != 0) {
+		if (values_time(v, bit == O_FROM ? &o->from : &o->until) != 0) {
 			diag_error(d, line, "%s: '%s' is not an RFC 3339 time "
 			    "such as 2026-12-24T00:00:00Z", opt_names[bit], v);
 			return -1;
@@ -404,7 +404,7 @@ builder_option(struct builder *b, struct rule_opts *o, enum opt_bit bit,
 			o->has_until = 1;
 		return 0;
 	case O_HEADER:
-		rc = value_header(v, &nl, &hv);
+		rc = values_header(v, &nl, &hv);
 		if (rc == -1)
 			diag_error(d, line, "header: expected 'Name: value' "
 			    "with a valid header name");
@@ -695,7 +695,7 @@ name_valid(const char *s)
  * rather than added to the section above it.
  */
 void
-builder_section(struct builder *b, const char *name, unsigned line)
+rules_section(struct builder *b, const char *name, unsigned line)
 {
 	struct section	*s = &b->sec;
 	unsigned	 prev;
@@ -811,7 +811,7 @@ opt_lookup(const char *key)
 
 /* A key = value of the current section, at `line`. */
 void
-builder_key(struct builder *b, const char *key, const char *value,
+rules_key(struct builder *b, const char *key, const char *value,
     unsigned line)
 {
 	struct section	*s = &b->sec;
@@ -884,7 +884,7 @@ builder_key(struct builder *b, const char *key, const char *value,
  * error was reported (everything is freed then).
  */
 struct ruleset *
-builder_finish(struct builder *b)
+rules_finish(struct builder *b)
 {
 	struct ruleset	*rs = b->rs;
 	unsigned	 errors;

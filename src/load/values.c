@@ -13,7 +13,7 @@
 
 /* The redirect codes of RFC 9110 §15.4 a rule may use, or -1. */
 int
-value_status(const char *s)
+values_status(const char *s)
 {
 	char	*end;
 	long	 v;
@@ -65,7 +65,7 @@ days_in_month(int y, int m)
  * in *t.  Returns 0, or -1 when s is not such a time.
  */
 int
-value_time(const char *s, time_t *t)
+values_time(const char *s, time_t *t)
 {
 	struct tm	 tm;
 	int		 y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
@@ -117,7 +117,7 @@ value_time(const char *s, time_t *t)
  * starting or ending with '-'.  Returns 0 or -1.
  */
 int
-value_host_pattern(const char *s, size_t len)
+values_host_pattern(const char *s, size_t len)
 {
 	size_t	 i, label = 0;
 
@@ -145,7 +145,7 @@ value_host_pattern(const char *s, size_t len)
 
 /* An HTTP token (RFC 9110 §5.6.2): methods and header names.  0 or -1. */
 int
-value_token(const char *s, size_t len)
+values_token(const char *s, size_t len)
 {
 	size_t	 i;
 
@@ -180,7 +180,7 @@ field_value_ok(const char *s)
  * bytes, or empty), -3 for a header fcgi-redirect sets itself.
  */
 int
-value_header(const char *s, size_t *name_len, const char **value)
+values_header(const char *s, size_t *name_len, const char **value)
 {
 	static const char *const own[] = { "Status", "Location",
 	    "Content-Type", "Content-Length", "Cache-Control" };
@@ -191,7 +191,7 @@ value_header(const char *s, size_t *name_len, const char **value)
 		return -1;
 	n = (size_t)(colon - s);
 	*name_len = n;
-	if (value_token(s, n) != 0)
+	if (values_token(s, n) != 0)
 		return -1;
 	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
 		if (strlen(own[i]) == n && strncasecmp(s, own[i], n) == 0)
@@ -206,7 +206,7 @@ value_header(const char *s, size_t *name_len, const char **value)
 
 /* A Cache-Control value: printable ASCII, no control bytes.  0 or -1. */
 int
-value_cache(const char *s)
+values_cache(const char *s)
 {
 	if (*s == '\0')
 		return -1;
