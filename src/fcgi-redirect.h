@@ -180,7 +180,6 @@ struct rule_opts {
 	time_t		 from, until;	/* active when from <= now < until */
 	const char	**headers;	/* "Name: value", already validated */
 	size_t		 nheaders;
-	unsigned	 set;		/* which fields the section set itself */
 };
 
 struct rule {

@@ -31,7 +31,7 @@ enum section_kind {
 	SEC_MAP
 };
 
-/* Options, as bits of rule_opts.set and indexes of section.opt_line. */
+/* Keys, as bits of section.set and indexes of section.opt_line. */
 enum opt_bit {
 	O_STATUS, O_QUERY, O_CASE, O_SLASH, O_CACHE, O_HOST, O_METHODS,
 	O_SCHEME, O_FROM, O_UNTIL, O_HEADER, O_FALLBACK, O_BASE, O_PATH,
@@ -78,6 +78,8 @@ struct section {
 	const char		*name;		/* in the arena */
 	struct rule_opts	*opts;		/* in the arena */
 	unsigned		 opt_line[O_NOPTS]; /* 0: not set */
+	unsigned		 set;		/* BIT()s of the keys it set itself,
+						   for [defaults] inheritance */
 	const char		*value[O_NOPTS];   /* in the arena */
 	const char		**headers;	/* being collected (malloc) */
 	size_t			 nheaders;
@@ -483,7 +485,7 @@ builder_section_opts_done(struct builder *b, struct section *s)
 	const struct rule_opts	*def = &b->rs->defaults;
 	size_t			 i;
 
-	if (o == &b->scratch && !(o->set & KEYS_MAP) && b->plain != NULL) {
+	if (o == &b->scratch && !(s->set & KEYS_MAP) && b->plain != NULL) {
 		section_opts_place(b, s, b->plain);
 		return;
 	}
@@ -494,18 +496,18 @@ builder_section_opts_done(struct builder *b, struct section *s)
 	if (o == def)
 		def = &no_defaults;
 	/* Inherit what the section did not set itself. */
-	if (!(o->set & BIT(O_STATUS)))
+	if (!(s->set & BIT(O_STATUS)))
 		o->status = def->status;
-	if (!(o->set & BIT(O_QUERY)))
+	if (!(s->set & BIT(O_QUERY)))
 		o->flags = (o->flags & ~OPT_QUERY_DROP) |
 		    (def->flags & OPT_QUERY_DROP);
-	if (!(o->set & BIT(O_CASE)))
+	if (!(s->set & BIT(O_CASE)))
 		o->flags = (o->flags & ~OPT_CASE_IGNORE) |
 		    (def->flags & OPT_CASE_IGNORE);
-	if (!(o->set & BIT(O_SLASH)))
+	if (!(s->set & BIT(O_SLASH)))
 		o->flags = (o->flags & ~OPT_SLASH_EITHER) |
 		    (def->flags & OPT_SLASH_EITHER);
-	if (!(o->set & BIT(O_CACHE)))
+	if (!(s->set & BIT(O_CACHE)))
 		o->cache = def->cache;
 	/* Headers: the inherited ones, then the section's own. */
 	o->nheaders = def->nheaders + s->nheaders;
@@ -522,7 +524,7 @@ builder_section_opts_done(struct builder *b, struct section *s)
 		for (i = 0; i < s->nheaders; i++)
 			o->headers[def->nheaders + i] = s->headers[i];
 	}
-	if (o == &b->rs->defaults || (o->set & (BIT(O_HEADER) | BIT(O_CACHE))))
+	if (o == &b->rs->defaults || (s->set & (BIT(O_HEADER) | BIT(O_CACHE))))
 		headers_check(b, s, o);
 	if (o != &b->scratch)
 		return;		/* [defaults]: in the rule set already */
@@ -531,7 +533,7 @@ builder_section_opts_done(struct builder *b, struct section *s)
 		return;
 	}
 	*o = b->scratch;
-	if (!(o->set & KEYS_MAP))
+	if (!(s->set & KEYS_MAP))
 		b->plain = o;
 	section_opts_place(b, s, o);
 }
@@ -860,7 +862,7 @@ rules_key(struct builder *b, const char *key, const char *value,
 		return;
 	s->opt_line[k] = line;
 	s->value[k] = v;
-	s->opts->set |= BIT(k);
+	s->set |= BIT(k);
 	if (k == O_HEADER) {
 		if (builder_option(b, s->opts, k, v, line) != 0)
 			return;
