@@ -250,6 +250,19 @@ void		 rules_key(struct builder *, const char *, const char *,
 struct ruleset	*rules_finish(struct builder *);
 void		 ruleset_free(struct ruleset *);
 
+/* ---- load/names.c: rule and map names: their syntax, duplicates ---- */
+
+/* A hash set of names (not owned) with the line of each; start zeroed. */
+struct names {
+	const char	**name;
+	unsigned	 *line;
+	size_t		  cap, n;
+};
+
+int	 names_valid(const char *);
+int	 names_add(struct names *, const char *, unsigned, unsigned *);
+void	 names_free(struct names *);
+
 /* ---- load/analysis.c: loops, chains, self-redirects and dead rules ---- */
 
 int	 analysis_run(const struct ruleset *, struct diag *);

@@ -93,10 +93,7 @@ struct builder {
 	int			 seen_rule;	/* a rule or map so far */
 	unsigned		 defaults_line;
 	size_t			 cap;		/* of rs->rules */
-	/* Rule and map names, for duplicates: open addressing. */
-	const char		**names;
-	unsigned		*name_lines;
-	size_t			 names_cap, nnames;
+	struct names		 names;		/* of rules and maps so far */
 	const char		*base;		/* from [defaults], no '/' at end */
 	/*
 	 * A section's options are gathered in `scratch`; at its end they are
@@ -109,65 +106,6 @@ struct builder {
 	unsigned		 errors_at_start;
 	int			 oom;
 };
-
-/* ---- names ---- */
-
-static uint64_t
-name_hash(const char *s)
-{
-	uint64_t	 h = 14695981039346656037ULL;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
-/*
- * Remember a rule or map name; returns 0, or the line of an earlier
- * section of the same name.
- */
-static unsigned
-builder_name_add(struct builder *b, const char *name, unsigned line)
-{
-	size_t	 i, j, ncap;
-
-	if (b->nnames * 2 >= b->names_cap) {
-		const char	**n;
-		unsigned	 *nl;
-
-		ncap = b->names_cap ? b->names_cap * 2 : 64;
-		n = calloc(ncap, sizeof(*n));
-		nl = calloc(ncap, sizeof(*nl));
-		if (n == NULL || nl == NULL) {
-			free(n);
-			free(nl);
-			b->oom = 1;
-			return 0;
-		}
-		for (i = 0; i < b->names_cap; i++) {
-			if (b->names[i] == NULL)
-				continue;
-			for (j = name_hash(b->names[i]) & (ncap - 1);
-			    n[j] != NULL; j = (j + 1) & (ncap - 1))
-				continue;
-			n[j] = b->names[i];
-			nl[j] = b->name_lines[i];
-		}
-		free(b->names);
-		free(b->name_lines);
-		b->names = n;
-		b->name_lines = nl;
-		b->names_cap = ncap;
-	}
-	for (i = name_hash(name) & (b->names_cap - 1); b->names[i] != NULL;
-	    i = (i + 1) & (b->names_cap - 1))
-		if (strcmp(b->names[i], name) == 0)
-			return b->name_lines[i];
-	b->names[i] = name;
-	b->name_lines[i] = line;
-	b->nnames++;
-	return 0;
-}
 
 /* ---- allocation ---- */
 
@@ -679,18 +617,6 @@ builder_section_done(struct builder *b)
 	memset(s, 0, sizeof(*s));
 }
 
-/* A rule or map name: letters, digits, '-', '_', '.'. */
-static int
-name_valid(const char *s)
-{
-	if (*s == '\0')
-		return 0;
-	for (; *s != '\0'; s++)
-		if (!isalnum((unsigned char)*s) && strchr("-_.", *s) == NULL)
-			return 0;
-	return 1;
-}
-
 /*
  * A new [section] at `line`; `name` is whole (the reader's copy), or NULL
  * for a section line already reported as broken: its keys are ignored
@@ -701,6 +627,7 @@ rules_section(struct builder *b, const char *name, unsigned line)
 {
 	struct section	*s = &b->sec;
 	unsigned	 prev;
+	int		 rc;
 	struct rule	*r;
 
 	builder_section_done(b);
@@ -730,13 +657,13 @@ rules_section(struct builder *b, const char *name, unsigned line)
 	    name[3] == '\t' || name[3] == '\0')) {
 		name += 3;
 		name += strspn(name, " \t");
-		if (!name_valid(name)) {
+		if (!names_valid(name)) {
 			diag_error(b->diag, line, "[map NAME] needs a name of "
 			    "letters, digits, '-', '_' and '.'");
 			return;
 		}
 		s->kind = SEC_MAP;
-	} else if (!name_valid(name)) {
+	} else if (!names_valid(name)) {
 		diag_error(b->diag, line, "unknown section [%s]: a section is "
 		    "[defaults], [map NAME] or a rule name of letters, digits, "
 		    "'-', '_' and '.'", name);
@@ -750,7 +677,10 @@ rules_section(struct builder *b, const char *name, unsigned line)
 	}
 	s->opts = &b->scratch;
 	memset(s->opts, 0, sizeof(*s->opts));
-	if ((prev = builder_name_add(b, s->name, line)) != 0) {
+	rc = names_add(&b->names, s->name, line, &prev);
+	if (rc == -1)
+		b->oom = 1;
+	else if (rc == 1) {
 		diag_error(b->diag, line, "duplicate rule name '%s' (first at "
 		    "line %u)", s->name, prev);
 		s->kind = SEC_BAD;
@@ -905,8 +835,7 @@ rules_finish(struct builder *b)
 	/* Loops are errors too: the analysis needs the indexes. */
 	if (errors == 0 && analysis_run(rs, b->diag) != 0)
 		errors++;
-	free(b->names);
-	free(b->name_lines);
+	names_free(&b->names);
 	free(b);
 	if (errors != 0) {
 		ruleset_free(rs);
