@@ -1,6 +1,6 @@
 /*
  * test_load.c: unit tests of loading rule files (load/ini.c, load/rules.c,
- * load/values.c through them).
+ * load/keys.c, load/names.c and load/values.c through them).
  *
  * Most tests are rows of {rule-file text, valid or not, the diagnostics
  * expected}, loaded with ini_load_buffer() and a struct diag writing to
