@@ -7,10 +7,12 @@
  *
  *   load/     load time: load/ini.c reads an INI rule file (through inih,
  *             with a line reader of our own) and hands each section and
- *             key to load/rules.c, which validates it (targets are
- *             compiled by load/target.c) and, only when the whole file is
- *             valid, has the index built and load/analysis.c follow its
- *             redirects (loops are errors).
+ *             key to load/rules.c, the builder, which validates it (each
+ *             key by its parser in load/keys.c's table, values by
+ *             load/values.c, names by load/names.c, targets compiled by
+ *             load/target.c) and, only when the whole file is valid, has
+ *             the index built and load/analysis.c follow its redirects
+ *             (loops are errors).
  *   request/  request time, no I/O: request.c turns the CGI variables into
  *             a struct request, match.c finds the rule (a pure function of
  *             rule set and request), location.c builds the Location,
@@ -181,7 +183,6 @@ struct rule_opts {
 	time_t		 from, until;	/* active when from <= now < until */
 	const char	**headers;	/* "Name: value", already validated */
 	size_t		 nheaders;
-	unsigned	 set;		/* which fields the section set itself */
 };
 
 struct rule {
@@ -432,23 +433,23 @@ extern const char image_build_id[];
 
 /* ---- load/ini.c: reading a rule file through inih ---- */
 
-struct ruleset	*ruleset_load_file(const char *, struct diag *);
-int		 ruleset_read_file(const char *, struct diag *, char **,
+struct ruleset	*ini_load_file(const char *, struct diag *);
+int		 ini_read_file(const char *, struct diag *, char **,
 		    size_t *);
-struct ruleset	*ruleset_load_file_text(const char *, const char *, size_t,
+struct ruleset	*ini_load_file_text(const char *, const char *, size_t,
 		    struct diag *);
-struct ruleset	*ruleset_load_buffer(const char *, const char *, size_t,
+struct ruleset	*ini_load_buffer(const char *, const char *, size_t,
 		    struct diag *);
 
-/* ---- load/rules.c: validating sections and keys, compiling the set ---- */
+/* ---- load/rules.c: the builder: sections, [defaults], the set ---- */
 
 struct builder;
 
-struct builder	*builder_new(const char *, struct diag *);
-void		 builder_section(struct builder *, const char *, unsigned);
-void		 builder_key(struct builder *, const char *, const char *,
+struct builder	*rules_new(const char *, struct diag *);
+void		 rules_section(struct builder *, const char *, unsigned);
+void		 rules_key(struct builder *, const char *, const char *,
 		    unsigned);
-struct ruleset	*builder_finish(struct builder *);
+struct ruleset	*rules_finish(struct builder *);
 void		 draft_free(struct draft *);
 
 /* ---- load/compile.c: a draft to an image, and an image to a file ---- */
@@ -456,6 +457,19 @@ void		 draft_free(struct draft *);
 struct ruleset	*compile_draft(struct draft *, struct diag *);
 int		 compile_write(const struct ruleset *,
 		    const struct image_source *, const char *, char *, size_t);
+
+/* ---- load/names.c: rule and map names: their syntax, duplicates ---- */
+
+/* A hash set of names (not owned) with the line of each; start zeroed. */
+struct names {
+	const char	**name;
+	unsigned	 *line;
+	size_t		  cap, n;
+};
+
+int	 names_valid(const char *);
+int	 names_add(struct names *, const char *, unsigned, unsigned *);
+void	 names_free(struct names *);
 
 /* ---- load/analysis.c: loops, chains, self-redirects and dead rules ---- */
 
@@ -474,14 +488,63 @@ void	 probe_regexes(const struct ruleset *, struct diag *);
 int	 target_compile(struct arena *, struct diag *, const char *,
 	    struct rule *, const char *, unsigned, int, const char *);
 
-/* ---- load/values.c: parsing option values ---- */
+/* ---- load/keys.c: the keys of a section, declared in one table ---- */
 
-int	 value_status(const char *);
-int	 value_time(const char *, time_t *);
-int	 value_host_pattern(const char *, size_t);
-int	 value_token(const char *, size_t);
-int	 value_header(const char *, size_t *, const char **);
-int	 value_cache(const char *);
+/* The keys, as indexes of keys_table[] and as KEY_BIT()s in sets. */
+enum key_id {
+	KEY_STATUS, KEY_QUERY, KEY_CASE, KEY_SLASH, KEY_CACHE, KEY_HEADER,
+	KEY_HOST, KEY_METHODS, KEY_SCHEME, KEY_FROM, KEY_UNTIL,
+	KEY_FALLBACK, KEY_BASE, KEY_PATH, KEY_PREFIX, KEY_REGEX, KEY_TO,
+	KEY_N
+};
+#define KEY_BIT(k)	(1u << (k))
+
+/* The sections a key is allowed in: struct key_def's `where`. */
+#define KEY_IN_DEFAULTS	0x01
+#define KEY_IN_RULE	0x02
+#define KEY_IN_MAP	0x04
+
+/*
+ * What a key's parser works with (rules.c keeps one for the section being
+ * read): where to report, where to allocate, the section's options, and
+ * its own header lines (malloc'd; the builder frees them).
+ */
+struct key_ctx {
+	struct diag		*diag;
+	struct arena		*arena;
+	struct rule_opts	*opts;
+	const char		**headers;
+	size_t			 nheaders;
+};
+
+/*
+ * A key, as nginx declares a directive.  parse checks a value (in the
+ * arena: it may keep it) found at a line and stores it in ctx->opts; it
+ * returns 0, -1 after reporting the error on ctx->diag at that line, or -2
+ * when out of memory (not reported).  A NULL parse: the value is checked
+ * when its section is complete (rules.c).
+ */
+struct key_def {
+	const char	*name;
+	unsigned	 where;		/* KEY_IN_*: the sections taking it */
+	int		 repeats;	/* may be given more than once */
+	int		(*parse)(struct key_ctx *, const struct key_def *,
+			    const char *, unsigned);
+	const void	*post;		/* the parser's own data */
+};
+
+extern const struct key_def keys_table[KEY_N];
+
+enum key_id	 keys_lookup(const char *);
+unsigned	 keys_allowed(unsigned);
+
+/* ---- load/values.c: the syntax of option values ---- */
+
+int	 values_status(const char *);
+int	 values_time(const char *, time_t *);
+int	 values_host_pattern(const char *, size_t);
+int	 values_token(const char *, size_t);
+int	 values_field(const char *);
 
 /* ---- request/request.c: the request, from CGI variables (RFC 3875) ---- */
 

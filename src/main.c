@@ -173,7 +173,7 @@ cmd_check(const char *path)
 	struct ruleset	*rs;
 
 	diag_init(&d, stdout, path);
-	rs = ruleset_load_file(path, &d);
+	rs = ini_load_file(path, &d);
 	if (rs != NULL)
 		probe_regexes(rs, &d);
 	diag_finish(&d);
@@ -379,7 +379,7 @@ cmd_explain(const char *path, const char *method, const char *url,
 	if (explain_env(&e, method, url) != 0)
 		return EXIT_USAGE;
 	diag_init(&diag, stderr, path);
-	rs = ruleset_load_file(path, &diag);
+	rs = ini_load_file(path, &diag);
 	diag_finish(&diag);
 	if (rs == NULL) {
 		fprintf(stderr, "%s: invalid; a server would answer 503\n",
@@ -644,7 +644,7 @@ main(int argc, char *argv[])
 			serve_opts_given = 1;
 			break;
 		case 'a':
-			if (value_time(optarg, &now) != 0) {
+			if (values_time(optarg, &now) != 0) {
 				fprintf(stderr, "fcgi-redirect: --at: '%s' is "
 				    "not an RFC 3339 time\n", optarg);
 				return EXIT_USAGE;

@@ -11,10 +11,11 @@
 #                        variable main.c reads and GATEWAY_INTERFACE
 #                        (".It Ev NAME");
 #   fcgi-redirect.ini.5  mandoc -Tlint -W warning prints nothing; every key
-#                        the rule-file loader accepts (opt_names[] in
-#                        src/load/rules.c) has an entry (".It Ic NAME"), and
-#                        every word of its two-word keys (flag_words[]) is
-#                        written after a ".Cm".
+#                        the rule-file loader accepts (the names of
+#                        keys_table[] in src/load/keys.c) has an entry
+#                        (".It Ic NAME"), and every word of its two-word
+#                        keys (its struct key_words) is written after a
+#                        ".Cm".
 #
 # The names come from the binary and from src/, not from a list kept here,
 # so a new option or key without its documentation fails.  One FAIL line per
@@ -87,12 +88,15 @@ mapfile -t options < <(printf '%s\n' "$help" |
 mapfile -t envs < <(grep -oE '"FCGI_[A-Z_]+"' src/main.c | tr -d '"' |
     sort -u)
 envs+=(GATEWAY_INTERFACE)
-# The keys of the rule file: the strings of opt_names[] in src/load/rules.c.
-mapfile -t keys < <(sed -n '/opt_names\[O_NOPTS\] = {/,/};/p' src/load/rules.c |
-    grep -oE '"[a-z]+"' | tr -d '"')
-# The words of query, case and slash: flag_words[] in src/load/rules.c.
-mapfile -t words < <(sed -n '/} flag_words\[\] = {/,/};/p' src/load/rules.c |
-    grep -oE '"[a-z]+"' | tr -d '"' | sort -u)
+# The keys of the rule file: the names in the rows of keys_table[] in
+# src/load/keys.c ("[KEY_STATUS] = { "status", ...").
+mapfile -t keys < <(sed -n '/keys_table\[KEY_N\] = {/,/};/p' src/load/keys.c |
+    grep -oE '^\s*\[KEY_[A-Z]+\]\s*= \{ "[a-z]+"' | grep -oE '"[a-z]+"' |
+    tr -d '"')
+# The words of query, case and slash: their struct key_words in
+# src/load/keys.c ("query_words = { "keep", "drop", ...").
+mapfile -t words < <(sed -n '/^static const struct key_words$/,/;$/p' \
+    src/load/keys.c | grep -oE '"[a-z]+"' | tr -d '"' | sort -u)
 
 lint fcgi-redirect.8
 need fcgi-redirect.8 option '^\.It .*Fl -@( |$)' "${options[@]}"

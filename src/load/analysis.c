@@ -2,7 +2,7 @@
  * analysis.c: where a rule set's redirects lead, found at load time.
  *
  * Runs once, on a complete rule set whose indexes are built (rules.c's
- * builder_finish()), before anything uses it; it only reads the rule set
+ * rules_finish()), before anything uses it; it only reads the rule set
  * and reports on the struct diag.  Each rule's target is looked up once,
  * through match_lookup() on a request built from the target, as the
  * browser's next request would be: so each rule has at most one next rule,

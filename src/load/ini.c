@@ -122,14 +122,14 @@ loader_section(struct loader *l, const char *line, size_t n)
 
 	if (close == NULL) {
 		diag_error(l->diag, l->lineno, "section line without ']'");
-		builder_section(l->builder, NULL, l->lineno);
+		rules_section(l->builder, NULL, l->lineno);
 		return -1;
 	}
 	for (p = close + 1; p < line + n && (*p == ' ' || *p == '\t'); p++)
 		continue;
 	if (p < line + n && *p != ';' && *p != '#') {
 		diag_error(l->diag, l->lineno, "unexpected text after ']'");
-		builder_section(l->builder, NULL, l->lineno);
+		rules_section(l->builder, NULL, l->lineno);
 		return -1;
 	}
 	for (name = line + 1; name < close && (*name == ' ' || *name == '\t');
@@ -140,7 +140,7 @@ loader_section(struct loader *l, const char *line, size_t n)
 		continue;
 	memcpy(buf, name, (size_t)(end - name));
 	buf[end - name] = '\0';
-	builder_section(l->builder, buf, l->lineno);
+	rules_section(l->builder, buf, l->lineno);
 	return 0;
 }
 
@@ -239,7 +239,7 @@ loader_handle_key(void *user, const char *section, const char *name,
 	struct loader	*l = user;
 
 	(void)section;		/* inih's copy may be cut; ours is whole */
-	builder_key(l->builder, name, value != NULL ? value : "", l->lineno);
+	rules_key(l->builder, name, value != NULL ? value : "", l->lineno);
 	return 1;
 }
 
@@ -249,7 +249,7 @@ loader_handle_key(void *user, const char *section, const char *name,
  * text has any error: a rule set is complete and valid or not used at all.
  */
 struct ruleset *
-ruleset_load_buffer(const char *name, const char *text, size_t len,
+ini_load_buffer(const char *name, const char *text, size_t len,
     struct diag *d)
 {
 	struct loader	 l;
@@ -262,7 +262,7 @@ ruleset_load_buffer(const char *name, const char *text, size_t len,
 	/* A UTF-8 byte order mark is allowed at the start. */
 	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
 		l.pos = 3;
-	if ((l.builder = builder_new(name, d)) == NULL) {
+	if ((l.builder = rules_new(name, d)) == NULL) {
 		diag_error(d, 0, "out of memory");
 		return NULL;
 	}
@@ -272,7 +272,7 @@ ruleset_load_buffer(const char *name, const char *text, size_t len,
 		diag_error(d, 0, "out of memory while parsing");
 	else if (rc > 0 && d->errors == 0)
 		diag_error(d, (unsigned)rc, "cannot parse this line");
-	return builder_finish(l.builder);
+	return rules_finish(l.builder);
 }
 
 /* What a file that is not a regular file is, for the message. */
@@ -299,7 +299,7 @@ file_kind(mode_t mode)
  * 0, or -1 after reporting the problem on d.
  */
 int
-ruleset_read_file(const char *path, struct diag *d, char **text,
+ini_read_file(const char *path, struct diag *d, char **text,
     size_t *len)
 {
 	struct stat	 st;
@@ -363,20 +363,20 @@ ruleset_read_file(const char *path, struct diag *d, char **text,
 
 /*
  * Load text[0..len), read from the rule file at path by
- * ruleset_read_file(): ruleset_load_buffer(), then what concerns the file
+ * ini_read_file(): ini_load_buffer(), then what concerns the file
  * as a whole.  A file whose last byte is not a newline is loaded, with a
  * warning at its last line: it may be cut short, which is why reload.c
  * does not reload it before SIGHUP.  Returns the rule set or NULL.
  */
 struct ruleset *
-ruleset_load_file_text(const char *path, const char *text, size_t len,
+ini_load_file_text(const char *path, const char *text, size_t len,
     struct diag *d)
 {
 	struct ruleset	*rs;
 	const char	*p, *end = text + len;
 	unsigned	 line = 1;
 
-	rs = ruleset_load_buffer(path, text, len, d);
+	rs = ini_load_buffer(path, text, len, d);
 	if (len > 0 && text[len - 1] != '\n') {
 		for (p = text; (p = memchr(p, '\n', (size_t)(end - p))) != NULL;
 		    p++)
@@ -392,15 +392,15 @@ ruleset_load_file_text(const char *path, const char *text, size_t len,
  * read) are reported on d.  Returns the rule set or NULL.
  */
 struct ruleset *
-ruleset_load_file(const char *path, struct diag *d)
+ini_load_file(const char *path, struct diag *d)
 {
 	struct ruleset	*rs;
 	char		*text;
 	size_t		 len;
 
-	if (ruleset_read_file(path, d, &text, &len) != 0)
+	if (ini_read_file(path, d, &text, &len) != 0)
 		return NULL;
-	rs = ruleset_load_file_text(path, text, len, d);
+	rs = ini_load_file_text(path, text, len, d);
 	free(text);
 	return rs;
 }

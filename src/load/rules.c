@@ -1,21 +1,22 @@
 /*
- * rules.c: validating a rule file's sections and keys and compiling them
- * into a read-only rule set.
+ * rules.c: the builder, which turns a rule file's sections and keys into a
+ * read-only rule set.
  *
  * ini.c feeds the builder one section or key at a time, in file order.
- * Each value is checked when it arrives; each section is checked when the
- * next one starts (a rule needs exactly one of path, prefix, regex, and a
- * `to`); targets are checked and compiled once their section is complete.
- * builder_finish() builds the indexes only when no error was reported, then
- * has analysis.c follow the redirects (a loop is an error), and otherwise
- * frees everything: a rule set is complete and valid, or it is
- * not used at all.
+ * rules_key() hands each value to its parser in keys.c's table, which
+ * checks it as it arrives; each section is checked when the next one
+ * starts (a rule needs exactly one of path, prefix, regex, and a `to`):
+ * it inherits from [defaults] what it did not set itself, and its
+ * targets are checked and compiled (target.c), its regex too.  Map entries
+ * are finished one by one.  rules_finish() builds the indexes only when no
+ * error was reported, then has analysis.c follow the redirects (a loop is
+ * an error), and otherwise frees everything: a rule set is complete and
+ * valid, or it is not used at all.  names.c keeps the names seen.
  *
  * [defaults] must come before the first rule or map, so that every rule
  * inherits what stands above it; a rule's own header lines are sent after
  * the inherited ones.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,56 +32,33 @@ enum section_kind {
 	SEC_MAP
 };
 
-/* Options, as bits of rule_opts.set and indexes of section.opt_line. */
-enum opt_bit {
-	O_STATUS, O_QUERY, O_CASE, O_SLASH, O_CACHE, O_HOST, O_METHODS,
-	O_SCHEME, O_FROM, O_UNTIL, O_HEADER, O_FALLBACK, O_BASE, O_PATH,
-	O_PREFIX, O_REGEX, O_TO, O_NOPTS
-};
-
-static const char *const opt_names[O_NOPTS] = {
-	"status", "query", "case", "slash", "cache", "host", "methods",
-	"scheme", "from", "until", "header", "fallback", "base", "path",
-	"prefix", "regex", "to"
-};
-
 /*
  * What web servers pass of the header lines a rule adds (`header` and
- * `cache`; [defaults]' lines and its own add up).  Apache reads each
- * CGI/FastCGI response header line into MAX_STRING_LEN, 8,192 bytes
- * (ap_scan_script_header_err_core), and answers 500 to a longer one.
- * lighttpd refuses some 64 KiB of response headers.  nginx reads them into
- * one fastcgi_buffer_size buffer, a page (4 or 8 KiB) by default, which
- * also holds our Status, Location and Content-* lines.  So: a line over
- * HEADER_LINE_MAX (Apache's buffer less CR LF and a margin) is an error,
- * so is a rule whose lines add up to more than HEADERS_MAX (half of
- * lighttpd's limit, leaving the rest to the Location; answers always fit
- * RESPONSE_MAX then), and more than HEADERS_NGINX is a warning.
+ * `cache`; [defaults]' lines and its own add up; keys.c checks each line
+ * against what Apache takes).  lighttpd refuses some 64 KiB of response
+ * headers.  nginx reads them into one fastcgi_buffer_size buffer, a page
+ * (4 or 8 KiB) by default, which also holds our Status, Location and
+ * Content-* lines.  So: a rule whose lines add up to more than HEADERS_MAX
+ * (half of lighttpd's limit, leaving the rest to the Location; answers
+ * always fit RESPONSE_MAX then) is an error, and more than HEADERS_NGINX is
+ * a warning.
  */
-#define HEADER_LINE_MAX	8000
 #define HEADERS_MAX	(32 * 1024)
 #define HEADERS_NGINX	3072
 
-#define BIT(o)	(1u << (o))
-/* Keys each kind of section accepts. */
-#define KEYS_COMMON	(BIT(O_STATUS) | BIT(O_QUERY) | BIT(O_CASE) | \
-	BIT(O_SLASH) | BIT(O_CACHE) | BIT(O_HEADER))
-#define KEYS_CONDITIONS	(BIT(O_HOST) | BIT(O_METHODS) | BIT(O_SCHEME) | \
-	BIT(O_FROM) | BIT(O_UNTIL))
-#define KEYS_DEFAULTS	(KEYS_COMMON | BIT(O_FALLBACK) | BIT(O_BASE))
-#define KEYS_MAP	(KEYS_COMMON | KEYS_CONDITIONS)
-#define KEYS_RULE	(KEYS_MAP | BIT(O_PATH) | BIT(O_PREFIX) | \
-	BIT(O_REGEX) | BIT(O_TO))
-
+/*
+ * The section being read.  keys.opts are its options (in the arena, or
+ * the builder's scratch), keys.headers its own header lines.
+ */
 struct section {
 	enum section_kind	 kind;
 	unsigned		 line;
 	const char		*name;		/* in the arena */
-	struct rule_opts	*opts;		/* in the arena */
-	unsigned		 opt_line[O_NOPTS]; /* 0: not set */
-	const char		*value[O_NOPTS];   /* in the arena */
-	const char		**headers;	/* being collected (malloc) */
-	size_t			 nheaders;
+	struct key_ctx		 keys;		/* what the key parsers fill */
+	unsigned		 key_line[KEY_N]; /* 0: not set */
+	unsigned		 set;		/* KEY_BIT()s of the keys it set
+						   itself, for inheritance */
+	const char		*value[KEY_N];	/* in the arena */
 	size_t			 first_entry;	/* maps: rule number */
 };
 
@@ -91,10 +69,7 @@ struct builder {
 	int			 seen_rule;	/* a rule or map so far */
 	unsigned		 defaults_line;
 	size_t			 cap;		/* of rs->rules */
-	/* Rule and map names, for duplicates: open addressing. */
-	const char		**names;
-	unsigned		*name_lines;
-	size_t			 names_cap, nnames;
+	struct names		 names;		/* of rules and maps so far */
 	const char		*base;		/* from [defaults], no '/' at end */
 	/*
 	 * A section's options are gathered in `scratch`; at its end they are
@@ -104,68 +79,10 @@ struct builder {
 	 */
 	struct rule_opts	 scratch;
 	struct rule_opts	*plain;
+	unsigned		 map_keys;	/* KEY_BIT()s of map options */
 	unsigned		 errors_at_start;
 	int			 oom;
 };
-
-/* ---- names ---- */
-
-static uint64_t
-name_hash(const char *s)
-{
-	uint64_t	 h = 14695981039346656037ULL;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
-/*
- * Remember a rule or map name; returns 0, or the line of an earlier
- * section of the same name.
- */
-static unsigned
-builder_name_add(struct builder *b, const char *name, unsigned line)
-{
-	size_t	 i, j, ncap;
-
-	if (b->nnames * 2 >= b->names_cap) {
-		const char	**n;
-		unsigned	 *nl;
-
-		ncap = b->names_cap ? b->names_cap * 2 : 64;
-		n = calloc(ncap, sizeof(*n));
-		nl = calloc(ncap, sizeof(*nl));
-		if (n == NULL || nl == NULL) {
-			free(n);
-			free(nl);
-			b->oom = 1;
-			return 0;
-		}
-		for (i = 0; i < b->names_cap; i++) {
-			if (b->names[i] == NULL)
-				continue;
-			for (j = name_hash(b->names[i]) & (ncap - 1);
-			    n[j] != NULL; j = (j + 1) & (ncap - 1))
-				continue;
-			n[j] = b->names[i];
-			nl[j] = b->name_lines[i];
-		}
-		free(b->names);
-		free(b->name_lines);
-		b->names = n;
-		b->name_lines = nl;
-		b->names_cap = ncap;
-	}
-	for (i = name_hash(name) & (b->names_cap - 1); b->names[i] != NULL;
-	    i = (i + 1) & (b->names_cap - 1))
-		if (strcmp(b->names[i], name) == 0)
-			return b->name_lines[i];
-	b->names[i] = name;
-	b->name_lines[i] = line;
-	b->nnames++;
-	return 0;
-}
 
 /* ---- allocation ---- */
 
@@ -206,7 +123,7 @@ builder_rule_add(struct builder *b)
  * when out of memory.
  */
 struct builder *
-builder_new(const char *file, struct diag *d)
+rules_new(const char *file, struct diag *d)
 {
 	struct builder	*b;
 
@@ -218,6 +135,7 @@ builder_new(const char *file, struct diag *d)
 	}
 	b->diag = d;
 	b->errors_at_start = d->errors;
+	b->map_keys = keys_allowed(KEY_IN_MAP);
 	arena_init(&b->rs->arena);
 	b->rs->file = builder_strdup(b, file, strlen(file));
 	b->rs->defaults.status = 307;
@@ -241,189 +159,6 @@ builder_target(struct builder *b, struct rule *r, const char *t,
 	return rc == 0 ? 0 : -1;
 }
 
-/* ---- option values ---- */
-
-/* A space-separated list into an arena array; returns the count or -1. */
-static int
-builder_words(struct builder *b, const char *v, const char ***out,
-    size_t *n, int (*check)(const char *, size_t), int lower,
-    unsigned line, const char *what)
-{
-	const char	*p, *w;
-	size_t		 count = 0, i = 0, k;
-
-	for (p = v; *p != '\0'; ) {
-		p += strspn(p, " \t,");
-		if (*p == '\0')
-			break;
-		count++;
-		p += strcspn(p, " \t,");
-	}
-	if (count == 0) {
-		diag_error(b->diag, line, "%s: empty list", what);
-		return -1;
-	}
-	if ((*out = arena_alloc(&b->rs->arena, count * sizeof(**out))) ==
-	    NULL) {
-		b->oom = 1;
-		return -1;
-	}
-	for (p = v; *p != '\0'; ) {
-		char	*s;
-
-		p += strspn(p, " \t,");
-		if (*p == '\0')
-			break;
-		w = p;
-		p += strcspn(p, " \t,");
-		if (check(w, (size_t)(p - w)) != 0) {
-			diag_error(b->diag, line, "%s: bad %s '%.*s'", what,
-			    what, (int)(p - w), w);
-			return -1;
-		}
-		if ((s = builder_strdup(b, w, (size_t)(p - w))) == NULL)
-			return -1;
-		for (k = 0; lower && s[k] != '\0'; k++)
-			s[k] = (char)tolower((unsigned char)s[k]);
-		(*out)[i++] = s;
-	}
-	*n = count;
-	return 0;
-}
-
-static int
-check_method(const char *s, size_t n)
-{
-	return value_token(s, n);
-}
-
-/* The options that are one of two words, each setting or clearing a flag. */
-static const struct {
-	enum opt_bit	 bit;
-	const char	*off, *on;
-	unsigned	 flag;
-} flag_words[] = {
-	{ O_QUERY, "keep",  "drop",   OPT_QUERY_DROP },
-	{ O_CASE,  "exact", "ignore", OPT_CASE_IGNORE },
-	{ O_SLASH, "exact", "either", OPT_SLASH_EITHER },
-};
-
-/* query, case, slash: set or clear the option's flag; 0 or -1 (reported). */
-static int
-builder_flag(struct builder *b, struct rule_opts *o, enum opt_bit bit,
-    const char *v, unsigned line)
-{
-	size_t	 i;
-
-	for (i = 0; flag_words[i].bit != bit; i++)
-		continue;
-	if (strcmp(v, flag_words[i].off) == 0)
-		o->flags &= ~flag_words[i].flag;
-	else if (strcmp(v, flag_words[i].on) == 0)
-		o->flags |= flag_words[i].flag;
-	else {
-		diag_error(b->diag, line, "%s must be %s or %s, not '%s'",
-		    opt_names[bit], flag_words[i].off, flag_words[i].on, v);
-		return -1;
-	}
-	return 0;
-}
-
-/* Is a header line of n bytes longer than Apache takes?  Then say so. */
-static int
-header_line_long(struct diag *d, unsigned line, const char *key, size_t n)
-{
-	if (n <= HEADER_LINE_MAX)
-		return 0;
-	diag_error(d, line, "%s: the header line is %zu bytes; at most %d "
-	    "pass (Apache reads a response header line into 8,192 bytes and "
-	    "answers 500 to a longer one)", key, n, HEADER_LINE_MAX);
-	return 1;
-}
-
-/* Parse one option's value into o; returns 0 or -1 (reported). */
-static int
-builder_option(struct builder *b, struct rule_opts *o, enum opt_bit bit,
-    const char *v, unsigned line)
-{
-	struct diag	*d = b->diag;
-	const char	*hv;
-	size_t		 nl = 0;
-	int		 rc;
-
-	switch (bit) {
-	case O_STATUS:
-		if ((o->status = value_status(v)) < 0) {
-			diag_error(d, line, "status must be 301, 302, 303, "
-			    "307 or 308, not '%s'", v);
-			return -1;
-		}
-		return 0;
-	case O_QUERY:
-	case O_CASE:
-	case O_SLASH:
-		return builder_flag(b, o, bit, v, line);
-	case O_CACHE:
-		if (value_cache(v) != 0) {
-			diag_error(d, line, "cache: a Cache-Control value "
-			    "of printable text is needed");
-			return -1;
-		}
-		if (header_line_long(d, line, "cache", strlen("Cache-Control: ") +
-		    strlen(v)))
-			return -1;
-		o->cache = builder_strdup(b, v, strlen(v));
-		return 0;
-	case O_HOST:
-		return builder_words(b, v, &o->hosts, &o->nhosts,
-		    value_host_pattern, 1, line, "host");
-	case O_METHODS:
-		return builder_words(b, v, &o->methods, &o->nmethods,
-		    check_method, 0, line, "method");
-	case O_SCHEME:
-		if (strcmp(v, "http") == 0)
-			o->scheme = SCHEME_HTTP;
-		else if (strcmp(v, "https") == 0)
-			o->scheme = SCHEME_HTTPS;
-		else {
-			diag_error(d, line, "scheme must be http or https, "
-			    "not '%s'", v);
-			return -1;
-		}
-		return 0;
-	case O_FROM:
-	case O_UNTIL:
-		if (value_time(v, bit == O_FROM ? &o->from : &o->until) != 0) {
-			diag_error(d, line, "%s: '%s' is not an RFC 3339 time "
-			    "such as 2026-12-24T00:00:00Z", opt_names[bit], v);
-			return -1;
-		}
-		if (bit == O_FROM)
-			o->has_from = 1;
-		else
-			o->has_until = 1;
-		return 0;
-	case O_HEADER:
-		rc = value_header(v, &nl, &hv);
-		if (rc == -1)
-			diag_error(d, line, "header: expected 'Name: value' "
-			    "with a valid header name");
-		else if (rc == -2)
-			diag_error(d, line, "header: the value is empty or "
-			    "has control characters");
-		else if (rc == -3)
-			diag_error(d, line, "header: %.*s is set by "
-			    "fcgi-redirect itself%s", (int)nl, v,
-			    strncasecmp(v, "Cache-Control", nl) == 0 ?
-			    " (use cache =)" : "");
-		if (rc != 0 || header_line_long(d, line, "header", strlen(v)))
-			return -1;
-		return 0;
-	default:
-		return 0;
-	}
-}
-
 /* ---- sections ---- */
 
 /* What [defaults] inherits from: nothing. */
@@ -437,7 +172,7 @@ section_opts_place(struct builder *b, struct section *s, struct rule_opts *o)
 
 	for (i = s->first_entry; i < b->rs->nrules; i++)
 		b->rs->rules[i].opts = o;
-	s->opts = o;
+	s->keys.opts = o;
 }
 
 /*
@@ -479,36 +214,36 @@ headers_check(struct builder *b, const struct section *s,
 static void
 builder_section_opts_done(struct builder *b, struct section *s)
 {
-	struct rule_opts	*o = s->opts;
+	struct rule_opts	*o = s->keys.opts;
 	const struct rule_opts	*def = &b->rs->defaults;
 	size_t			 i;
 
-	if (o == &b->scratch && !(o->set & KEYS_MAP) && b->plain != NULL) {
+	if (o == &b->scratch && !(s->set & b->map_keys) && b->plain != NULL) {
 		section_opts_place(b, s, b->plain);
 		return;
 	}
 	if (o->has_from && o->has_until && o->from >= o->until)
-		diag_error(b->diag, s->opt_line[O_UNTIL], "'from' (line %u) "
-		    "must be before 'until'", s->opt_line[O_FROM]);
+		diag_error(b->diag, s->key_line[KEY_UNTIL], "'from' (line %u) "
+		    "must be before 'until'", s->key_line[KEY_FROM]);
 	/* [defaults] itself inherits nothing: it only has its own headers. */
 	if (o == def)
 		def = &no_defaults;
 	/* Inherit what the section did not set itself. */
-	if (!(o->set & BIT(O_STATUS)))
+	if (!(s->set & KEY_BIT(KEY_STATUS)))
 		o->status = def->status;
-	if (!(o->set & BIT(O_QUERY)))
+	if (!(s->set & KEY_BIT(KEY_QUERY)))
 		o->flags = (o->flags & ~OPT_QUERY_DROP) |
 		    (def->flags & OPT_QUERY_DROP);
-	if (!(o->set & BIT(O_CASE)))
+	if (!(s->set & KEY_BIT(KEY_CASE)))
 		o->flags = (o->flags & ~OPT_CASE_IGNORE) |
 		    (def->flags & OPT_CASE_IGNORE);
-	if (!(o->set & BIT(O_SLASH)))
+	if (!(s->set & KEY_BIT(KEY_SLASH)))
 		o->flags = (o->flags & ~OPT_SLASH_EITHER) |
 		    (def->flags & OPT_SLASH_EITHER);
-	if (!(o->set & BIT(O_CACHE)))
+	if (!(s->set & KEY_BIT(KEY_CACHE)))
 		o->cache = def->cache;
 	/* Headers: the inherited ones, then the section's own. */
-	o->nheaders = def->nheaders + s->nheaders;
+	o->nheaders = def->nheaders + s->keys.nheaders;
 	if (o->nheaders > 0) {
 		o->headers = arena_alloc(&b->rs->arena,
 		    o->nheaders * sizeof(*o->headers));
@@ -519,10 +254,11 @@ builder_section_opts_done(struct builder *b, struct section *s)
 		}
 		for (i = 0; i < def->nheaders; i++)
 			o->headers[i] = def->headers[i];
-		for (i = 0; i < s->nheaders; i++)
-			o->headers[def->nheaders + i] = s->headers[i];
+		for (i = 0; i < s->keys.nheaders; i++)
+			o->headers[def->nheaders + i] = s->keys.headers[i];
 	}
-	if (o == &b->rs->defaults || (o->set & (BIT(O_HEADER) | BIT(O_CACHE))))
+	if (o == &b->rs->defaults ||
+	    (s->set & (KEY_BIT(KEY_HEADER) | KEY_BIT(KEY_CACHE))))
 		headers_check(b, s, o);
 	if (o != &b->scratch)
 		return;		/* [defaults]: in the rule set already */
@@ -531,7 +267,7 @@ builder_section_opts_done(struct builder *b, struct section *s)
 		return;
 	}
 	*o = b->scratch;
-	if (!(o->set & KEYS_MAP))
+	if (!(s->set & b->map_keys))
 		b->plain = o;
 	section_opts_place(b, s, o);
 }
@@ -564,14 +300,14 @@ static void
 builder_rule_done(struct builder *b, struct section *s)
 {
 	struct rule	*r = &b->rs->rules[s->first_entry];
-	enum opt_bit	 which = O_NOPTS, k;
+	enum key_id	 which = KEY_N, k;
 	int		 n = 0, groups = 0;
 	char		 norm[PATH_BUF];
 	const char	*v;
 	int		 len;
 
-	for (k = O_PATH; k <= O_REGEX; k++)
-		if (s->opt_line[k] != 0) {
+	for (k = KEY_PATH; k <= KEY_REGEX; k++)
+		if (s->key_line[k] != 0) {
 			n++;
 			which = k;
 		}
@@ -580,24 +316,25 @@ builder_rule_done(struct builder *b, struct section *s)
 		    "path, prefix and regex (it has %d)", s->name, n);
 		return;
 	}
-	if (s->opt_line[O_TO] == 0) {
+	if (s->key_line[KEY_TO] == 0) {
 		diag_error(b->diag, s->line, "rule [%s] has no 'to'", s->name);
 		return;
 	}
 	v = s->value[which];
-	if (which == O_REGEX) {
+	if (which == KEY_REGEX) {
 		r->kind = RULE_REGEX;
 		r->pattern = v;
 		r->pattern_len = strlen(v);
-		if ((groups = builder_regex(b, r, s->opt_line[O_REGEX])) < 0)
+		if ((groups = builder_regex(b, r, s->key_line[KEY_REGEX])) < 0)
 			return;
 	} else {
-		r->kind = which == O_PATH ? RULE_PATH : RULE_PREFIX;
+		r->kind = which == KEY_PATH ? RULE_PATH : RULE_PREFIX;
 		len = url_normalize_path(v, strlen(v), norm, sizeof(norm));
 		if (len < 0) {
-			diag_error(b->diag, s->opt_line[which], "%s: '%s' is "
+			diag_error(b->diag, s->key_line[which], "%s: '%s' is "
 			    "not a valid path (it must start with '/' and "
-			    "have no bad %%-escape)", opt_names[which], v);
+			    "have no bad %%-escape)", keys_table[which].name,
+			    v);
 			return;
 		}
 		/* A prefix matches at a '/': its own trailing '/' is moot. */
@@ -608,7 +345,8 @@ builder_rule_done(struct builder *b, struct section *s)
 		r->pattern_len = (size_t)len;
 		groups = -1;
 	}
-	builder_target(b, r, s->value[O_TO], s->opt_line[O_TO], groups, "to");
+	builder_target(b, r, s->value[KEY_TO], s->key_line[KEY_TO], groups,
+	    "to");
 }
 
 /*
@@ -644,17 +382,17 @@ builder_section_done(struct builder *b)
 
 	switch (s->kind) {
 	case SEC_DEFAULTS:
-		if ((v = s->value[O_BASE]) != NULL)
-			builder_base(b, v, s->opt_line[O_BASE]);
+		if ((v = s->value[KEY_BASE]) != NULL)
+			builder_base(b, v, s->key_line[KEY_BASE]);
 		builder_section_opts_done(b, s);
-		if ((v = s->value[O_FALLBACK]) != NULL) {
+		if ((v = s->value[KEY_FALLBACK]) != NULL) {
 			if (strcmp(v, "404") == 0 || strcmp(v, "410") == 0)
 				b->rs->fallback_status = v[1] == '0' ? 404 :
 				    410;
 			else if (builder_target(b, &b->rs->fallback, v,
-			    s->opt_line[O_FALLBACK], -1, "fallback") == 0)
+			    s->key_line[KEY_FALLBACK], -1, "fallback") == 0)
 				b->rs->fallback_status = 0;
-			b->rs->fallback.line = s->opt_line[O_FALLBACK];
+			b->rs->fallback.line = s->key_line[KEY_FALLBACK];
 		}
 		break;
 	case SEC_RULE:
@@ -670,20 +408,10 @@ builder_section_done(struct builder *b)
 	default:
 		break;
 	}
-	free(s->headers);
+	free(s->keys.headers);
 	memset(s, 0, sizeof(*s));
-}
-
-/* A rule or map name: letters, digits, '-', '_', '.'. */
-static int
-name_valid(const char *s)
-{
-	if (*s == '\0')
-		return 0;
-	for (; *s != '\0'; s++)
-		if (!isalnum((unsigned char)*s) && strchr("-_.", *s) == NULL)
-			return 0;
-	return 1;
+	s->keys.diag = b->diag;
+	s->keys.arena = &b->rs->arena;
 }
 
 /*
@@ -692,10 +420,11 @@ name_valid(const char *s)
  * rather than added to the section above it.
  */
 void
-builder_section(struct builder *b, const char *name, unsigned line)
+rules_section(struct builder *b, const char *name, unsigned line)
 {
 	struct section	*s = &b->sec;
 	unsigned	 prev;
+	int		 rc;
 	struct rule	*r;
 
 	builder_section_done(b);
@@ -717,7 +446,7 @@ builder_section(struct builder *b, const char *name, unsigned line)
 		}
 		s->kind = SEC_DEFAULTS;
 		s->name = "defaults";
-		s->opts = &b->rs->defaults;
+		s->keys.opts = &b->rs->defaults;
 		return;
 	}
 	b->seen_rule = 1;
@@ -725,13 +454,13 @@ builder_section(struct builder *b, const char *name, unsigned line)
 	    name[3] == '\t' || name[3] == '\0')) {
 		name += 3;
 		name += strspn(name, " \t");
-		if (!name_valid(name)) {
+		if (!names_valid(name)) {
 			diag_error(b->diag, line, "[map NAME] needs a name of "
 			    "letters, digits, '-', '_' and '.'");
 			return;
 		}
 		s->kind = SEC_MAP;
-	} else if (!name_valid(name)) {
+	} else if (!names_valid(name)) {
 		diag_error(b->diag, line, "unknown section [%s]: a section is "
 		    "[defaults], [map NAME] or a rule name of letters, digits, "
 		    "'-', '_' and '.'", name);
@@ -743,9 +472,12 @@ builder_section(struct builder *b, const char *name, unsigned line)
 		s->kind = SEC_BAD;
 		return;
 	}
-	s->opts = &b->scratch;
-	memset(s->opts, 0, sizeof(*s->opts));
-	if ((prev = builder_name_add(b, s->name, line)) != 0) {
+	s->keys.opts = &b->scratch;
+	memset(s->keys.opts, 0, sizeof(*s->keys.opts));
+	rc = names_add(&b->names, s->name, line, &prev);
+	if (rc == -1)
+		b->oom = 1;
+	else if (rc == 1) {
 		diag_error(b->diag, line, "duplicate rule name '%s' (first at "
 		    "line %u)", s->name, prev);
 		s->kind = SEC_BAD;
@@ -759,7 +491,7 @@ builder_section(struct builder *b, const char *name, unsigned line)
 		}
 		r->name = s->name;
 		r->line = line;
-		r->opts = s->opts;
+		r->opts = s->keys.opts;
 	} else
 		b->rs->nmaps++;
 }
@@ -785,7 +517,7 @@ builder_map_entry(struct builder *b, const char *key, const char *value,
 	r->name = s->name;
 	r->line = line;
 	r->kind = RULE_MAP_ENTRY;
-	r->opts = s->opts;
+	r->opts = s->keys.opts;
 	if ((r->pattern = builder_strdup(b, norm, (size_t)len)) == NULL)
 		return;
 	r->pattern_len = (size_t)len;
@@ -795,27 +527,22 @@ builder_map_entry(struct builder *b, const char *key, const char *value,
 		b->rs->nentries++;
 }
 
-static enum opt_bit
-opt_lookup(const char *key)
-{
-	enum opt_bit	 k;
-
-	for (k = 0; k < O_NOPTS; k++)
-		if (strcmp(key, opt_names[k]) == 0)
-			return k;
-	return O_NOPTS;
-}
-
-/* A key = value of the current section, at `line`. */
+/*
+ * A key = value of the current section, at `line`: a map entry, or a key
+ * of keys_table[] that the section takes, given once (unless it repeats),
+ * with a value.  The value is copied to the arena and handed to the key's
+ * parser, which reports what is wrong with it; keys without a parser wait
+ * for the end of the section (builder_section_done()).
+ */
 void
-builder_key(struct builder *b, const char *key, const char *value,
+rules_key(struct builder *b, const char *key, const char *value,
     unsigned line)
 {
-	struct section	*s = &b->sec;
-	enum opt_bit	 k;
-	unsigned	 allowed;
-	const char	**nh;
-	char		*v;
+	struct section		*s = &b->sec;
+	const struct key_def	*def;
+	enum key_id		 k;
+	unsigned		 where;
+	char			*v;
 
 	switch (s->kind) {
 	case SEC_NONE:
@@ -824,53 +551,43 @@ builder_key(struct builder *b, const char *key, const char *value,
 	case SEC_BAD:
 		return;
 	case SEC_DEFAULTS:
-		allowed = KEYS_DEFAULTS;
+		where = KEY_IN_DEFAULTS;
 		break;
 	case SEC_MAP:
 		if (key[0] == '/') {
 			builder_map_entry(b, key, value, line);
 			return;
 		}
-		allowed = KEYS_MAP;
+		where = KEY_IN_MAP;
 		break;
 	default:
-		allowed = KEYS_RULE;
+		where = KEY_IN_RULE;
 		break;
 	}
-	if ((k = opt_lookup(key)) == O_NOPTS || !(allowed & BIT(k))) {
+	if ((k = keys_lookup(key)) == KEY_N || !(keys_table[k].where & where)) {
 		diag_error(b->diag, line, "unknown key '%s' in %s", key,
 		    s->kind == SEC_DEFAULTS ? "[defaults]" :
 		    s->kind == SEC_MAP ? "a map (entries start with '/')" :
 		    "a rule");
 		return;
 	}
+	def = &keys_table[k];
 	if (*value == '\0') {
 		diag_error(b->diag, line, "'%s' needs a value", key);
 		return;
 	}
-	if (s->opt_line[k] != 0 && k != O_HEADER) {
+	if (s->key_line[k] != 0 && !def->repeats) {
 		diag_error(b->diag, line, "'%s' set twice in this section "
-		    "(first at line %u)", key, s->opt_line[k]);
+		    "(first at line %u)", key, s->key_line[k]);
 		return;
 	}
 	if ((v = builder_strdup(b, value, strlen(value))) == NULL)
 		return;
-	s->opt_line[k] = line;
+	s->key_line[k] = line;
 	s->value[k] = v;
-	s->opts->set |= BIT(k);
-	if (k == O_HEADER) {
-		if (builder_option(b, s->opts, k, v, line) != 0)
-			return;
-		nh = realloc(s->headers, (s->nheaders + 1) * sizeof(*nh));
-		if (nh == NULL) {
-			b->oom = 1;
-			return;
-		}
-		s->headers = nh;
-		s->headers[s->nheaders++] = v;
-		return;
-	}
-	builder_option(b, s->opts, k, v, line);
+	s->set |= KEY_BIT(k);
+	if (def->parse != NULL && def->parse(&s->keys, def, v, line) == -2)
+		b->oom = 1;
 }
 
 /* ---- finishing ---- */
@@ -881,7 +598,7 @@ builder_key(struct builder *b, const char *key, const char *value,
  * error was reported (everything is freed then).
  */
 struct ruleset *
-builder_finish(struct builder *b)
+rules_finish(struct builder *b)
 {
 	struct draft	*rs = b->rs;
 	struct diag	*d = b->diag;
@@ -896,8 +613,7 @@ builder_finish(struct builder *b)
 	    rs->fallback_status != 0)
 		diag_warning(b->diag, 0, "no rules: every request gets the "
 		    "fallback %d", rs->fallback_status);
-	free(b->names);
-	free(b->name_lines);
+	names_free(&b->names);
 	free(b);
 	if (errors != 0) {
 		draft_free(rs);

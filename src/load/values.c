@@ -1,7 +1,8 @@
 /*
- * values.c: parsing the values of rule-file options.
+ * values.c: the syntax of the values of rule-file keys (and of the times
+ * of --now and of request methods).
  *
- * Pure functions from a value string to a checked value; rules.c turns a
+ * Pure functions from a value string to a checked value; keys.c turns a
  * failure into a FILE:LINE error.  Nothing here allocates.
  */
 #include <ctype.h>
@@ -13,7 +14,7 @@
 
 /* The redirect codes of RFC 9110 §15.4 a rule may use, or -1. */
 int
-value_status(const char *s)
+values_status(const char *s)
 {
 	char	*end;
 	long	 v;
@@ -65,7 +66,7 @@ days_in_month(int y, int m)
  * in *t.  Returns 0, or -1 when s is not such a time.
  */
 int
-value_time(const char *s, time_t *t)
+values_time(const char *s, time_t *t)
 {
 	struct tm	 tm;
 	int		 y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
@@ -117,7 +118,7 @@ value_time(const char *s, time_t *t)
  * starting or ending with '-'.  Returns 0 or -1.
  */
 int
-value_host_pattern(const char *s, size_t len)
+values_host_pattern(const char *s, size_t len)
 {
 	size_t	 i, label = 0;
 
@@ -145,7 +146,7 @@ value_host_pattern(const char *s, size_t len)
 
 /* An HTTP token (RFC 9110 §5.6.2): methods and header names.  0 or -1. */
 int
-value_token(const char *s, size_t len)
+values_token(const char *s, size_t len)
 {
 	size_t	 i;
 
@@ -160,9 +161,12 @@ value_token(const char *s, size_t len)
 	return 0;
 }
 
-/* A header value: visible ASCII, space and tab (RFC 9110 §5.5). */
-static int
-field_value_ok(const char *s)
+/*
+ * A header field value (RFC 9110 §5.5): visible ASCII, space and tab, no
+ * control bytes.  0 or -1 (an empty value passes: callers decide).
+ */
+int
+values_field(const char *s)
 {
 	for (; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
@@ -171,44 +175,4 @@ field_value_ok(const char *s)
 			return -1;
 	}
 	return 0;
-}
-
-/*
- * A `header = Name: value` option.  Sets *name_len to the length of the
- * name (when there is a ':') and on success *value to the start of the
- * value inside s.  Returns -1 for a bad name, -2 for a bad value (CR, LF, other control
- * bytes, or empty), -3 for a header fcgi-redirect sets itself.
- */
-int
-value_header(const char *s, size_t *name_len, const char **value)
-{
-	static const char *const own[] = { "Status", "Location",
-	    "Content-Type", "Content-Length", "Cache-Control" };
-	const char	*colon = strchr(s, ':'), *v;
-	size_t		 i, n;
-
-	if (colon == NULL)
-		return -1;
-	n = (size_t)(colon - s);
-	*name_len = n;
-	if (value_token(s, n) != 0)
-		return -1;
-	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
-		if (strlen(own[i]) == n && strncasecmp(s, own[i], n) == 0)
-			return -3;
-	for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
-		continue;
-	if (*v == '\0' || field_value_ok(v) != 0)
-		return -2;
-	*value = v;
-	return 0;
-}
-
-/* A Cache-Control value: printable ASCII, no control bytes.  0 or -1. */
-int
-value_cache(const char *s)
-{
-	if (*s == '\0')
-		return -1;
-	return field_value_ok(s);
 }

@@ -235,7 +235,7 @@ request_parse(struct request *req, char **envp, time_t now)
 	req->path_len = 0;
 
 	req->method = cgi_method(&cv);
-	if (value_token(req->method, strlen(req->method)) != 0)
+	if (values_token(req->method, strlen(req->method)) != 0)
 		return 400;
 
 	v = cv.https;

@@ -157,11 +157,11 @@ reload_load(const char *path, const struct file_id *before, int forced,
 
 	*held = 0;
 	diag_init(&d, stderr, path);
-	if (ruleset_read_file(path, &d, &text, &len) == 0) {
+	if (ini_read_file(path, &d, &text, &len) == 0) {
 		if (!forced && (len == 0 || text[len - 1] != '\n'))
 			*held = 1;
 		else
-			rs = ruleset_load_file_text(path, text, len, &d);
+			rs = ini_load_file_text(path, text, len, &d);
 		free(text);
 	}
 	diag_finish(&d);

@@ -423,7 +423,7 @@ serve(const struct serve_opts *o, int fastcgi)
 	if (!fastcgi) {
 		/* One request: errors to the server's log, nothing else. */
 		diag_init(&d, stderr, o->rules);
-		rs = ruleset_load_file(o->rules, &d);
+		rs = ini_load_file(o->rules, &d);
 		diag_finish(&d);
 		rc = serve_cgi(rs);
 		ruleset_free(rs);

@@ -144,7 +144,7 @@ main(int argc, char *argv[])
 	rss0 = rss_kib();
 	diag_init(&d, NULL, argv[1]);
 	t0 = now_seconds();
-	rs = ruleset_load_file(argv[1], &d);
+	rs = ini_load_file(argv[1], &d);
 	t = now_seconds() - t0;
 	if (rs == NULL) {
 		fprintf(stderr, "%s: invalid (%u errors)\n", argv[1], d.errors);

@@ -1,7 +1,7 @@
 /*
  * fuzz_load.c: libFuzzer harness for the rule-file loader.
  *
- * Any bytes are a rule file: ruleset_load_buffer() must never crash, leak
+ * Any bytes are a rule file: ini_load_buffer() must never crash, leak
  * or run into undefined behaviour, and must keep its contract: a rule set
  * comes back exactly when no error was counted (a file that fails without
  * a message, or loads despite one, is a bug).  The input is handed over in
@@ -96,7 +96,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 0)
 		memcpy(text, data, size);
 	diag_init(&d, NULL, "fuzz.ini");
-	rs = ruleset_load_buffer("fuzz.ini", text, size, &d);
+	rs = ini_load_buffer("fuzz.ini", text, size, &d);
 	if (rs == NULL && d.errors == 0) {
 		fprintf(stderr, "fuzz_load: no rule set and no error\n");
 		abort();

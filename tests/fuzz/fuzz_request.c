@@ -153,7 +153,7 @@ load(const char *name, const char *text)
 	struct diag	 d;
 
 	diag_init(&d, stderr, name);
-	if ((rs = ruleset_load_buffer(name, text, strlen(text), &d)) == NULL) {
+	if ((rs = ini_load_buffer(name, text, strlen(text), &d)) == NULL) {
 		fprintf(stderr, "fuzz_request: the fixed rule set %s does "
 		    "not load\n", name);
 		abort();

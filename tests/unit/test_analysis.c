@@ -92,7 +92,7 @@ test_analysis_hosts(void)
 	int		 own;
 
 	diag_init(&d, NULL, "hosts.ini");
-	rs = ruleset_load_buffer("hosts.ini", ini_hosts, strlen(ini_hosts),
+	rs = ini_load_buffer("hosts.ini", ini_hosts, strlen(ini_hosts),
 	    &d);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
 	for (i = 0; i < nitems(host_rows); i++) {

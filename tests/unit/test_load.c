@@ -1,9 +1,9 @@
 /*
  * test_load.c: unit tests of loading rule files (load/ini.c, load/rules.c,
- * load/values.c through them).
+ * load/keys.c, load/names.c and load/values.c through them).
  *
  * Most tests are rows of {rule-file text, valid or not, the diagnostics
- * expected}, loaded with ruleset_load_buffer() and a struct diag writing to
+ * expected}, loaded with ini_load_buffer() and a struct diag writing to
  * an open_memstream, so every message can be checked.  An expected
  * diagnostic is written "LINE: error: SUBSTRING" or "LINE: warning:
  * SUBSTRING" (LINE 0: the file as a whole), as in the fixtures'
@@ -47,7 +47,7 @@ load_text(struct loaded *l, const char *name, const char *text, size_t len)
 	f = open_memstream(&l->msgs, &l->msglen);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	diag_init(&l->d, f, name);
-	l->rs = ruleset_load_buffer(name, text, len, &l->d);
+	l->rs = ini_load_buffer(name, text, len, &l->d);
 	diag_finish(&l->d);
 	fclose(f);
 }
@@ -65,7 +65,7 @@ load_path(struct loaded *l, const char *path)
 	f = open_memstream(&l->msgs, &l->msglen);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	diag_init(&l->d, f, path);
-	l->rs = ruleset_load_file(path, &l->d);
+	l->rs = ini_load_file(path, &l->d);
 	if (l->rs != NULL)
 		probe_regexes(l->rs, &l->d);
 	diag_finish(&l->d);

@@ -293,7 +293,7 @@ build(const struct loc_row *r, struct buf *out, const char **why)
 		return -1;
 	}
 	diag_init(&d, f, "location.ini");
-	rs = ruleset_load_buffer("location.ini", r->ini, strlen(r->ini), &d);
+	rs = ini_load_buffer("location.ini", r->ini, strlen(r->ini), &d);
 	fclose(f);
 	if (rs == NULL)
 		fprintf(stderr, "\n%s", msgs);

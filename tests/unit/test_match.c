@@ -2,7 +2,7 @@
  * test_match.c: unit tests of match.c (and the indexes of index.c).
  *
  * Each table is a rule file, written inline and loaded with
- * ruleset_load_buffer(), and rows of requests with the rule that must
+ * ini_load_buffer(), and rows of requests with the rule that must
  * decide them: its name and line (a map entry's own line), where a prefix
  * rule's rest starts, and a regex rule's captures.  The requests go through
  * request_parse(), as real ones do.  A failing row is printed to stderr
@@ -89,7 +89,7 @@ load(const char *what, const char *ini, size_t len, unsigned *warnings,
 		return NULL;
 	}
 	diag_init(&d, f, what);
-	rs = ruleset_load_buffer(what, ini, len, &d);
+	rs = ini_load_buffer(what, ini, len, &d);
 	diag_finish(&d);
 	fclose(f);
 	*warnings = d.warnings;
@@ -1016,7 +1016,7 @@ test_regex_prefix(void)
 		    "to = https://elsewhere.example/\n",
 		    rows[i].pattern);
 		diag_init(&d, stderr, "prefix.ini");
-		rs = ruleset_load_buffer("prefix.ini", ini, strlen(ini), &d);
+		rs = ini_load_buffer("prefix.ini", ini, strlen(ini), &d);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
 		n = UNIT_RULE(rs, 0).regex_lit;
 		ruleset_free(rs);

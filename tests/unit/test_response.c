@@ -672,7 +672,7 @@ handle_load(const char *ini, int *failed)
 		return NULL;
 	}
 	diag_init(&d, f, "handle.ini");
-	rs = ruleset_load_buffer("handle.ini", ini, strlen(ini), &d);
+	rs = ini_load_buffer("handle.ini", ini, strlen(ini), &d);
 	fclose(f);
 	if (rs == NULL) {
 		fprintf(stderr, "\n%s", msgs);
