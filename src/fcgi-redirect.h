@@ -670,7 +670,7 @@ struct reload;
  */
 #define RELOAD_DROP_MIN		100
 
-struct reload		*reload_new(const char *, long);
+struct reload		*reload_new(const char *, const char *, long);
 const struct ruleset	*reload_rules(const struct reload *);
 int			 reload_poll(struct reload *, int);
 int			 reload_loading(const struct reload *);
@@ -750,11 +750,24 @@ int		 fastcgi_read(int, long long, const sigset_t *,
 int		 fastcgi_write(int, unsigned, const char *, size_t);
 void		 fastcgi_close(int);
 
+/* ---- serve/cache.c: the rule set, from an up-to-date image or the file ---- */
+
+const char	*cache_path(const char *, const char *, char *, size_t);
+int		 cache_is_image(const char *);
+struct ruleset	*cache_map(const char *, const char *, const char **);
+struct ruleset	*cache_load(const char *, const char *, int, struct diag *,
+		    int *);
+#define CACHE_HELD_CUT		1	/* no newline at its end */
+#define CACHE_HELD_EMPTY	2
+
 /* ---- serve/serve.c: CGI and FastCGI serving, signals ---- */
 
 /* What serving needs besides the rule file; main.c fills it. */
 struct serve_opts {
 	const char		*rules;		/* the rule file */
+	const char		*image_opt;	/* --image, FCGI_REDIRECT_IMAGE */
+	const char		*image;		/* its image (cache_path()), or
+						   NULL: images off */
 	struct peer_list	 allow;		/* --allow and the environment */
 	long			 timeout_ms;	/* for a whole request head */
 	long			 settle_ms;	/* see reload_new() */

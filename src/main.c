@@ -6,6 +6,7 @@
  *   fcgi-redirect --listen ADDR [--socket-mode MODE] [--workers N]
  *                 [--allow PEERS] [--timeout S] [--settle MS] [-c FILE]
  *   fcgi-redirect --check [-c FILE]            validate a rule file
+ *   fcgi-redirect --compile [-c FILE] [-o IMAGE]  validate, write its image
  *   fcgi-redirect --explain [--follow] [-c FILE] [-X METHOD] [--at TIME] URL
  *   fcgi-redirect --help | --version
  *
@@ -14,6 +15,8 @@
  * environment has GATEWAY_INTERFACE the arguments are never read as
  * options: a query like "?--check" cannot change what the program does.
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -63,6 +66,7 @@ usage(FILE *f)
 	    "                     [--workers N] [--allow PEERS] [--timeout SECONDS]\n"
 	    "                     [--settle MS] [-c FILE]\n"
 	    "       fcgi-redirect --check [-c FILE]\n"
+	    "       fcgi-redirect --compile [-c FILE] [-o IMAGE]\n"
 	    "       fcgi-redirect --explain [--follow] [-c FILE] [-X METHOD]\n"
 	    "                     [--at TIME] URL\n"
 	    "       fcgi-redirect --help | --version\n"
@@ -74,6 +78,12 @@ usage(FILE *f)
 	    "                      else %s)\n"
 	    "  --check             report every problem of the rule file as\n"
 	    "                      FILE:LINE; exit 0 valid, 1 invalid\n"
+	    "  --compile           check as --check does, then write the rule\n"
+	    "                      file's image (a compiled copy that every process\n"
+	    "                      maps instead of parsing the file)\n"
+	    "  -o, --output IMAGE  where --compile writes (default: the --image path)\n"
+	    "  --image PATH|off    where the image of the rule file is kept and\n"
+	    "                      looked for (default: FILE.img), or off\n"
 	    "  --explain URL       print the answer to a request for URL and the\n"
 	    "                      rule that decided it\n"
 	    "  --follow            with --explain: follow the redirects, as a browser\n"
@@ -97,8 +107,8 @@ usage(FILE *f)
 	    "                      2026-12-25T12:00:00Z (default now)\n"
 	    "\n"
 	    "Environment (for servers that pass no arguments): FCGI_REDIRECT_RULES,\n"
-	    "FCGI_REDIRECT_ALLOW, FCGI_WEB_SERVER_ADDRS, FCGI_REDIRECT_TIMEOUT,\n"
-	    "FCGI_REDIRECT_SETTLE_MS.\n",
+	    "FCGI_REDIRECT_IMAGE, FCGI_REDIRECT_ALLOW, FCGI_WEB_SERVER_ADDRS,\n"
+	    "FCGI_REDIRECT_TIMEOUT, FCGI_REDIRECT_SETTLE_MS.\n",
 	    RULES_DEFAULT, FOLLOW_MAX, WORKERS_MAX, TIMEOUT_DEFAULT_MS / 1000,
 	    SETTLE_DEFAULT_MS);
 }
@@ -165,13 +175,62 @@ rules_path(const char *opt)
 }
 
 
-/* --check: all problems, then one summary line. */
-static int
-cmd_check(const char *path)
+/* The summary line of a valid rule set, as --check prints it. */
+static void
+check_summary(const char *path, const struct ruleset *rs, unsigned warnings)
 {
-	struct diag	 d;
-	struct ruleset	*rs;
+	printf("%s: ok: %zu rule%s (%zu regex), %zu map%s with %zu "
+	    "entr%s; %u warning%s\n", path, rs->nrules - rs->nentries,
+	    rs->nrules - rs->nentries == 1 ? "" : "s", rs->nregex, rs->nmaps,
+	    rs->nmaps == 1 ? "" : "s", rs->nentries,
+	    rs->nentries == 1 ? "y" : "ies", warnings,
+	    warnings == 1 ? "" : "s");
+}
 
+/*
+ * --check of an image named as the rule file: whether this binary can
+ * use it, and what it holds.
+ */
+static int
+check_image(const char *path)
+{
+	struct ruleset	*rs;
+	const char	*why;
+
+	if ((rs = cache_map(path, NULL, &why)) == NULL) {
+		printf("%s: invalid: not a usable image: %s\n", path, why);
+		return EXIT_INVALID;
+	}
+	printf("%s: an image of %s, compiled by fcgi-redirect %s\n", path,
+	    rs->file, rs->build);
+	check_summary(path, rs, 0);
+	ruleset_free(rs);
+	return EXIT_OK;
+}
+
+/*
+ * --check and --compile: all problems, then one summary line; --compile
+ * (`out` not NULL) then writes the image to out.
+ */
+static int
+cmd_check(const char *path, const char *out)
+{
+	struct diag		 d;
+	struct ruleset		*rs;
+	struct stat		 st;
+	struct image_source	 src;
+	char			 err[512];
+	int			 have_st;
+
+	if (cache_is_image(path)) {
+		if (out == NULL)
+			return check_image(path);
+		fprintf(stderr, "fcgi-redirect: --compile: %s is an image "
+		    "already\n", path);
+		return EXIT_USAGE;
+	}
+	/* What the image records: the file as it was before it was read. */
+	have_st = stat(path, &st) == 0;
 	diag_init(&d, stdout, path);
 	rs = ini_load_file(path, &d);
 	if (rs != NULL)
@@ -183,12 +242,21 @@ cmd_check(const char *path)
 		    d.warnings == 1 ? "" : "s");
 		return EXIT_INVALID;
 	}
-	printf("%s: ok: %zu rule%s (%zu regex), %zu map%s with %zu "
-	    "entr%s; %u warning%s\n", path, rs->nrules - rs->nentries,
-	    rs->nrules - rs->nentries == 1 ? "" : "s", rs->nregex, rs->nmaps,
-	    rs->nmaps == 1 ? "" : "s", rs->nentries,
-	    rs->nentries == 1 ? "y" : "ies", d.warnings,
-	    d.warnings == 1 ? "" : "s");
+	check_summary(path, rs, d.warnings);
+	if (out != NULL) {
+		if (have_st)
+			image_source_stat(&src, &st);
+		else
+			memset(&src, 0, sizeof(src));
+		if (compile_write(rs, &src, out, err, sizeof(err)) != 0) {
+			printf("%s: not written: %s\n", out, err);
+			ruleset_free(rs);
+			return EXIT_INVALID;
+		}
+		printf("%s: written: %zu bytes, %.1f a rule or map entry\n",
+		    out, rs->size, rs->nrules ? (double)rs->size /
+		    (double)rs->nrules : (double)rs->size);
+	}
 	ruleset_free(rs);
 	return EXIT_OK;
 }
@@ -366,20 +434,20 @@ explain_follow(const struct ruleset *rs, struct match_scratch *scratch,
  * answers to its redirects as well.
  */
 static int
-cmd_explain(const char *path, const char *method, const char *url,
-    time_t now, int follow)
+cmd_explain(const char *path, const char *image, const char *method,
+    const char *url, time_t now, int follow)
 {
 	static struct decision		 d;
 	static struct explain_env	 e;
 	struct match_scratch		*scratch;
 	struct ruleset			*rs;
 	struct diag			 diag;
-	int				 rc = EXIT_OK;
+	int				 rc = EXIT_OK, held;
 
 	if (explain_env(&e, method, url) != 0)
 		return EXIT_USAGE;
 	diag_init(&diag, stderr, path);
-	rs = ini_load_file(path, &diag);
+	rs = cache_load(path, image, 0, &diag, &held);
 	diag_finish(&diag);
 	if (rs == NULL) {
 		fprintf(stderr, "%s: invalid; a server would answer 503\n",
@@ -450,6 +518,15 @@ opt_settle(struct serve_opts *o, const char *what, const char *v)
 	return 0;
 }
 
+/* --image and FCGI_REDIRECT_IMAGE: a path, or "off"; always 0. */
+static int
+opt_image(struct serve_opts *o, const char *what, const char *v)
+{
+	(void)what;
+	o->image_opt = v;
+	return 0;
+}
+
 /* --allow, FCGI_REDIRECT_ALLOW, FCGI_WEB_SERVER_ADDRS; 0 or -1. */
 static int
 opt_allow(struct serve_opts *o, const char *what, const char *v)
@@ -479,6 +556,7 @@ static const struct env_setting {
 	{ "FCGI_WEB_SERVER_ADDRS",	opt_allow },
 	{ "FCGI_REDIRECT_TIMEOUT",	opt_timeout },
 	{ "FCGI_REDIRECT_SETTLE_MS",	opt_settle },
+	{ "FCGI_REDIRECT_IMAGE",	opt_image },
 };
 
 /* Read env_settings into o; 0, or -1 after a message. */
@@ -562,6 +640,9 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "config",	required_argument, NULL, 'c' },
 		{ "check",	no_argument,	   NULL, 'k' },
+		{ "compile",	no_argument,	   NULL, 'C' },
+		{ "output",	required_argument, NULL, 'o' },
+		{ "image",	required_argument, NULL, 'i' },
 		{ "explain",	no_argument,	   NULL, 'e' },
 		{ "follow",	no_argument,	   NULL, 'f' },
 		{ "method",	required_argument, NULL, 'X' },
@@ -576,9 +657,12 @@ main(int argc, char *argv[])
 		{ "version",	no_argument,	   NULL, 'V' },
 		{ NULL,		0,		   NULL, 0 }
 	};
+	static char	 image_buf[4096];
 	const char	*config = NULL, *method = "GET", *listen_on = NULL;
+	const char	*output = NULL;
 	long		 mode = -1, workers = 0;
 	int		 ch, check = 0, explain = 0, serve_opts_given = 0;
+	int		 compile = 0, image_given = 0;
 	int		 follow = 0;
 	time_t		 now = time(NULL);
 	struct serve_opts o = { .timeout_ms = TIMEOUT_DEFAULT_MS,
@@ -589,16 +673,29 @@ main(int argc, char *argv[])
 	/* Started by a web server: arguments may be query words. */
 	if (getenv("GATEWAY_INTERFACE") != NULL) {
 		o.rules = rules_path(NULL);
+		o.image = cache_path(o.rules, o.image_opt, image_buf,
+		    sizeof(image_buf));
 		return serve(&o, serve_is_fastcgi(0));
 	}
 
-	while ((ch = getopt_long(argc, argv, "c:X:hV", longopts, NULL)) != -1)
+	while ((ch = getopt_long(argc, argv, "c:o:X:hV", longopts, NULL)) !=
+	    -1)
 		switch (ch) {
 		case 'c':
 			config = optarg;
 			break;
 		case 'k':
 			check = 1;
+			break;
+		case 'C':
+			compile = 1;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'i':
+			o.image_opt = optarg;
+			image_given = 1;
 			break;
 		case 'e':
 			explain = 1;
@@ -662,9 +759,9 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 
-	if (check + explain + (listen_on != NULL) > 1 ||
-	    (check && argc != 0) || (explain && argc != 1) ||
-	    (!check && !explain && argc != 0)) {
+	if (check + compile + explain + (listen_on != NULL) > 1 ||
+	    ((check || compile) && argc != 0) || (explain && argc != 1) ||
+	    (!check && !compile && !explain && argc != 0)) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -674,21 +771,42 @@ main(int argc, char *argv[])
 		    "go with --listen\n");
 		return EXIT_USAGE;
 	}
+	if (output != NULL && !compile) {
+		fprintf(stderr, "fcgi-redirect: -o goes with --compile\n");
+		return EXIT_USAGE;
+	}
+	if (image_given && check) {
+		fprintf(stderr, "fcgi-redirect: --check reads the rule file "
+		    "itself; --image goes with serving, --explain and "
+		    "--compile\n");
+		return EXIT_USAGE;
+	}
 	if (follow && !explain) {
 		fprintf(stderr, "fcgi-redirect: --follow goes with --explain\n");
 		return EXIT_USAGE;
 	}
-	if ((check || explain) && serve_opts_given) {
+	if ((check || compile || explain) && serve_opts_given) {
 		fprintf(stderr, "fcgi-redirect: --allow, --timeout and --settle "
-		    "are for serving, not for --check or --explain\n");
+		    "are for serving, not for --check, --compile or --explain\n");
 		return EXIT_USAGE;
 	}
-	if (check)
-		return cmd_check(rules_path(config));
-	if (explain)
-		return cmd_explain(rules_path(config), method, argv[0], now,
-		    follow);
 	o.rules = rules_path(config);
+	o.image = cache_path(o.rules, o.image_opt, image_buf,
+	    sizeof(image_buf));
+	if (check)
+		return cmd_check(o.rules, NULL);
+	if (compile) {
+		if ((output = output != NULL ? output : o.image) == NULL) {
+			fprintf(stderr, "fcgi-redirect: --compile: images are "
+			    "off (--image or FCGI_REDIRECT_IMAGE); name the "
+			    "output with -o\n");
+			return EXIT_USAGE;
+		}
+		return cmd_check(o.rules, output);
+	}
+	if (explain)
+		return cmd_explain(o.rules, o.image, method, argv[0], now,
+		    follow);
 	if (listen_on != NULL)
 		return cmd_listen(listen_on, mode, workers, &o);
 	if (!serve_is_fastcgi(0) && getenv("REQUEST_METHOD") == NULL) {

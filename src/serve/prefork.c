@@ -228,7 +228,7 @@ prefork_run(const struct listen_addr *la, long mode, int nworkers,
 		return 1;
 	}
 	parent_signals();
-	if ((r = reload_new(o->rules, o->settle_ms)) == NULL) {
+	if ((r = reload_new(o->rules, o->image, o->settle_ms)) == NULL) {
 		fprintf(stderr, "fcgi-redirect: out of memory\n");
 		return 1;
 	}

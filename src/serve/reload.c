@@ -43,6 +43,7 @@ struct file_id {
 
 struct reload {
 	const char		*path;
+	const char		*image;		/* its image, or NULL */
 	long			 settle_ms;	/* see reload_settled() */
 	struct ruleset		*current;	/* NULL: answer 503 */
 	struct file_id		 seen;		/* the file last loaded or tried */
@@ -146,24 +147,15 @@ file_id_equal(const struct file_id *a, const struct file_id *b)
  * it) or NULL.
  */
 static struct ruleset *
-reload_load(const char *path, const struct file_id *before, int forced,
-    size_t current, int *changed, int *held)
+reload_load(const char *path, const char *image, const struct file_id *before,
+    int forced, size_t current, int *changed, int *held)
 {
 	struct diag	 d;
-	struct ruleset	*rs = NULL;
+	struct ruleset	*rs;
 	struct file_id	 after;
-	char		*text;
-	size_t		 len;
 
-	*held = 0;
 	diag_init(&d, stderr, path);
-	if (ini_read_file(path, &d, &text, &len) == 0) {
-		if (!forced && (len == 0 || text[len - 1] != '\n'))
-			*held = 1;
-		else
-			rs = ini_load_file_text(path, text, len, &d);
-		free(text);
-	}
+	rs = cache_load(path, image, !forced, &d, held);
 	diag_finish(&d);
 	file_id_of(path, &after);
 	*changed = !file_id_equal(before, &after);
@@ -188,8 +180,9 @@ reload_load(const char *path, const struct file_id *before, int forced,
 	if (*held)
 		fprintf(stderr, "fcgi-redirect: %s: not reloaded: %s, so it is "
 		    "probably still being written; the rules in use stay until "
-		    "it changes (SIGHUP loads it anyway)\n", path, len == 0 ?
-		    "it is empty" : "its last line does not end with a newline");
+		    "it changes (SIGHUP loads it anyway)\n", path, *held ==
+		    CACHE_HELD_EMPTY ? "it is empty" :
+		    "its last line does not end with a newline");
 	else if (rs == NULL)
 		fprintf(stderr, "fcgi-redirect: %s: not loaded (%u error%s); "
 		    "the rules loaded before, if any, stay in use\n", path,
@@ -208,7 +201,7 @@ reload_thread(void *arg)
 	struct ruleset	*rs;
 	int		 changed, held;
 
-	rs = reload_load(r->path, &r->loading, r->loading_forced,
+	rs = reload_load(r->path, r->image, &r->loading, r->loading_forced,
 	    r->loading_current, &changed, &held);
 	pthread_mutex_lock(&r->lock);
 	r->result = rs;
@@ -251,13 +244,14 @@ retire(struct ruleset *rs)
 }
 
 /*
- * Load the rule file at path now (at start-up) and watch it from then on;
- * a change is read once the file has been left alone for settle_ms
+ * Load the rule file at path now (at start-up; through its image at
+ * `image`, NULL for none: cache_load()) and watch it from then on; a
+ * change is read once the file has been left alone for settle_ms
  * milliseconds (0 to SETTLE_MAX_MS).  Returns NULL only when out of memory;
  * reload_rules() may be NULL when the file could not be loaded.
  */
 struct reload *
-reload_new(const char *path, long settle_ms)
+reload_new(const char *path, const char *image, long settle_ms)
 {
 	struct reload	*r;
 	int		 changed, held, tries = 0;
@@ -265,13 +259,14 @@ reload_new(const char *path, long settle_ms)
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return NULL;
 	r->path = path;
+	r->image = image;
 	r->settle_ms = settle_ms;
 	pthread_mutex_init(&r->lock, NULL);
 	/* A file being written at start-up: a few tries, then the watch. */
 	do {
 		file_id_of(path, &r->seen);
-		r->current = reload_load(path, &r->seen, 1, 0, &changed,
-		    &held);
+		r->current = reload_load(path, image, &r->seen, 1, 0,
+		    &changed, &held);
 	} while (changed && ++tries < 3);
 	if (changed)
 		memset(&r->seen, 0, sizeof(r->seen));

@@ -418,12 +418,12 @@ serve(const struct serve_opts *o, int fastcgi)
 	struct reload	*r;
 	struct ruleset	*rs;
 	struct diag	 d;
-	int		 rc;
+	int		 rc, held;
 
 	if (!fastcgi) {
 		/* One request: errors to the server's log, nothing else. */
 		diag_init(&d, stderr, o->rules);
-		rs = ini_load_file(o->rules, &d);
+		rs = cache_load(o->rules, o->image, 0, &d, &held);
 		diag_finish(&d);
 		rc = serve_cgi(rs);
 		ruleset_free(rs);
@@ -431,7 +431,7 @@ serve(const struct serve_opts *o, int fastcgi)
 	}
 	serve_signals(1);
 	inherited_socket(0, o);
-	if ((r = reload_new(o->rules, o->settle_ms)) == NULL) {
+	if ((r = reload_new(o->rules, o->image, o->settle_ms)) == NULL) {
 		fprintf(stderr, "fcgi-redirect: out of memory\n");
 		return 1;
 	}
