@@ -259,10 +259,12 @@ struct index {
 
 struct index_builder;
 
-struct index_builder	*index_builder_new(size_t);
+struct index_builder	*index_builder_new(size_t, size_t);
 int			 index_builder_add(struct index_builder *,
 			    const char *, uint32_t, size_t, unsigned,
-			    uint32_t, int, uint32_t *, uint32_t *);
+			    uint64_t, uint32_t, int, uint32_t *, uint32_t *);
+void			 index_builder_prefetch(const struct index_builder *,
+			    uint64_t);
 size_t			 index_builder_slots(const struct index_builder *,
 			    const struct index_slot **, uint64_t *);
 void			 index_builder_free(struct index_builder *);

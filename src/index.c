@@ -72,18 +72,26 @@ slot_key_equal(const struct index_slot *sl, const char *strings, size_t len,
 
 /* ---- building ---- */
 
+/*
+ * While the index is built: the slots as they will be read, and a bit per
+ * item saying whether it always applies.  A new key costs one slot (one
+ * cache miss); only a key added again walks its chain, in next[], for its
+ * tail and for the first item that always applies.
+ */
 struct index_builder {
 	struct index_slot	*slots;
-	uint32_t		*tail;	 /* per slot: the chain's last item */
-	uint32_t		*always; /* per slot: first item that always
-					    applies, or INDEX_NONE */
+	uint64_t		*always;	/* a bit per item */
+	size_t			 nitems;
 	size_t			 mask;
 	uint64_t		 lens;
 };
 
-/* An empty index for up to n keys; NULL when out of memory. */
+/*
+ * An empty index for up to n keys, of items numbered below nitems; NULL
+ * when out of memory.
+ */
 struct index_builder *
-index_builder_new(size_t n)
+index_builder_new(size_t n, size_t nitems)
 {
 	struct index_builder	*b;
 	size_t			 size = 16, i;
@@ -93,9 +101,8 @@ index_builder_new(size_t n)
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		return NULL;
 	b->slots = malloc(size * sizeof(*b->slots));
-	b->tail = malloc(size * sizeof(*b->tail));
-	b->always = malloc(size * sizeof(*b->always));
-	if (b->slots == NULL || b->tail == NULL || b->always == NULL) {
+	b->always = calloc(nitems / 64 + 1, sizeof(*b->always));
+	if (b->slots == NULL || b->always == NULL) {
 		index_builder_free(b);
 		return NULL;
 	}
@@ -103,55 +110,71 @@ index_builder_new(size_t n)
 		memset(&b->slots[i], 0, sizeof(b->slots[i]));
 		b->slots[i].head = INDEX_NONE;
 	}
+	b->nitems = nitems;
 	b->mask = size - 1;
 	return b;
 }
 
+#define ALWAYS(b, i)	((b)->always[(i) / 64] >> ((i) % 64) & 1)
+
 /*
- * Add item under the key strings[key..key + n) and variant (< 256); items
- * are added in order, at most as many keys as index_builder_new() was
- * told, each item once (next[item] is set to INDEX_NONE, and the previous
- * item under the same key gets next[] = item).  `always`: the item applies
- * whenever its key does.  Sets *shadow to the first item already under
- * the key that always applies (so this one is never reached), else
- * INDEX_NONE.  Returns 0, or -1 when n is over INDEX_KEY_MAX.
+ * Add item (below the builder's nitems) under the key strings[key..key +
+ * n) and variant (< 256), whose hash index_hash() gave as h; items are
+ * added in increasing order, at most as many keys as index_builder_new()
+ * was told, each item once (next[item] is set to INDEX_NONE, and the
+ * previous item under the same key gets next[] = item).  `always`: the
+ * item applies whenever its key does.  Sets *shadow to the first item
+ * already under the key that always applies (so this one is never
+ * reached), else INDEX_NONE.  Returns 0, or -1 when n is over
+ * INDEX_KEY_MAX or item out of range.
  */
 int
 index_builder_add(struct index_builder *b, const char *strings, uint32_t key,
-    size_t n, unsigned variant, uint32_t item, int always, uint32_t *next,
-    uint32_t *shadow)
+    size_t n, unsigned variant, uint64_t h, uint32_t item, int always,
+    uint32_t *next, uint32_t *shadow)
 {
-	uint64_t		 h = index_hash(strings + key, n, variant);
 	struct index_slot	*sl;
+	uint32_t		 r, tail;
 	size_t			 i;
 
-	if (n > INDEX_KEY_MAX)
+	if (n > INDEX_KEY_MAX || item >= b->nitems)
 		return -1;
 	next[item] = INDEX_NONE;
+	if (always)
+		b->always[item / 64] |= 1ULL << (item % 64);
 	b->lens |= LEN_BIT(n);
 	for (i = h & b->mask; (sl = &b->slots[i])->head != INDEX_NONE;
 	    i = (i + 1) & b->mask)
 		if (sl->hash == (uint32_t)h && KEYLEN(sl) == n &&
 		    VARIANT(sl) == variant &&
 		    memcmp(strings + sl->key, strings + key, n) == 0) {
-			*shadow = b->always[i];
-			if (b->always[i] == INDEX_NONE && always)
-				b->always[i] = item;
-			next[b->tail[i]] = item;
-			b->tail[i] = item;
+			*shadow = INDEX_NONE;
+			for (r = tail = sl->head; r != INDEX_NONE;
+			    tail = r, r = next[r])
+				if (*shadow == INDEX_NONE && ALWAYS(b, r))
+					*shadow = r;
+			next[tail] = item;
 			return 0;
 		}
 	sl->head = item;
 	sl->hash = (uint32_t)h;
 	sl->key = key;
 	sl->keylen = (uint32_t)n | (uint32_t)variant << 24;
-	b->tail[i] = item;
-	b->always[i] = always ? item : INDEX_NONE;
 	*shadow = INDEX_NONE;
 	return 0;
 }
 
-/* The built slots and key lengths; returns the number of slots. */
+/* Prefetch the slot where a key of hash h is added. */
+void
+index_builder_prefetch(const struct index_builder *b, uint64_t h)
+{
+	__builtin_prefetch(&b->slots[h & b->mask], 1);
+}
+
+/*
+ * The built slots and key lengths; returns the number of slots.  The
+ * slots stay the builder's.
+ */
 size_t
 index_builder_slots(const struct index_builder *b,
     const struct index_slot **slots, uint64_t *lens)
@@ -167,7 +190,6 @@ index_builder_free(struct index_builder *b)
 	if (b == NULL)
 		return;
 	free(b->slots);
-	free(b->tail);
 	free(b->always);
 	free(b);
 }

@@ -245,8 +245,19 @@ rule_unconditional(const struct rule *r)
 	    !o->has_from && !o->has_until;
 }
 
+/* A rule's key, found while the rules are laid, added to an index after. */
+struct key {
+	uint64_t	 hash;
+	uint32_t	 off;		/* in the strings */
+	uint32_t	 len;
+	uint8_t		 variant;
+	uint8_t		 which;		/* 0 exact, 1 prefix, 2 anchor */
+	uint8_t		 always;	/* the rule has no condition */
+};
+
 /* Everything compile_draft() builds before laying it out. */
 struct layout {
+	struct key		*keys;		/* per rule */
 	struct grow		 strings;
 	struct optset		 optset;
 	struct grow		 refs;		/* uint32_t */
@@ -322,19 +333,16 @@ opts_lay(struct layout *l, const struct rule_opts *o, struct image_opts *io)
 }
 
 /*
- * Rule r (number no, or the fallback) as an image record, its key added
- * to its index; warns on d when an earlier rule always answers first.
- * Returns 0, or -1 when out of memory.
+ * Rule r (number no, or the fallback) as an image record, and its key in
+ * l->keys[no].  Returns 0, or -1 when out of memory.
  */
 static int
-rule_lay(struct layout *l, const struct draft *dr, const struct rule *r,
-    uint32_t no, struct image_rule *ir, const char **last_name,
-    uint32_t *name_off, struct diag *d)
+rule_lay(struct layout *l, const struct rule *r, uint32_t no,
+    struct image_rule *ir, const char **last_name, uint32_t *name_off)
 {
-	uint32_t	 key, shadow = INDEX_NONE;
+	struct key	*k;
 	size_t		 n;
 	unsigned	 variant;
-	int		 which, rc;
 
 	memset(ir, 0, sizeof(*ir));
 	if (r->name != *last_name) {
@@ -347,7 +355,7 @@ rule_lay(struct layout *l, const struct draft *dr, const struct rule *r,
 	ir->pattern = string_add(&l->strings, r->pattern ? r->pattern : "",
 	    r->pattern_len);
 	ir->pattern_len = (uint32_t)r->pattern_len;
-	n = r->target ? strlen(r->target) : 0;
+	n = r->target ? r->target_len : 0;
 	ir->target = string_add(&l->strings, r->target ? r->target : "", n);
 	ir->target_len = (uint32_t)n;
 	ir->target_split = (uint32_t)(r->target_split < n ? r->target_split :
@@ -358,33 +366,70 @@ rule_lay(struct layout *l, const struct draft *dr, const struct rule *r,
 		return -1;
 	if (no == RULE_FALLBACK)
 		return 0;
+	k = &l->keys[no];
+	k->always = (uint8_t)rule_unconditional(r);
 	if (r->kind == RULE_REGEX) {
 		ir->regex_lit = (uint32_t)regex_literal_prefix(r->pattern);
 		ir->regex_no = l->h.nregex;
 		l->regex[l->h.nregex++] = no;
-		key = ir->pattern + 1;
+		k->off = ir->pattern + 1;
 		n = regex_anchor_len(r, ir->regex_lit);
 		variant = 0;
-		which = 2;
+		k->which = 2;
 	} else {
-		if ((key = rule_key(l, r, ir->pattern, &n, &variant)) ==
+		if ((k->off = rule_key(l, r, ir->pattern, &n, &variant)) ==
 		    IMAGE_NONE)
 			return -1;
-		which = r->kind == RULE_PREFIX;
-		if (which)
+		k->which = r->kind == RULE_PREFIX;
+		if (k->which)
 			l->h.prefix_variants |= 1u << variant;
 		else
 			l->h.exact_variants |= 1u << variant;
 	}
-	rc = index_builder_add(l->ix[which], l->strings.data, key, n, variant,
-	    no, rule_unconditional(r), l->next, &shadow);
-	if (rc != 0)
+	if (n > INDEX_KEY_MAX)
 		return -1;
-	/* (No "never used" warning for regexes: they can overlap.) */
-	if (shadow != INDEX_NONE && r->kind != RULE_REGEX)
-		diag_warning(d, r->line, "never used: [%s] at line %u already "
-		    "answers %s", dr->rules[shadow].name,
-		    dr->rules[shadow].line, r->pattern_len ? r->pattern : "/");
+	k->len = (uint32_t)n;
+	k->variant = (uint8_t)variant;
+	return 0;
+}
+
+/* How far ahead keys_add() prefetches the slots it will write. */
+#define PREFETCH_AHEAD	8
+
+/*
+ * Add every rule's key to its index, in file order, warning on d about a
+ * rule that an earlier one under the same key always answers first (not
+ * for regexes: they can overlap).  Returns 0, or -1 out of memory.
+ */
+static int
+keys_add(struct layout *l, const struct draft *dr, struct diag *d)
+{
+	const char	*s = l->strings.data;
+	struct key	*k;
+	size_t		 i, n = dr->nrules;
+	uint32_t	 shadow;
+
+	for (i = 0; i < n; i++) {
+		k = &l->keys[i];
+		k->hash = index_hash(s + k->off, k->len, k->variant);
+	}
+	for (i = 0; i < n; i++) {
+		if (i + PREFETCH_AHEAD < n)
+			index_builder_prefetch(l->ix[l->keys[i +
+			    PREFETCH_AHEAD].which], l->keys[i +
+			    PREFETCH_AHEAD].hash);
+		k = &l->keys[i];
+		if (index_builder_add(l->ix[k->which], s, k->off, k->len,
+		    k->variant, k->hash, (uint32_t)i, k->always, l->next,
+		    &shadow) != 0)
+			return -1;
+		if (shadow != INDEX_NONE && dr->rules[i].kind != RULE_REGEX)
+			diag_warning(d, dr->rules[i].line, "never used: [%s] "
+			    "at line %u already answers %s",
+			    dr->rules[shadow].name, dr->rules[shadow].line,
+			    dr->rules[i].pattern_len ? dr->rules[i].pattern :
+			    "/");
+	}
 	return 0;
 }
 
@@ -418,6 +463,7 @@ layout_free(struct layout *l)
 	free(l->regex);
 	for (k = 0; k < 3; k++)
 		index_builder_free(l->ix[k]);
+	free(l->keys);
 }
 
 /* Lay out draft dr as image bytes; NULL when out of memory (reported). */
@@ -440,11 +486,12 @@ compile_bytes(const struct draft *dr, size_t *size, struct diag *d)
 		counts[dr->rules[i].kind == RULE_REGEX ? 2 :
 		    dr->rules[i].kind == RULE_PREFIX]++;
 	l.rules = calloc(dr->nrules + 1, sizeof(*l.rules));
+	l.keys = calloc(dr->nrules + 1, sizeof(*l.keys));
 	l.next = calloc(dr->nrules + 1, sizeof(*l.next));
 	l.regex = calloc(counts[2] + 1, sizeof(*l.regex));
 	for (i = 0; i < 3; i++)
-		l.ix[i] = index_builder_new(counts[i]);
-	if (dr->nrules >= INDEX_NONE - 1 || l.rules == NULL ||
+		l.ix[i] = index_builder_new(counts[i], dr->nrules);
+	if (dr->nrules >= INDEX_NONE - 1 || l.rules == NULL || l.keys == NULL ||
 	    l.next == NULL || l.regex == NULL || l.ix[0] == NULL ||
 	    l.ix[1] == NULL || l.ix[2] == NULL)
 		goto oom;
@@ -453,11 +500,12 @@ compile_bytes(const struct draft *dr, size_t *size, struct diag *d)
 	    string_add(&l.strings, dr->base, strlen(dr->base));
 	h->defaults = optset_add(&l.optset, &dr->defaults);
 	for (i = 0; i < dr->nrules; i++)
-		if (rule_lay(&l, dr, &dr->rules[i], (uint32_t)i, &l.rules[i],
-		    &last_name, &name_off, d) != 0)
+		if (rule_lay(&l, &dr->rules[i], (uint32_t)i, &l.rules[i],
+		    &last_name, &name_off) != 0)
 			goto oom;
-	if (rule_lay(&l, dr, &dr->fallback, RULE_FALLBACK,
-	    &l.rules[dr->nrules], &last_name, &name_off, d) != 0 ||
+	if (keys_add(&l, dr, d) != 0 ||
+	    rule_lay(&l, &dr->fallback, RULE_FALLBACK,
+	    &l.rules[dr->nrules], &last_name, &name_off) != 0 ||
 	    (io = calloc(l.optset.n + 1, sizeof(*io))) == NULL)
 		goto oom;
 	for (i = 0; i < l.optset.n; i++)
