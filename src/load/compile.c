@@ -27,10 +27,15 @@
 
 #include "fcgi-redirect.h"
 
-/* A growing array of bytes: the strings, then each part in turn. */
+/*
+ * A growing array of bytes.  The image is one: room for its header, the
+ * strings (whose offsets count from `base`, where they start), then each
+ * other part in turn, so that the largest part is never copied.
+ */
 struct grow {
 	char	*data;
 	size_t	 len, cap;
+	size_t	 base;
 	int	 oom;
 };
 
@@ -67,7 +72,7 @@ grow_room(struct grow *g, size_t n)
 static uint32_t
 string_add(struct grow *g, const char *s, size_t n)
 {
-	size_t	 off = g->len;
+	size_t	 off = g->len - g->base;
 	char	*p;
 
 	if (off + n >= IMAGE_NONE || (p = grow_room(g, n + 1)) == NULL) {
@@ -292,7 +297,7 @@ rule_key(struct layout *l, const struct rule *r, uint32_t pat, size_t *n,
 		return pat;
 	if ((off = string_add(&l->strings, r->pattern, *n)) == IMAGE_NONE)
 		return IMAGE_NONE;
-	p = l->strings.data + off;
+	p = l->strings.data + l->strings.base + off;
 	for (i = 0; i < *n; i++)
 		p[i] = (char)tolower((unsigned char)p[i]);
 	return off;
@@ -404,7 +409,7 @@ rule_lay(struct layout *l, const struct rule *r, uint32_t no,
 static int
 keys_add(struct layout *l, const struct draft *dr, struct diag *d)
 {
-	const char	*s = l->strings.data;
+	const char	*s = l->strings.data + l->strings.base;
 	struct key	*k;
 	size_t		 i, n = dr->nrules;
 	uint32_t	 shadow;
@@ -471,10 +476,11 @@ static unsigned char *
 compile_bytes(const struct draft *dr, size_t *size, struct diag *d)
 {
 	struct layout		 l;
-	struct grow		 img = { 0 };
+	struct grow		*img = &l.strings;
 	struct image_opts	*io = NULL;
 	const struct index_slot	*slots;
 	const char		*last_name = NULL;
+	unsigned char		*p;
 	uint32_t		 name_off = IMAGE_NONE;
 	size_t			 i, counts[3] = { 0, 0, 0 }, nslots;
 	struct image_header	*h = &l.h;
@@ -495,6 +501,9 @@ compile_bytes(const struct draft *dr, size_t *size, struct diag *d)
 	    l.next == NULL || l.regex == NULL || l.ix[0] == NULL ||
 	    l.ix[1] == NULL || l.ix[2] == NULL)
 		goto oom;
+	if (grow_room(img, sizeof(*h)) == NULL)
+		goto oom;
+	img->base = sizeof(*h);
 	h->file = string_add(&l.strings, dr->file, strlen(dr->file));
 	h->base = dr->base == NULL ? IMAGE_NONE :
 	    string_add(&l.strings, dr->base, strlen(dr->base));
@@ -503,8 +512,11 @@ compile_bytes(const struct draft *dr, size_t *size, struct diag *d)
 		if (rule_lay(&l, &dr->rules[i], (uint32_t)i, &l.rules[i],
 		    &last_name, &name_off) != 0)
 			goto oom;
-	if (keys_add(&l, dr, d) != 0 ||
-	    rule_lay(&l, &dr->fallback, RULE_FALLBACK,
+	if (keys_add(&l, dr, d) != 0)
+		goto oom;
+	free(l.keys);
+	l.keys = NULL;
+	if (rule_lay(&l, &dr->fallback, RULE_FALLBACK,
 	    &l.rules[dr->nrules], &last_name, &name_off) != 0 ||
 	    (io = calloc(l.optset.n + 1, sizeof(*io))) == NULL)
 		goto oom;
@@ -526,31 +538,36 @@ compile_bytes(const struct draft *dr, size_t *size, struct diag *d)
 	h->nmaps = (uint32_t)dr->nmaps;
 	h->nentries = (uint32_t)dr->nentries;
 	h->fallback_status = dr->fallback_status;
-	if (grow_room(&img, sizeof(*h)) == NULL)
-		goto oom;
-	part_put(&img, h, IMAGE_STRINGS, l.strings.data, l.strings.len);
-	part_put(&img, h, IMAGE_OPTS, io, l.optset.n * sizeof(*io));
-	part_put(&img, h, IMAGE_REFS, l.refs.data, l.refs.len);
-	part_put(&img, h, IMAGE_RULES, l.rules,
+	/* The strings are in place; each other part is freed once copied. */
+	h->part[IMAGE_STRINGS].off = img->base;
+	h->part[IMAGE_STRINGS].len = img->len - img->base;
+	part_put(img, h, IMAGE_OPTS, io, l.optset.n * sizeof(*io));
+	part_put(img, h, IMAGE_REFS, l.refs.data, l.refs.len);
+	part_put(img, h, IMAGE_RULES, l.rules,
 	    (dr->nrules + 1) * sizeof(*l.rules));
-	part_put(&img, h, IMAGE_NEXT, l.next, dr->nrules * sizeof(*l.next));
-	part_put(&img, h, IMAGE_REGEX, l.regex, h->nregex * sizeof(*l.regex));
+	free(l.rules);
+	l.rules = NULL;
+	part_put(img, h, IMAGE_NEXT, l.next, dr->nrules * sizeof(*l.next));
+	part_put(img, h, IMAGE_REGEX, l.regex, h->nregex * sizeof(*l.regex));
 	for (i = 0; i < 3; i++) {
 		nslots = index_builder_slots(l.ix[i], &slots, &h->lens[i]);
-		part_put(&img, h, parts[i], slots, nslots * sizeof(*slots));
+		part_put(img, h, parts[i], slots, nslots * sizeof(*slots));
+		index_builder_free(l.ix[i]);
+		l.ix[i] = NULL;
 	}
-	if (img.oom)
+	if (img->oom)
 		goto oom;
-	h->size = img.len;
+	h->size = img->len;
 	h->checksum = image_checksum(h);
-	memcpy(img.data, h, sizeof(*h));
+	memcpy(img->data, h, sizeof(*h));
+	*size = img->len;
+	p = (unsigned char *)img->data;
+	img->data = NULL;	/* the caller's now */
 	free(io);
 	layout_free(&l);
-	*size = img.len;
-	return (unsigned char *)img.data;
+	return p;
 oom:
 	free(io);
-	free(img.data);
 	layout_free(&l);
 	diag_error(d, 0, "out of memory (or over 4 GiB of strings)");
 	return NULL;
