@@ -126,10 +126,12 @@ cache_map(const char *path, const char *file, const char **why)
 /*
  * The image at img when it was compiled by this build from the rule file
  * `rules` as `st` says it is now; else NULL, and a damaged one (not a
- * missing or stale one: those are routine) is reported on stderr.
+ * missing or stale one: those are routine) is reported on stderr unless
+ * `quiet` (a second look, after it was reported).
  */
 static struct ruleset *
-cache_fresh(const char *img, const char *rules, const struct stat *st)
+cache_fresh(const char *img, const char *rules, const struct stat *st,
+    int quiet)
 {
 	struct image_source	 now;
 	struct ruleset		*rs;
@@ -138,8 +140,9 @@ cache_fresh(const char *img, const char *rules, const struct stat *st)
 	if (access(img, F_OK) == -1)
 		return NULL;
 	if ((rs = cache_map(img, rules, &why)) == NULL) {
-		fprintf(stderr, "fcgi-redirect: %s: %s; loading %s instead\n",
-		    img, why, rules);
+		if (!quiet)
+				fprintf(stderr, "fcgi-redirect: %s: %s; loading %s "
+			    "instead\n", img, why, rules);
 		return NULL;
 	}
 	image_source_stat(&now, st);
@@ -213,7 +216,7 @@ cache_load(const char *rules, const char *img, int hold_cut, struct diag *d,
 		return rs;
 	}
 	if (img != NULL && stat(rules, &st) == 0 && S_ISREG(st.st_mode)) {
-		if ((rs = cache_fresh(img, rules, &st)) != NULL)
+		if ((rs = cache_fresh(img, rules, &st, 0)) != NULL)
 			return rs;
 		writable = dir_writable(img);
 		if (writable && (lockfd = open(rules, O_RDONLY | O_CLOEXEC |
@@ -226,7 +229,7 @@ cache_load(const char *rules, const char *img, int hold_cut, struct diag *d,
 			busy = 1;
 		}
 		/* Someone else may have compiled it meanwhile. */
-		if ((rs = cache_fresh(img, rules, &st)) != NULL)
+		if ((rs = cache_fresh(img, rules, &st, 1)) != NULL)
 			goto done;
 	}
 	if (ini_read_file(rules, d, &text, &len) != 0)

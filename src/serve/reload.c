@@ -2,9 +2,12 @@
  * reload.c: noticing a changed rule file and loading it without a stop.
  *
  * A FastCGI process runs for months while people edit its rule file by
- * hand, so the file is checked (device, inode, size, modification time:
- * replaced by rename or rewritten in place) at most once a second, between
- * requests, and at once after SIGHUP.  A changed file is read once it has
+ * hand, so the file is checked (device, inode, size, modification and
+ * change times: replaced by rename or rewritten in place, even with its
+ * mtime restored) at most once a second, between requests, and at once
+ * after SIGHUP.  So is its image (cache.c): a new one, compiled by another
+ * process or renamed in, is mapped at once, and one damaged in place is
+ * rebuilt.  A rule file that is itself an image is watched the same way.  A changed file is read once it has
  * not changed for the settle time (--settle, FCGI_REDIRECT_SETTLE_MS,
  * SETTLE_DEFAULT_MS; SIGHUP: at once), so that a writer is done or at
  * least paused.  A changed file is loaded in a thread
@@ -38,6 +41,7 @@ struct file_id {
 	ino_t		 ino;
 	off_t		 size;
 	struct timespec	 mtime;
+	struct timespec	 ctime;	/* changes when a tool restores mtime */
 	int		 exists;
 };
 
@@ -47,6 +51,7 @@ struct reload {
 	long			 settle_ms;	/* see reload_settled() */
 	struct ruleset		*current;	/* NULL: answer 503 */
 	struct file_id		 seen;		/* the file last loaded or tried */
+	struct file_id		 image_seen;	/* its image, after that load */
 	int			 held;		/* `seen` was held back, see
 						   reload_load(): SIGHUP loads
 						   it though unchanged */
@@ -60,25 +65,28 @@ struct reload {
 	size_t			 loading_current; /* rules and map entries in
 						    use, see reload_drops_most() */
 	struct ruleset		*result;	/* its result, once `done` */
+	struct file_id		 result_image;	/* the image after it */
 	int			 changed;	/* the file changed meanwhile */
 	int			 result_held;	/* held back, see reload_load() */
 	volatile int		 done;
 	pthread_mutex_t		 lock;
 };
 
+/* What stat(2) says of path; all zero when it is missing or NULL. */
 static void
 file_id_of(const char *path, struct file_id *id)
 {
 	struct stat	 st;
 
 	memset(id, 0, sizeof(*id));
-	if (stat(path, &st) == -1)
+	if (path == NULL || stat(path, &st) == -1)
 		return;
 	id->exists = 1;
 	id->dev = st.st_dev;
 	id->ino = st.st_ino;
 	id->size = st.st_size;
 	id->mtime = st.st_mtim;
+	id->ctime = st.st_ctim;
 }
 
 /*
@@ -133,7 +141,9 @@ file_id_equal(const struct file_id *a, const struct file_id *b)
 {
 	return a->exists == b->exists && a->dev == b->dev && a->ino == b->ino &&
 	    a->size == b->size && a->mtime.tv_sec == b->mtime.tv_sec &&
-	    a->mtime.tv_nsec == b->mtime.tv_nsec;
+	    a->mtime.tv_nsec == b->mtime.tv_nsec &&
+	    a->ctime.tv_sec == b->ctime.tv_sec &&
+	    a->ctime.tv_nsec == b->ctime.tv_nsec;
 }
 
 /*
@@ -201,10 +211,14 @@ reload_thread(void *arg)
 	struct ruleset	*rs;
 	int		 changed, held;
 
+	struct file_id	 image;
+
 	rs = reload_load(r->path, r->image, &r->loading, r->loading_forced,
 	    r->loading_current, &changed, &held);
+	file_id_of(r->image, &image);
 	pthread_mutex_lock(&r->lock);
 	r->result = rs;
+	r->result_image = image;
 	r->changed = changed;
 	r->result_held = held;
 	r->done = 1;
@@ -268,6 +282,7 @@ reload_new(const char *path, const char *image, long settle_ms)
 		r->current = reload_load(path, image, &r->seen, 1, 0,
 		    &changed, &held);
 	} while (changed && ++tries < 3);
+	file_id_of(image, &r->image_seen);
 	if (changed)
 		memset(&r->seen, 0, sizeof(r->seen));
 	r->last_check = time(NULL);
@@ -291,9 +306,9 @@ reload_rules(const struct reload *r)
 int
 reload_poll(struct reload *r, int force)
 {
-	struct file_id	 id;
+	struct file_id	 id, image;
 	time_t		 now = time(NULL);
-	int		 done, swapped = 0, forced;
+	int		 done, swapped = 0, forced, image_changed;
 
 	r->force |= force;	/* kept until a check is made */
 	if (r->running) {
@@ -310,6 +325,7 @@ reload_poll(struct reload *r, int force)
 			swapped = 1;
 		}
 		r->result = NULL;
+		r->image_seen = r->result_image;
 		r->held = r->result_held;
 		/* Changed while read: let the next check see it as new. */
 		if (r->changed)
@@ -321,10 +337,20 @@ reload_poll(struct reload *r, int force)
 	r->force = 0;
 	r->last_check = now;
 	file_id_of(r->path, &id);
-	if (file_id_equal(&id, &r->seen) && !(forced && r->held))
+	file_id_of(r->image, &image);
+	/*
+	 * The image changed under the rule file (another process compiled
+	 * it, or it was damaged in place): load at once; cache_load() maps
+	 * it if it is fresh, else rebuilds it.
+	 */
+	image_changed = r->image != NULL && !file_id_equal(&image,
+	    &r->image_seen);
+	if (file_id_equal(&id, &r->seen) && !(forced && r->held) &&
+	    !image_changed)
 		return swapped;
 	/* A writer may be between two writes: wait until it has paused. */
-	if (!forced && id.exists && !file_settled(&id, r->settle_ms))
+	if (!forced && !image_changed && id.exists &&
+	    !file_settled(&id, r->settle_ms))
 		return swapped;
 	r->seen = id;
 	r->held = 0;

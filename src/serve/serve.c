@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,42 @@ on_hup(int sig)
 }
 
 /*
+ * A mapped image cut short in place (cp over it, not mv) makes reading
+ * its lost pages raise SIGBUS.  Every read of the rules happens inside
+ * decide(), which SIGBUS leaves through siglongjmp(): the request gets
+ * 503 instead of the process dying, and reload.c, seeing the image
+ * changed, maps or rebuilds a whole one.  Nothing in decide() holds a lock
+ * or half-updates shared state but the regex cache, whose worst case is a
+ * leaked compile.
+ */
+static sigjmp_buf		 bus_jump;
+static volatile sig_atomic_t	 bus_armed;
+
+static void
+on_bus(int sig)
+{
+	if (bus_armed) {
+		bus_armed = 0;
+		siglongjmp(bus_jump, 1);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* SIGBUS to on_bus(), not blocked in it (it jumps out). */
+static void
+bus_install(void)
+{
+	struct sigaction	 sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_bus;
+	sa.sa_flags = SA_NODEFER;
+	(void)sigaction(SIGBUS, &sa, NULL);
+}
+
+/*
  * Install the serving signals and block them: they are let in only while
  * the process waits for a connection (ppoll in serve_fastcgi), so a
  * signal never interrupts a request being read or answered (libfcgi drops
@@ -79,6 +116,7 @@ serve_signals(int hup)
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+	bus_install();
 	/* Exactly these blocked (a forked worker inherits "all blocked"). */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -197,6 +235,32 @@ refuse_request(int conn, int verdict, const struct fastcgi_request *fr)
 }
 
 /*
+ * Decide the request in envp with rs and format the answer into out (an
+ * empty buffer), as handle_decide() and handle_respond() do, and log it;
+ * when the image under rs goes away meanwhile, a 503.
+ */
+static void
+decide(const struct ruleset *rs, char **envp, struct match_scratch *scratch,
+    struct decision *d, struct buf *out)
+{
+	if (sigsetjmp(bus_jump, 0) != 0) {
+		log_connection("the rules' image changed under a request (it "
+		    "was rewritten in place: replace it with mv); answered "
+		    "503 and reloading");
+		buf_init(out, out->data, out->cap);
+		d->rule = NULL;
+		handle_decide(NULL, envp, time(NULL), scratch, d);
+		handle_respond(d, out);
+		return;
+	}
+	bus_armed = 1;
+	handle_decide(rs, envp, time(NULL), scratch, d);
+	handle_respond(d, out);
+	log_decision(d, rs);
+	bus_armed = 0;
+}
+
+/*
  * Answer the request fr read from the connection conn, and close the
  * connection.
  */
@@ -212,10 +276,8 @@ answer(int conn, struct fastcgi_request *fr, long long deadline,
 
 	if (watch)
 		reload_poll(r, 0);
-	handle_decide(reload_rules(r), fr->env.vars, time(NULL), scratch, &d);
 	buf_init(&out, mem, sizeof(mem));
-	handle_respond(&d, &out);
-	log_decision(&d, reload_rules(r));
+	decide(reload_rules(r), fr->env.vars, scratch, &d, &out);
 	/*
 	 * An answer of a few KiB fits in any socket buffer; a longer one
 	 * could wait for ever on a peer that does not read.
@@ -362,10 +424,8 @@ serve_cgi(const struct ruleset *rs)
 		return 1;
 	}
 	drain_body();
-	handle_decide(rs, environ, time(NULL), scratch, &d);
 	buf_init(&out, mem, sizeof(mem));
-	handle_respond(&d, &out);
-	log_decision(&d, rs);
+	decide(rs, environ, scratch, &d, &out);
 	match_scratch_free(scratch);
 	return write_all(out.data, out.len) == 0 ? 0 : 1;
 }
@@ -420,6 +480,7 @@ serve(const struct serve_opts *o, int fastcgi)
 	struct diag	 d;
 	int		 rc, held;
 
+	bus_install();
 	if (!fastcgi) {
 		/* One request: errors to the server's log, nothing else. */
 		diag_init(&d, stderr, o->rules);
