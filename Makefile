@@ -28,7 +28,13 @@ WARN	 = -Wall -Wextra -Wmissing-prototypes -Wshadow -Wstrict-prototypes \
 	   -Wformat=2 -Wpointer-arith
 # inih has no run-time version: --version prints the one built against.
 INIH_VERSION := $(shell $(PKG_CONFIG) --modversion inih)
+# The build, recorded in every image it compiles (src/image.c): a process
+# uses a cached image only when the same build wrote it.  The version and a
+# digest of the sources and of this file.
+FR_BUILD := $(shell cat $(sort $(wildcard src/*.[ch] src/*/*.c)) Makefile | \
+	    sha256sum | cut -c1-16)
 CPPFLAGS_ALL = -Isrc -D_GNU_SOURCE -DPCRE2_CODE_UNIT_WIDTH=8 \
+	   -DFR_BUILD='"$(FR_BUILD)"' \
 	   -DRULES_DEFAULT='"$(RULES_DEFAULT)"' \
 	   -DINIH_VERSION='"$(INIH_VERSION)"' \
 	   $(shell $(PKG_CONFIG) --cflags $(LIBS_PC)) $(CPPFLAGS)
@@ -58,6 +64,11 @@ MAIN_DEFS = $(RULES_DEFAULT) inih $(INIH_VERSION)
 $(B)/main-defs: FORCE | $(B)/obj
 	@echo '$(MAIN_DEFS)' | cmp -s - $@ || echo '$(MAIN_DEFS)' > $@
 $(B)/obj/main.o: $(B)/main-defs
+
+# image.o holds the build: rebuild it whenever the build changes.
+$(B)/build-id: FORCE | $(B)/obj
+	@echo '$(FR_BUILD)' | cmp -s - $@ || echo '$(FR_BUILD)' > $@
+$(B)/obj/image.o: $(B)/build-id
 
 $(B)/fcgi-redirect: $(B)/obj/main.o $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
@@ -157,6 +168,7 @@ $(ST)/obj/%.o: src/%.c $(HDR) | $(ST)/obj
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) -DFR_STATIC $(CFLAGS) $(WARN) -c -o $@ $<
 $(ST)/obj/main.o: $(B)/main-defs
+$(ST)/obj/image.o: $(B)/build-id
 
 $(B)/fcgi-redirect-static: $(ST)/obj/main.o $(ST_OBJS)
 	$(CC) -static -Wl,--fatal-warnings $(CFLAGS) $(LDFLAGS) -o $@ $^ \
@@ -217,6 +229,7 @@ $(SAN)/obj/unit/%.o: tests/unit/%.c $(HDR) tests/unit/unit.h | $(SAN)/obj/unit
 	$(FUZZ_CC) $(CPPFLAGS_ALL) -Isrc $(shell $(PKG_CONFIG) --cflags cunit) \
 	    $(SAN_FLAGS) $(WARN) -c -o $@ $<
 $(SAN)/obj/main.o: $(B)/main-defs
+$(SAN)/obj/image.o: $(B)/build-id
 $(SAN)/fcgi-redirect: $(SAN)/obj/main.o $(SAN_OBJS)
 	$(FUZZ_CC) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 $(SAN)/unit-tests: $(SAN_UNIT_OBJS) $(SAN_OBJS)
@@ -266,6 +279,7 @@ FUZZERS	 = load request records
 FUZZ_FLAGS = $(SAN_FLAGS) -fsanitize=fuzzer-no-link
 FUZZ_OBJS = $(SRCS:src/%.c=$(B)/fuzz/obj/%.o)
 
+$(B)/fuzz/obj/image.o: $(B)/build-id
 $(B)/fuzz/obj/%.o: src/%.c $(HDR) | $(B)/fuzz/obj
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CPPFLAGS_ALL) $(FUZZ_FLAGS) $(WARN) -c -o $@ $<

@@ -152,6 +152,8 @@ cmd_version(void)
 	printf("inih: %s (built against)\n", INIH_VERSION);
 	printf("FastCGI: built in (responder role, FastCGI 1.0; libfcgi not "
 	    "used)\n");
+	printf("Images: format %d, build %s (a cached image is used only "
+	    "when this build wrote it)\n", IMAGE_VERSION, image_build_id);
 #ifdef FR_STATIC
 	printf("Build: static, glibc %s linked in (uid:NAME and gid:NAME are "
 	    "not looked up)\n", gnu_get_libc_version());

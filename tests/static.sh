@@ -20,7 +20,8 @@
 #
 # --version (both builds): "fcgi-redirect VERSION", PCRE2's version as
 # pkg-config gives it with its JIT available, inih's version, the
-# built-in FastCGI line, and "Build: static" or "Build: dynamic".
+# built-in FastCGI line, the image format and build, and "Build: static"
+# or "Build: dynamic".
 #
 # Without chroot rights and user namespaces the runs in the empty root
 # are SKIPPED (a failure when CI=true).  One line per failed check, then
@@ -55,7 +56,7 @@ fr_version=$(sed -n 's/^#define FR_VERSION "\(.*\)"$/\1/p' src/fcgi-redirect.h)
 pcre_version=$(pkg-config --modversion libpcre2-8)
 inih_version=$(pkg-config --modversion inih)
 
-# check_version NAME BUILD OUTPUT: the five lines of --version.
+# check_version NAME BUILD OUTPUT: the six lines of --version.
 check_version() {
 	local name=$1 build=$2 out=$3 want i
 	local -a got want_re
@@ -64,6 +65,7 @@ check_version() {
 	    "^PCRE2: ${pcre_version//./\\.} .*; JIT available \\(.+\\)\$"
 	    "^inih: ${inih_version//./\\.} \\(built against\\)\$"
 	    '^FastCGI: built in \(responder role, FastCGI 1\.0; libfcgi not used\)$'
+	    "^Images: format [0-9]+, build ${fr_version//./\\.}\\+[0-9a-f]{16} "
 	    "^Build: $build, glibc [0-9.]+( |\$)")
 	if [ ${#got[@]} -ne ${#want_re[@]} ]; then
 		fail "$name: ${#got[@]} lines, not ${#want_re[@]}: $(show "$out")"
