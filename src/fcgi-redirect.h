@@ -625,8 +625,9 @@ void		 response_error(struct buf *, int, int);
 struct decision {
 	int			 status;
 	const struct rule	*rule;	/* NULL when no rule decided; else
-					   `decided` (a decision is not copied) */
-	struct rule		 decided;
+					   match.found (a decision is not
+					   copied) */
+	struct match		 match;
 	int			 head;	/* HEAD: no body */
 	int			 regex_error; /* < 0: PCRE2's error on rule's
 					    regex (match.c): 500 */

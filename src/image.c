@@ -342,13 +342,26 @@ image_open(const unsigned char *p, size_t size, int mapped, const char *file,
 	return rs;
 }
 
-/* Visible ASCII only: what a compiled target is made of. */
+/*
+ * Visible ASCII only (0x21 to 0x7e): what a compiled target is made of.
+ * Eight bytes at a time: a byte below 0x21 borrows in x - 0x21.., one
+ * above 0x7e carries into its top bit in x + 0x01.., and a byte with its
+ * top bit set has it already.
+ */
 static int
 target_clean(const char *t, size_t n)
 {
-	size_t	 i;
+	const uint64_t	 low = 0x2121212121212121ULL, one = 0x0101010101010101ULL;
+	const uint64_t	 top = 0x8080808080808080ULL;
+	uint64_t	 x;
+	size_t		 i = 0;
 
-	for (i = 0; i < n; i++)
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, t + i, 8);
+		if (((x - low) | (x + one) | x) & top)
+			return 0;
+	}
+	for (; i < n; i++)
 		if ((unsigned char)t[i] <= 0x20 || (unsigned char)t[i] >= 0x7f)
 			return 0;
 	return 1;
@@ -363,15 +376,16 @@ const struct rule *
 ruleset_rule(const struct ruleset *rs, uint32_t no, struct rule *r)
 {
 	const struct image_rule	*ir;
-	size_t			 sl = rs->strings_len;
+	uint64_t		 sl = rs->strings_len;
 
 	if (no > rs->nrules)
 		return NULL;
 	ir = (const struct image_rule *)rs->rules + no;
+	/* 32-bit fields: their 64-bit sums cannot wrap. */
 	if (ir->kind > RULE_MAP_ENTRY || ir->opts >= rs->nopts ||
-	    ir->name >= sl || ir->pattern >= sl ||
-	    ir->pattern_len >= sl - ir->pattern || ir->target >= sl ||
-	    ir->target_len >= sl - ir->target ||
+	    ir->name >= sl ||
+	    (uint64_t)ir->pattern + ir->pattern_len >= sl ||
+	    (uint64_t)ir->target + ir->target_len >= sl ||
 	    ir->target_split > ir->target_len ||
 	    (ir->kind == RULE_REGEX && (ir->regex_no >= rs->nregex ||
 	    ir->regex_lit >= ir->pattern_len)) ||
@@ -387,7 +401,7 @@ ruleset_rule(const struct ruleset *rs, uint32_t no, struct rule *r)
 	r->target_len = ir->target_len;
 	r->target_split = ir->target_split;
 	r->target_flags = ir->target_flags;
-	r->regex_lit = ir->kind == RULE_REGEX ? ir->regex_lit : 0;
+	r->regex_lit = ir->regex_lit;
 	r->no = no == rs->nrules ? RULE_FALLBACK : no;
 	r->opts = &rs->opts[ir->opts];
 	return r;

@@ -19,7 +19,7 @@ handle_decide(const struct ruleset *rs, char **envp, time_t now,
     struct match_scratch *scratch, struct decision *d)
 {
 	struct request		*req = &d->req;
-	struct match		 m;
+	struct match		*m = &d->match;
 	struct buf		 loc;
 	int			 rc;
 
@@ -39,41 +39,39 @@ handle_decide(const struct ruleset *rs, char **envp, time_t now,
 		d->status = rc;
 		return;
 	}
-	match_lookup(rs, req, scratch, &m);
-	if (m.regex_error != 0) {
+	match_lookup(rs, req, scratch, m);
+	if (m->regex_error != 0) {
 		/* Fail closed: the rule the user wrote, unanswerable. */
-		d->decided = *m.rule;
-		d->rule = &d->decided;
-		d->regex_error = m.regex_error;
+		d->rule = m->rule;
+		d->regex_error = m->regex_error;
 		d->status = 500;
 		return;
 	}
-	if (m.damaged) {
+	if (m->damaged) {
 		/* A damaged image's rule: not some other rule's answer. */
 		d->status = 500;
 		return;
 	}
-	if (m.rule == NULL && rs->fallback_status != 0) {
+	if (m->rule == NULL && rs->fallback_status != 0) {
 		d->status = rs->fallback_status;
 		return;
 	}
-	if (m.rule == NULL) {
+	if (m->rule == NULL) {
 		/* A redirect for every miss: the image's last rule. */
-		if ((m.rule = ruleset_rule(rs, (uint32_t)rs->nrules,
-		    &m.found)) == NULL) {
+		if ((m->rule = ruleset_rule(rs, (uint32_t)rs->nrules,
+		    &m->found)) == NULL) {
 			d->status = 500;
 			return;
 		}
-		m.rest_off = req->path_len;
+		m->rest_off = req->path_len;
 	}
 	buf_init(&loc, d->location, sizeof(d->location));
-	if ((rc = location_build(req, &m, &loc)) != 0) {
+	if ((rc = location_build(req, m, &loc)) != 0) {
 		d->status = rc;
 		return;
 	}
-	d->decided = *m.rule;
-	d->rule = &d->decided;
-	d->status = m.rule->opts->status;
+	d->rule = m->rule;
+	d->status = m->rule->opts->status;
 	d->location_len = loc.len;
 }
 

@@ -191,7 +191,7 @@ rule_applies(const struct rule_opts *o, const struct request *req)
  * The first rule of a chain that applies, if it comes before *best: then
  * *best becomes it and 1 is returned.
  */
-static int
+static inline int
 chain_first(const struct ruleset *rs, const struct index *ix, uint32_t r,
     const struct request *req, uint32_t *best)
 {
@@ -296,7 +296,12 @@ match_lookup(const struct ruleset *rs, const struct request *req,
 	uint64_t	 h, hv;
 	int		 all_regexes = 0;
 
-	memset(m, 0, sizeof(*m));
+	/* Not m->found, nor the captures past ncaptures: never read. */
+	m->rule = NULL;
+	m->regex_error = 0;
+	m->damaged = 0;
+	m->rest_off = 0;
+	m->ncaptures = 0;
 	if ((rs->exact_variants | rs->prefix_variants) &
 	    (1u << OPT_CASE_IGNORE | 1u << (OPT_CASE_IGNORE | OPT_SLASH_EITHER)))
 		for (i = 0; i <= len; i++)
