@@ -273,7 +273,8 @@ $(B)/fuzz/obj/fuzz_%.o: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(HDR) \
     | $(B)/fuzz/obj
 	$(FUZZ_CC) $(CPPFLAGS_ALL) $(shell $(PKG_CONFIG) --cflags $(FCGI_PC)) \
 	    -Isrc $(FUZZ_FLAGS) $(WARN) -c -o $@ $<
-$(B)/fuzz/fuzz_%: $(B)/fuzz/obj/fuzz_%.o $(B)/fuzz/obj/fuzz_check.o $(FUZZ_OBJS)
+$(B)/fuzz/fuzz_%: $(B)/fuzz/obj/fuzz_%.o $(B)/fuzz/obj/fuzz_check.o \
+    $(B)/fuzz/obj/fuzz_rules.o $(FUZZ_OBJS)
 	$(FUZZ_CC) $(SAN_FLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ \
 	    $(LDLIBS_ALL) $(shell $(PKG_CONFIG) --libs $(FCGI_PC))
 
@@ -285,7 +286,8 @@ fuzz: $(FUZZERS:%=$(B)/fuzz/fuzz_%)
 test-fuzz-seeds: $(FUZZERS:%=$(B)/fuzz/fuzz_%)
 	tests/fuzz/run.sh seeds $(B)/fuzz $(FUZZERS)
 
-.SECONDARY: $(FUZZERS:%=$(B)/fuzz/obj/fuzz_%.o) $(B)/fuzz/obj/fuzz_check.o
+.SECONDARY: $(FUZZERS:%=$(B)/fuzz/obj/fuzz_%.o) $(B)/fuzz/obj/fuzz_check.o \
+    $(B)/fuzz/obj/fuzz_rules.o
 .PHONY: fuzz test-asan test-memcheck test-fuzz-seeds
 
 # ---- Benchmarks (tests/bench/): `make bench`, not part of `make test`.

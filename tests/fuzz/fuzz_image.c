@@ -10,7 +10,7 @@
  *
  * Random bytes rarely get past the magic and the header checksum, so the
  * input mostly edits a valid image, built at start from a small rule file
- * that uses every kind of rule, option and index (rules_text).  Input
+ * that uses every kind of rule, option and index (fuzz_rules.c).  Input
  * format (tests/fuzz/corpus/image/ has examples):
  *   byte 0 == 0x7f (the magic's first byte): the whole input is an image,
  *               as `fcgi-redirect --compile` writes it (most seeds);
@@ -42,57 +42,6 @@
 #define F_WIDE		0x02	/* 32-bit patch values */
 #define F_WHOLE		0x04	/* the rest is an image, not patches */
 
-/* Every kind of rule, option and index an image holds. */
-static const char rules_text[] =
-	"[defaults]\n"
-	"status   = 307\n"
-	"fallback = /not-found\n"
-	"base     = https://www.example.re\n"
-	"cache    = max-age=600\n"
-	"header   = X-Served-By: fcgi-redirect\n"
-	"[news]\n"
-	"path   = /news.html\n"
-	"to     = http://www.example.re/breaking/news.html\n"
-	"[blog]\n"
-	"prefix = /blog\n"
-	"case   = ignore\n"
-	"to     = https://blog.example.re/\n"
-	"[item]\n"
-	"regex  = ^/item/([0-9]+)/([^/]*)$\n"
-	"status = 308\n"
-	"to     = /shop/item/$1?tab=$2\n"
-	"[any-item]\n"
-	"regex  = ^/ITEM/(.*)$\n"
-	"case   = ignore\n"
-	"to     = /shop/$1\n"
-	"[sale]\n"
-	"prefix  = /sale\n"
-	"host    = shop.example.re *.shop.example.re\n"
-	"methods = GET HEAD\n"
-	"scheme  = https\n"
-	"from    = 2026-12-24T00:00:00Z\n"
-	"until   = 2026-12-27T00:00:00Z\n"
-	"header  = X-Robots-Tag: noindex\n"
-	"cache   = no-store\n"
-	"to      = https://${host}/sale?from=${path}&q=${query}\n"
-	"[same]\n"
-	"path  = /same\n"
-	"slash = either\n"
-	"to    = ${scheme}://www.example.re/same-page#top\n"
-	"[contact]\n"
-	"path    = /contact/send\n"
-	"methods = POST\n"
-	"status  = 303\n"
-	"query   = drop\n"
-	"to      = /contact/thanks\n"
-	"[map legacy]\n"
-	"status = 301\n"
-	"case   = ignore\n"
-	"slash  = either\n"
-	"/old/a.html = /new/a\n"
-	"/old/b.html = https://archive.example.re/b\n"
-	"/old/c = /new/c?x=1\n";
-
 /* The requests tried against every image that opens. */
 static char *req_news[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/news.html",
 	"HTTP_HOST=www.example.re", NULL };
@@ -100,11 +49,14 @@ static char *req_blog[] = { "REQUEST_METHOD=HEAD",
 	"REQUEST_URI=/BLOG/2019/a?x=1", "HTTP_HOST=www.example.re", NULL };
 static char *req_item[] = { "REQUEST_METHOD=GET",
 	"REQUEST_URI=/item/42/x%20y", "HTTP_HOST=www.example.re", NULL };
-static char *req_any[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/item/z",
-	NULL };
 static char *req_sale[] = { "REQUEST_METHOD=GET",
 	"REQUEST_URI=/sale/shoes?size=9", "HTTP_HOST=a.shop.example.re",
-	"HTTPS=on", NULL };
+	NULL };
+static char *req_secure[] = { "REQUEST_METHOD=GET",
+	"REQUEST_URI=/secure/x", "HTTP_HOST=www.example.re", "HTTPS=on",
+	NULL };
+static char *req_api[] = { "REQUEST_METHOD=PUT", "REQUEST_URI=/api/v1/x",
+	"HTTP_HOST=api.example.re", NULL };
 static char *req_same[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/same/",
 	"HTTP_HOST=www.example.re", NULL };
 static char *req_contact[] = { "REQUEST_METHOD=POST",
@@ -120,14 +72,15 @@ static const struct {
 	int	  status;
 } requests[] = {
 	{ req_news, 307 }, { req_blog, 307 }, { req_item, 308 },
-	{ req_any, 307 }, { req_sale, 307 }, { req_same, 307 },
-	{ req_contact, 303 }, { req_map, 301 }, { req_miss, 307 },
+	{ req_sale, 307 }, { req_secure, 307 }, { req_same, 307 },
+	{ req_api, 301 }, { req_contact, 303 }, { req_map, 308 },
+	{ req_miss, 307 },
 };
 
 /* Inside the [sale] window. */
 #define FUZZ_NOW	1798200000
 
-static unsigned char		*valid;		/* the image of rules_text */
+static unsigned char		*valid;		/* fuzz_rules_absolute's image */
 static size_t			 valid_size;
 static struct match_scratch	*scratch;
 static struct decision		 decision;	/* 72 KiB */
@@ -269,9 +222,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
-	diag_init(&d, stderr, "image.ini");
-	if ((rs = ini_load_buffer("image.ini", rules_text,
-	    sizeof(rules_text) - 1, &d)) == NULL) {
+	diag_init(&d, stderr, "absolute.ini");
+	if ((rs = ini_load_buffer("absolute.ini", fuzz_rules_absolute,
+	    strlen(fuzz_rules_absolute), &d)) == NULL) {
 		fprintf(stderr, "fuzz_image: the fixed rule set does not "
 		    "load\n");
 		abort();
