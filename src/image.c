@@ -19,8 +19,8 @@
  * no control characters in what goes into a header line, and its header
  * lines in the form "Name: value" (an empty one would end the headers).
  * What is read per request is checked where it is read: a rule's strings
- * lie in the strings part and its target has only visible ASCII
- * (ruleset_rule()), an index's keys and chains stay inside (index.c),
+ * lie in the strings part and its target starts as a compiled one does
+ * and has only visible ASCII (ruleset_rule()), an index's keys and chains stay inside (index.c),
  * option numbers exist.
  * What is not checked: that the rules are the ones the rule file says
  * (no checksum of the whole image, which would cost a CGI request reading
@@ -380,6 +380,21 @@ target_clean(const char *t, size_t n)
 }
 
 /*
+ * Does t[0..n) start as load/target.c compiles every target: "/",
+ * "http://", "https://" or "${scheme}://"?  Then the Location made of it
+ * is never empty: an empty target, or one that is only "$1", would give a
+ * redirect without a Location.
+ */
+static int
+target_start(const char *t, size_t n)
+{
+	return (n >= 1 && t[0] == '/') ||
+	    (n >= 7 && strncmp(t, "http://", 7) == 0) ||
+	    (n >= 8 && strncmp(t, "https://", 8) == 0) ||
+	    (n >= 12 && strncmp(t, "${scheme}://", 12) == 0);
+}
+
+/*
  * Rule number no (nrules: the fallback) read into *r, whose strings then
  * point into the image; returns r, or NULL when no is out of range or the
  * record is damaged.
@@ -400,6 +415,7 @@ ruleset_rule(const struct ruleset *rs, uint32_t no, struct rule *r)
 	    ir->target_split > ir->target_len ||
 	    (ir->kind == RULE_REGEX && (ir->regex_no >= rs->nregex ||
 	    ir->regex_lit >= ir->pattern_len)) ||
+	    !target_start(rs->strings + ir->target, ir->target_len) ||
 	    !target_clean(rs->strings + ir->target, ir->target_len))
 		return NULL;
 	r->name = rs->strings + ir->name;
