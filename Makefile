@@ -275,7 +275,7 @@ test-memcheck: $(B)/unit-tests $(B)/memcheck/run $(MEMCHECK_CASES)
 
 # libFuzzer harnesses: tests/fuzz/fuzz_NAME.c, with the project's objects
 # (but main.o) built again with coverage instrumentation.
-FUZZERS	 = load request records
+FUZZERS	 = load request records image
 FUZZ_FLAGS = $(SAN_FLAGS) -fsanitize=fuzzer-no-link
 FUZZ_OBJS = $(SRCS:src/%.c=$(B)/fuzz/obj/%.o)
 
@@ -287,7 +287,8 @@ $(B)/fuzz/obj/fuzz_%.o: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(HDR) \
     | $(B)/fuzz/obj
 	$(FUZZ_CC) $(CPPFLAGS_ALL) $(shell $(PKG_CONFIG) --cflags $(FCGI_PC)) \
 	    -Isrc $(FUZZ_FLAGS) $(WARN) -c -o $@ $<
-$(B)/fuzz/fuzz_%: $(B)/fuzz/obj/fuzz_%.o $(B)/fuzz/obj/fuzz_check.o $(FUZZ_OBJS)
+$(B)/fuzz/fuzz_%: $(B)/fuzz/obj/fuzz_%.o $(B)/fuzz/obj/fuzz_check.o \
+    $(B)/fuzz/obj/fuzz_rules.o $(FUZZ_OBJS)
 	$(FUZZ_CC) $(SAN_FLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ \
 	    $(LDLIBS_ALL) $(shell $(PKG_CONFIG) --libs $(FCGI_PC))
 
@@ -299,7 +300,8 @@ fuzz: $(FUZZERS:%=$(B)/fuzz/fuzz_%)
 test-fuzz-seeds: $(FUZZERS:%=$(B)/fuzz/fuzz_%)
 	tests/fuzz/run.sh seeds $(B)/fuzz $(FUZZERS)
 
-.SECONDARY: $(FUZZERS:%=$(B)/fuzz/obj/fuzz_%.o) $(B)/fuzz/obj/fuzz_check.o
+.SECONDARY: $(FUZZERS:%=$(B)/fuzz/obj/fuzz_%.o) $(B)/fuzz/obj/fuzz_check.o \
+    $(B)/fuzz/obj/fuzz_rules.o
 .PHONY: fuzz test-asan test-memcheck test-fuzz-seeds
 
 # ---- Benchmarks (tests/bench/): `make bench`, not part of `make test`.

@@ -15,11 +15,13 @@
  * order, word size and header size; a checksum of the header; that the
  * size the header records is the size there is; that every part lies
  * inside the image with the length its count implies; and that every
- * option set names strings inside the strings part, with a status we send
- * and no control characters in what goes into a header line.  What is
- * read per request is checked where it is read: a rule's strings lie in
- * the strings part and its target has only visible ASCII (ruleset_rule()),
- * an index's keys and chains stay inside (index.c), option numbers exist.
+ * option set names strings inside the strings part, with a status we send,
+ * no control characters in what goes into a header line, and its header
+ * lines in the form "Name: value" (an empty one would end the headers).
+ * What is read per request is checked where it is read: a rule's strings
+ * lie in the strings part and its target starts as a compiled one does
+ * and has only visible ASCII (ruleset_rule()), an index's keys and chains stay inside (index.c),
+ * option numbers exist.
  * What is not checked: that the rules are the ones the rule file says
  * (no checksum of the whole image, which would cost a CGI request reading
  * every page of it).  A damaged image can give wrong redirects, never a
@@ -27,6 +29,7 @@
  */
 #include <sys/mman.h>
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,6 +140,23 @@ string_printable(const char *s)
 	return 1;
 }
 
+/*
+ * Is s (checked by string_printable()) a header line a rule may add:
+ * "Name:" with a token for a name (RFC 9110 5.6.2), as load/keys.c
+ * requires?  An empty string would end the header block early.
+ */
+static int
+header_line(const char *s)
+{
+	size_t	 n;
+
+	for (n = 0; s[n] != '\0' && s[n] != ':'; n++)
+		if (!isalnum((unsigned char)s[n]) &&
+		    strchr("!#$%&'*+-.^_`|~", s[n]) == NULL)
+			return 0;
+	return n > 0 && s[n] == ':';
+}
+
 /* The string at off, or NULL when off is not inside the strings. */
 static const char *
 string_at(const struct ruleset *rs, uint32_t off)
@@ -144,16 +164,21 @@ string_at(const struct ruleset *rs, uint32_t off)
 	return off < rs->strings_len ? rs->strings + off : NULL;
 }
 
-/* A list of n refs from `first`, checked; NULL on damage. */
+/*
+ * A list of n refs from `first`, checked (with `lines`, as header lines);
+ * NULL on damage.
+ */
 static const char **
-refs_at(const struct ruleset *rs, size_t nrefs, uint32_t first, uint32_t n)
+refs_at(const struct ruleset *rs, size_t nrefs, uint32_t first, uint32_t n,
+    int lines)
 {
 	size_t	 i;
 
 	if (first > nrefs || n > nrefs - first)
 		return NULL;
 	for (i = first; i < (size_t)first + n; i++)
-		if (rs->refs[i] == NULL || !string_printable(rs->refs[i]))
+		if (rs->refs[i] == NULL || !string_printable(rs->refs[i]) ||
+		    (lines && !header_line(rs->refs[i])))
 			return NULL;
 	return &rs->refs[first];
 }
@@ -201,11 +226,11 @@ opts_decode(struct ruleset *rs, const struct image_header *h,
 		o->nmethods = io->nmethods;
 		o->nheaders = io->nheaders;
 		if ((o->hosts = refs_at(rs, h->nrefs, io->hosts,
-		    io->nhosts)) == NULL ||
+		    io->nhosts, 0)) == NULL ||
 		    (o->methods = refs_at(rs, h->nrefs, io->methods,
-		    io->nmethods)) == NULL ||
+		    io->nmethods, 0)) == NULL ||
 		    (o->headers = refs_at(rs, h->nrefs, io->headers,
-		    io->nheaders)) == NULL)
+		    io->nheaders, 1)) == NULL)
 			return -1;
 	}
 	return 0;
@@ -368,6 +393,21 @@ target_clean(const char *t, size_t n)
 }
 
 /*
+ * Does t[0..n) start as load/target.c compiles every target: "/",
+ * "http://", "https://" or "${scheme}://"?  Then the Location made of it
+ * is never empty: an empty target, or one that is only "$1", would give a
+ * redirect without a Location.
+ */
+static int
+target_start(const char *t, size_t n)
+{
+	return (n >= 1 && t[0] == '/') ||
+	    (n >= 7 && strncmp(t, "http://", 7) == 0) ||
+	    (n >= 8 && strncmp(t, "https://", 8) == 0) ||
+	    (n >= 12 && strncmp(t, "${scheme}://", 12) == 0);
+}
+
+/*
  * Rule number no (nrules: the fallback) read into *r, whose strings then
  * point into the image; returns r, or NULL when no is out of range or the
  * record is damaged.
@@ -389,6 +429,7 @@ ruleset_rule(const struct ruleset *rs, uint32_t no, struct rule *r)
 	    ir->target_split > ir->target_len ||
 	    (ir->kind == RULE_REGEX && (ir->regex_no >= rs->nregex ||
 	    ir->regex_lit >= ir->pattern_len)) ||
+	    !target_start(rs->strings + ir->target, ir->target_len) ||
 	    !target_clean(rs->strings + ir->target, ir->target_len))
 		return NULL;
 	r->name = rs->strings + ir->name;

@@ -31,4 +31,8 @@ void	 fuzz_check_response(const char *, size_t,
 void	 fuzz_fail(const char *, const char *, size_t)
 	    __attribute__((noreturn));
 
+/* fuzz_rules.c: a rule file with every kind of rule, and its hosts. */
+extern const char		 fuzz_rules_absolute[];
+extern const char *const	 fuzz_hosts_absolute[];
+
 #endif /* FUZZ_H */

@@ -34,67 +34,6 @@
 #define F_SERVER_NAME	0x20	/* host as SERVER_NAME, no HTTP_HOST */
 #define F_TIME_SHIFT	6	/* bits 6-7 pick the clock, below */
 
-/* Absolute targets: [defaults] base, a redirecting fallback, everything. */
-static const char rules_absolute[] =
-	"[defaults]\n"
-	"status   = 307\n"
-	"fallback = /not-found\n"
-	"base     = https://www.example.re\n"
-	"cache    = max-age=600\n"
-	"header   = X-Served-By: fcgi-redirect\n"
-	"[news]\n"
-	"path   = /news.html\n"
-	"to     = http://www.example.re/breaking/news.html\n"
-	"[blog]\n"
-	"prefix = /blog\n"
-	"case   = ignore\n"
-	"to     = https://blog.example.re/\n"
-	"[item]\n"
-	"regex  = ^/item/([0-9]+)/([^/]*)$\n"
-	"status = 308\n"
-	"to     = /shop/item/$1?tab=$2&price=$$5\n"
-	"[sale]\n"
-	"prefix  = /sale\n"
-	"host    = shop.example.re *.shop.example.re\n"
-	"methods = GET HEAD\n"
-	"scheme  = http\n"
-	"from    = 2026-12-24T00:00:00Z\n"
-	"until   = 2026-12-27T00:00:00Z\n"
-	"header  = X-Robots-Tag: noindex\n"
-	"to      = https://${host}/sale?from=${path}&q=${query}&s=${scheme}\n"
-	"[secure]\n"
-	"prefix = /secure\n"
-	"to     = https://${host}:8443/secure\n"
-	"[same]\n"
-	"path  = /same\n"
-	"slash = either\n"
-	"to    = ${scheme}://www.example.re/same-page#top\n"
-	"[api]\n"
-	"prefix = /api/v1\n"
-	"status = 301\n"
-	"to     = https://api.example.re/v2?src=old#frag\n"
-	"[contact]\n"
-	"path    = /contact/send\n"
-	"methods = POST\n"
-	"status  = 303\n"
-	"query   = drop\n"
-	"to      = /contact/thanks\n"
-	"[map legacy]\n"
-	"status = 308\n"
-	"case   = ignore\n"
-	"slash  = either\n"
-	"/old/a.html = /new/a\n"
-	"/old/b.html = https://archive.example.re/b\n"
-	"/wiki/Special%3ASearch = /search\n"
-	"[all]\n"
-	"prefix = /p\n"
-	"to     = /all${path}?q=${query}\n";
-
-static const char *const hosts_absolute[] = {
-	"www.example.re", "blog.example.re", "api.example.re",
-	"archive.example.re", "${host}", "${host}:8443", NULL
-};
-
 /*
  * Relative targets, no base, a 410 fallback, and captures and ${path} at
  * the start of a target: "//x" must come out as "/x".
@@ -169,7 +108,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	sets[0] = load("absolute.ini", rules_absolute);
+	sets[0] = load("absolute.ini", fuzz_rules_absolute);
 	sets[1] = load("relative.ini", rules_relative);
 	if ((scratch = match_scratch_new()) == NULL)
 		abort();
@@ -263,7 +202,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 */
 	e.head = field[0] != NULL && flen[0] == 4 &&
 	    memcmp(field[0], "HEAD", 4) == 0;
-	e.hosts = flags & F_RELATIVE ? hosts_relative : hosts_absolute;
+	e.hosts = flags & F_RELATIVE ? hosts_relative :
+	    fuzz_hosts_absolute;
 	e.req_host[0] = host_value[0];
 	e.req_host[1] = host_value[1];
 	fuzz_check_response(out.data, out.len, &e);

@@ -24,6 +24,7 @@ main(int argc, char *argv[])
 		test_reload_register,
 		test_fastcgi_register,
 		test_analysis_register,
+		test_image_register,
 	};
 	size_t	 i;
 	int	 failed;
