@@ -32,8 +32,9 @@ set logscale xy
 set xrange [0.5:3e6]
 set format x "10^{%T}"
 set xlabel "map entries" offset 0,0.3
+set yrange [0.1:1e4]
+set format y "%g"
 set ylabel "ms a request (median)"
-set offsets 0, 0, graph 0.45, graph 0.06
 plot for [i=0:4] dir."/plot-image-cgi.dat" index i using 1:2 \
 	title columnheader(1) lw 2 pt (i % 7 + 4) ps 1.3
 
@@ -46,8 +47,8 @@ set mxtics 1
 set format x "%g"
 set format y "%g"
 set xlabel "processes" offset 0,0.3
+set yrange [1:3000]
 set ylabel "sum of Pss, MiB"
-set offsets 0, 0, graph 0.3, graph 0.06
 plot for [i=0:3] dir."/plot-image-mem.dat" index i using 1:2 \
 	title columnheader(1) lw 2 pt (i % 7 + 4) ps 1.3
 unset multiplot
