@@ -390,7 +390,7 @@ setup_workdir() {
 # processes (2 unless set), with FR_ENV ("NAME=VALUE", if set) in their
 # environment (bin-environment).
 start_lighttpd() {
-	local id=$1 d=$2 port=$3 what=$4 file=$5 prog
+	local id=$1 d=$2 port=$3 what=$4 file=$5 prog env=${FR_ENV:-}
 	{
 		cat <<CONF
 server.document-root = "$W/root"
@@ -407,14 +407,13 @@ CONF
 		*)
 			prog=fcgi-redirect
 			[ "$what" = floor ] && prog=floor
-			recipe_procs "$top/etc/lighttpd/fcgi-redirect.conf" \
+			recipe_copy "$top/etc/lighttpd/fcgi-redirect.conf" \
+			    "$d/recipe.conf" \
 			    '"max-procs"[[:space:]]*=>[[:space:]]*' \
-			    "\"max-procs\" => ${LT_PROCS:-2}," "$d/recipe.conf" ||
+			    "\"max-procs\" => ${LT_PROCS:-2}," \
+			    '"max-procs"' \
+			    "\"bin-environment\" => ( \"${env%%=*}\" => \"${env#*=}\" )," ||
 			    return 1
-			if [ -n "${FR_ENV:-}" ]; then
-				sed -i "s|^\([[:space:]]*\)\"max-procs\"|\1\"bin-environment\" => ( \"${FR_ENV%%=*}\" => \"${FR_ENV#*=}\" ),\n&|" \
-				    "$d/recipe.conf"
-			fi
 			cat <<CONF
 server.modules += ( "mod_fastcgi" )
 var.fcgi_redirect_bin    = "$d/$prog"
@@ -430,14 +429,23 @@ CONF
 	START_PIDS=($!)
 }
 
-# recipe_procs RECIPE KEY_RE NEW OUT: RECIPE with its process count (KEY_RE
-# and a number) replaced by NEW, into OUT; 1 when RECIPE has no such line.
-recipe_procs() {
-	sed "s/$2[0-9][0-9]*,\{0,1\}/$3/" "$1" >"$4"
-	if ! grep -q "$3" "$4"; then
-		echo "no process count ($2) in $1" >>"$(dirname "$4")/error.log"
-		return 1
-	fi
+# recipe_copy RECIPE OUT KEY_RE NEW BEFORE_RE ENV_LINE: RECIPE into OUT
+# with its process count (KEY_RE and a number) replaced by NEW and, when
+# FR_ENV is set, ENV_LINE added before the first line that starts with
+# BEFORE_RE (at its indentation); 1 when RECIPE has no process count.
+recipe_copy() {
+	awk -v key="$3" -v new="$4" -v before="$5" -v line="$6" \
+	    -v env="${FR_ENV:-}" '
+	    !done_env && env != "" && match($0, "^[ \t]*" before) {
+		ind = $0; sub(/[^ \t].*/, "", ind)
+		print ind line
+		done_env = 1
+	    }
+	    sub(key "[0-9]+,?", new) { found = 1 }
+	    { print }
+	    END { exit !found }' "$1" >"$2" && return 0
+	echo "no process count ($3) in $1" >>"$(dirname "$2")/error.log"
+	return 1
 }
 
 # start_nginx ID DIR PORT WHAT FILE: WHAT is fcgi or floor (behind
@@ -559,14 +567,10 @@ CONF
 			# environment (its FcgidCmdOptions InitialEnv: with
 			# FcgidCmdOptions, a global FcgidInitialEnv is not
 			# used for that program).
-			recipe_procs "$top/etc/apache2/fcgi-redirect.conf" \
-			    'MaxProcesses[[:space:]]*' \
-			    "MaxProcesses $APACHE_PROCS" "$d/recipe.conf" ||
-			    return 1
-			if [ -n "${FR_ENV:-}" ]; then
-				sed -i "s|^\([[:space:]]*\)InitialEnv |\1InitialEnv \"$FR_ENV\" \\\\\n&|" \
-				    "$d/recipe.conf"
-			fi
+			recipe_copy "$top/etc/apache2/fcgi-redirect.conf" \
+			    "$d/recipe.conf" 'MaxProcesses[[:space:]]*' \
+			    "MaxProcesses $APACHE_PROCS" 'InitialEnv ' \
+			    "InitialEnv \"${FR_ENV:-}\" \\" || return 1
 			cat <<CONF
 FcgidIPCDir "$d/fcgid"
 FcgidProcessTableFile "$d/fcgid_shm"
