@@ -312,6 +312,14 @@ test-fuzz-seeds: $(FUZZERS:%=$(B)/fuzz/fuzz_%)
 $(B)/bench-engine: tests/bench/engine.c $(OBJS) $(HDR)
 	$(CC) -O2 -g $(CPPFLAGS_ALL) -Isrc -o $@ tests/bench/engine.c $(OBJS) $(LDLIBS_ALL)
 
+# The image's costs (tests/bench/image.c) and a timer of whole CGI runs
+# (tests/bench/spawn.c), for run.sh's image part.
+$(B)/bench/image: tests/bench/image.c $(OBJS) $(HDR) | $(B)/bench
+	$(CC) -O2 -g $(CPPFLAGS_ALL) $(WARN) -o $@ tests/bench/image.c $(OBJS) $(LDLIBS_ALL)
+
+$(B)/bench/spawn: tests/bench/spawn.c | $(B)/bench
+	$(CC) -O2 -g $(WARN) -o $@ $<
+
 $(B)/bench/floor: tests/bench/floor.c | $(B)/bench
 	$(CC) $(CFLAGS) $(WARN) $(shell $(PKG_CONFIG) --cflags $(FCGI_PC)) -o $@ $< \
 	    $(shell $(PKG_CONFIG) --libs $(FCGI_PC))
@@ -322,9 +330,11 @@ $(B)/bench/cg_hook.so: tests/bench/cg_hook.c | $(B)/bench
 $(B)/bench:
 	mkdir -p $@
 
-bench: $(B)/fcgi-redirect $(B)/bench-engine $(B)/bench/floor $(B)/bench/cg_hook.so
+bench: $(B)/fcgi-redirect $(B)/bench-engine $(B)/bench/floor \
+	    $(B)/bench/cg_hook.so $(B)/bench/image $(B)/bench/spawn
 	tests/bench/run.sh $(B)/fcgi-redirect $(B)/bench-engine \
-	    $(B)/bench/floor $(B)/bench/cg_hook.so
+	    $(B)/bench/floor $(B)/bench/cg_hook.so $(B)/bench/image \
+	    $(B)/bench/spawn
 
 .PHONY: bench
 

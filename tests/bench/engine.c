@@ -3,9 +3,11 @@
  *
  *   bench-engine RULES URI [URI...]
  *
- * Loads RULES (reporting the load time and the resident memory it added,
- * and the time of the analysis that is part of the load),
- * then answers each URI (GET, Host www.example.re, with the 24 variables
+ * Loads RULES, a rule file (ini_load_file: parsing, the analysis of loops
+ * and chains, compiling the image in memory) or an image that
+ * `fcgi-redirect --compile` wrote (cache_map: mapped read-only, as serving
+ * does), reporting the load time and the resident memory it added, then
+ * answers each URI (GET, Host www.example.re, with the 24 variables
  * lighttpd passes for a request from curl) through the whole request path
  * a server's request takes: fastcgi_check() of the FastCGI records those
  * variables come in (fastcgi.c), handle_decide() (request parsing and
@@ -133,6 +135,7 @@ main(int argc, char *argv[])
 	    "HTTP_ACCEPT=*/*", "HTTP_ACCEPT_ENCODING=gzip, deflate",
 	    "HTTP_ACCEPT_LANGUAGE=en", "HTTP_CONNECTION=keep-alive",
 	    "HTTP_CACHE_CONTROL=no-cache", NULL };
+	const char		*why;
 	double			 t0, t;
 	long			 rss0, n, i;
 	int			 k, callgrind = getenv("BENCH_CALLGRIND") != NULL;
@@ -144,23 +147,19 @@ main(int argc, char *argv[])
 	rss0 = rss_kib();
 	diag_init(&d, NULL, argv[1]);
 	t0 = now_seconds();
-	rs = ini_load_file(argv[1], &d);
-	t = now_seconds() - t0;
-	if (rs == NULL) {
+	if (cache_is_image(argv[1])) {
+		rs = cache_map(argv[1], NULL, &why);
+		if (rs == NULL) {
+			fprintf(stderr, "%s: %s\n", argv[1], why);
+			return 1;
+		}
+	} else if ((rs = ini_load_file(argv[1], &d)) == NULL) {
 		fprintf(stderr, "%s: invalid (%u errors)\n", argv[1], d.errors);
 		return 1;
 	}
+	t = now_seconds() - t0;
 	printf("load\t%s\t%zu rules\t%.3f s\t%ld KiB\n", argv[1], rs->nrules,
 	    t, rss_kib() - rss0);
-	/*
-	 * The load ran the analysis (analysis.c: loops, chains, rules never
-	 * used); run it once more on the finished, read-only set to time it
-	 * alone.
-	 */
-	diag_init(&d, NULL, argv[1]);
-	t0 = now_seconds();
-	(void)analysis_run(rs, &d);
-	printf("analysis\t%s\t%.3f s\n", argv[1], now_seconds() - t0);
 	ms = match_scratch_new();
 	for (k = 2; k < argc; k++) {
 		snprintf(uri, sizeof(uri), "REQUEST_URI=%s", argv[k]);

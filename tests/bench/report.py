@@ -2,11 +2,13 @@
 """tests/bench/report.py DIR: the tables and plot data of `make bench`.
 
 Reads DIR/results.csv (one row per wrk measurement), DIR/engine.csv,
-DIR/load.csv and DIR/startup.csv as tests/bench/run.sh writes them, prints
-the tables in Markdown and writes them to DIR/report.md, and writes
-DIR/plot-SERVER.dat, the data of tests/bench/rps.gp: one block per
-contender (its first line the title), rules against requests/s when the
-last rule matches (the only one, for one rule).
+DIR/load.csv, DIR/startup.csv and the image part's DIR/image-*.csv as
+tests/bench/run.sh writes them, prints the tables in Markdown and writes
+them to DIR/report.md, and writes DIR/plot-SERVER.dat, the data of
+tests/bench/rps.gp: one block per contender (its first line the title),
+rules against requests/s when the last rule matches (the only one, for one
+rule); and DIR/plot-image-cgi.dat and DIR/plot-image-mem.dat, the data of
+tests/bench/image.gp.
 
 A contender's percentage of the floor is against the floor's mean in the
 same group of measurements (same server, same rule set), which run.sh took
@@ -289,6 +291,245 @@ def plot_data(d, results):
                 f.write("n_%s = %s" % (s, n.read()))
 
 
+def met(ok):
+    return "met" if ok else "**not met**"
+
+
+def image_tables(d):
+    """The image part: its tables, and the data of image.gp."""
+    eng = read_csv(os.path.join(d, "image-engine.csv"))
+    cg = read_csv(os.path.join(d, "image-callgrind.csv"))
+    cgi = read_csv(os.path.join(d, "image-cgi.csv"))
+    ap = read_csv(os.path.join(d, "image-apache.csv"))
+    mem = read_csv(os.path.join(d, "image-memory.csv"))
+    out = []
+    if not (eng or cg or cgi or ap or mem):
+        return out
+    out.append("\n## The image: the compiled rule set, mapped and shared\n")
+
+    def label(kind, rules):
+        return "{:,} {}".format(int(rules), "map entries" if kind == "map"
+                                else kind + " rules")
+
+    if cgi:
+        c = {(r["kind"], int(r["rules"]), r["how"]): r for r in cgi}
+        out.append("### fcgi-redirect as CGI: from its start to its exit\n")
+        out.append("build/bench/spawn runs the binary with the environment "
+                   "of one request for the last rule (REQUEST_METHOD, "
+                   "REQUEST_URI, HTTP_HOST, SERVER_NAME...), one run after "
+                   "the other, timing each from posix_spawn() to wait4() "
+                   "with CLOCK_MONOTONIC: the median in ms (10th-90th "
+                   "percentile) and the median max RSS.  `first`: the "
+                   "request that finds no image, loads the rule file and "
+                   "writes the image (median of 3).  `no image`: "
+                   "FCGI_REDIRECT_IMAGE=off.\n")
+        rows = []
+        keys = sorted({(k, n) for (k, n, h) in c},
+                      key=lambda kn: (kn[0] != "map", kn[1]))
+        for k, n in keys:
+            row = [label(k, n)]
+            for how in ("image", "no image", "first"):
+                r = c.get((k, n, how))
+                if r is None or num(r["median_ms"]) is None:
+                    row += ["-", "-"]
+                    continue
+                row.append("%s (%s-%s)" % (fmt_ms(num(r["median_ms"])),
+                                           fmt_ms(num(r["p10_ms"])),
+                                           fmt_ms(num(r["p90_ms"]))))
+                row.append("%.0f" % (num(r["max_rss_kib"]) / 1024))
+            rows.append(row)
+        out.append(table(["rules", "image ms", "MiB", "no image ms", "MiB",
+                          "first request ms", "MiB"], rows))
+        one = c.get(("map", 1, "image"))
+        if one and num(one["median_ms"]):
+            base = num(one["median_ms"])
+            out.append("\nTarget: with an image, at most 1.3 times the time "
+                       "at 1 entry (%.3f ms):\n" % base)
+            for k, n in (("map", 100000), ("map", 1000000), ("regex", 1000)):
+                r = c.get((k, n, "image"))
+                if r and num(r["median_ms"]) is not None:
+                    x = num(r["median_ms"]) / base
+                    out.append("- %s: %.3f ms, %.2fx: %s" % (
+                        label(k, n), num(r["median_ms"]), x, met(x <= 1.3)))
+    if ap:
+        a = {(r["contender"], r["kind"], int(r["rules"])): r for r in ap}
+        out.append("\n### Through Apache mod_cgid: a copy of www/ "
+                   "(.htaccess + fcgi-redirect.fcgi)\n")
+        out.append("curl asks for the last rule over one connection, the "
+                   "first request not counted; ms a request, median "
+                   "(mean, 90th percentile).  `fcgi-redirect`: the rule file "
+                   "and its image (`--compile`) beside the program; "
+                   "`Redirect`: Apache's own `Redirect 307` lines in the "
+                   ".htaccess (the request never reaches the program).\n")
+        rows = []
+        sizes = sorted({(k, n) for (c_, k, n) in a},
+                       key=lambda kn: (kn[0] != "map", kn[1]))
+        for k, n in sizes:
+            row = [label(k, n)]
+            for con in ("fcgi-redirect", "Redirect"):
+                r = a.get((con, k, n))
+                if r is None:
+                    row.append("-")
+                elif num(r["median_ms"]) is None:
+                    row.append("ERROR: " + r["note"])
+                else:
+                    row.append("%s (%s, %s) x%s" % (
+                        fmt_ms(num(r["median_ms"])),
+                        fmt_ms(num(r["mean_ms"])), fmt_ms(num(r["p90_ms"])),
+                        r["requests"]))
+            rows.append(row)
+        out.append(table(["rules", "fcgi-redirect (image) ms",
+                          "Apache Redirect in .htaccess ms"], rows))
+        one = a.get(("fcgi-redirect", "map", 1))
+        big = a.get(("fcgi-redirect", "map", 1000000))
+        if one and big and num(one["median_ms"]) and \
+                num(big["median_ms"]) is not None:
+            x = num(big["median_ms"]) / num(one["median_ms"])
+            out.append("\nTarget: 1,000,000 entries within 10%% of 1 entry: "
+                       "%.2f ms against %.2f ms, %+.0f%%: %s" % (
+                           num(big["median_ms"]), num(one["median_ms"]),
+                           100 * (x - 1), met(x <= 1.10)))
+    if mem:
+        out.append("\n### Memory against FastCGI processes, 1,000,000 map "
+                   "entries\n")
+        out.append("The sum of Pss (/proc/PID/smaps_rollup: each shared "
+                   "page counted once over the processes that share it) of "
+                   "the fcgi-redirect processes, after requests to every "
+                   "process, in MiB; `served`: the processes whose CPU time "
+                   "grew during the last run of requests.  `no image`: "
+                   "FCGI_REDIRECT_IMAGE=off in their environment (lighttpd "
+                   "bin-environment, mod_fcgid InitialEnv).\n")
+        m = {(r["server"], r["image"], int(r["processes"])): r for r in mem}
+        rows = []
+        for srv in ("lighttpd", "apache"):
+            for mode in ("image", "off"):
+                cells = []
+                for n in (1, 2, 4):
+                    r = m.get((srv, mode, n))
+                    if r is None:
+                        cells.append("-")
+                        continue
+                    cells.append("%.1f (%s procs, %s served)" % (
+                        num(r["pss_kib"]) / 1024, r["found"], r["served"]))
+                r1, r4 = m.get((srv, mode, 1)), m.get((srv, mode, 4))
+                ratio = ""
+                if r1 and r4 and num(r1["pss_kib"]):
+                    ratio = "%.2fx" % (num(r4["pss_kib"]) /
+                                       num(r1["pss_kib"]))
+                if any(c != "-" for c in cells):
+                    rows.append([srv if srv == "lighttpd" else
+                                 "apache mod_fcgid",
+                                 "image" if mode == "image" else "no image"]
+                                + cells + [ratio])
+        out.append(table(["server", "", "1 process", "2", "4",
+                          "4 / 1"], rows))
+        for srv in ("lighttpd", "apache"):
+            r1, r4 = m.get((srv, "image", 1)), m.get((srv, "image", 4))
+            if r1 and r4 and num(r1["pss_kib"]):
+                x = num(r4["pss_kib"]) / num(r1["pss_kib"])
+                out.append("\nTarget, %s: 4 processes at most 1.3 times "
+                           "one, with the image: %.1f MiB against %.1f MiB, "
+                           "%.2fx: %s" % (srv, num(r4["pss_kib"]) / 1024,
+                                         num(r1["pss_kib"]) / 1024, x,
+                                         met(x <= 1.3)))
+    if eng:
+        out.append("\n### Compiling and mapping (build/bench/image)\n")
+        out.append("`compile`: ini_load_file + compile_write (median of 3, "
+                   "of which writing the file: a temporary file, fsync, "
+                   "rename); `map`: cache_map + ruleset_free (median of 200, "
+                   "the image in the page cache); `regexes`: ruleset_regex "
+                   "for every regex rule after a cache_map, PCRE2 compile + "
+                   "JIT (median of 20).\n")
+        rows = []
+        for r in sorted(eng, key=lambda r: (r["kind"] != "map",
+                                            int(r["rules"]))):
+            rows.append([label(r["kind"], r["rules"]),
+                         "%s (write %s)" % (r["compile_s"], r["write_s"]),
+                         "{:,}".format(int(r["image_bytes"]))
+                         if r["image_bytes"] else "-",
+                         r["bytes_per_rule"], r["map_ms"],
+                         r["regex_ms"] or "-"])
+        out.append(table(["rules", "compile s", "image bytes",
+                          "bytes a rule", "map ms", "regexes ms"], rows))
+        big = [r for r in eng if r["kind"] == "map" and
+               r["rules"] == "1000000"]
+        if big and num(big[0]["map_ms"]) is not None:
+            r = big[0]
+            out.append("\nTargets at 1,000,000 entries: mapping %s ms "
+                       "(under 5 ms: %s); compiling %s s (no slower than "
+                       "1.04 s: %s)." % (
+                           r["map_ms"], met(num(r["map_ms"]) < 5),
+                           r["compile_s"],
+                           met(num(r["compile_s"]) <= 1.04)))
+    if cg:
+        out.append("\n### Instructions a request from the image "
+                   "(callgrind, bench-engine)\n")
+        out.append("1,000,000 map entries; `map-image`: the image mapped "
+                   "with cache_map; `map-ini`: the rule file loaded into "
+                   "memory.  Per whole request (FastCGI parameters of "
+                   "lighttpd's 24 variables checked and written out, "
+                   "decision, response) and per lookup (handle_decide "
+                   "without cgi_vars_collect).\n")
+        by = {}
+        for r in cg:
+            by.setdefault(r["kind"], {})[r["position"]] = r
+        rows = []
+        for kind in sorted(by):
+            dd = by[kind]
+            rows.append([kind] + [
+                " / ".join(fmt_int(num(dd[p][col])) if p in dd else ""
+                           for p in POSITIONS)
+                for col in ("instructions_per_request",
+                            "instructions_per_lookup")] + [
+                ", ".join(p + " " + dd[p]["answer"] for p in POSITIONS
+                          if p in dd and dd[p]["answer"] != "ok") or "ok"])
+        out.append(table(["", "instructions/request first / middle / last "
+                          "/ miss", "instructions/lookup", "answers"],
+                         rows))
+    image_plot_data(d, cgi, ap, mem)
+    return out
+
+
+def image_plot_data(d, cgi, ap, mem):
+    """DIR/plot-image-cgi.dat (ms a request against map entries) and
+    DIR/plot-image-mem.dat (MiB against processes), for image.gp."""
+    series = []
+    for how, title in (("image", "CGI, with the image"),
+                       ("no image", "CGI, without (FCGI_REDIRECT_IMAGE=off)"),
+                       ("first", "CGI, the first request (writes the "
+                                 "image)")):
+        pts = sorted((int(r["rules"]), num(r["median_ms"])) for r in cgi
+                     if r["kind"] == "map" and r["how"] == how and
+                     num(r["median_ms"]) is not None)
+        series.append((title, pts))
+    for con, title in (("fcgi-redirect", "Apache mod_cgid + fcgi-redirect "
+                                         "(image)"),
+                       ("Redirect", "Apache Redirect lines in .htaccess")):
+        pts = sorted((int(r["rules"]), num(r["median_ms"])) for r in ap
+                     if r["kind"] == "map" and r["contender"] == con and
+                     num(r["median_ms"]) is not None)
+        series.append((title, pts))
+    mseries = []
+    for srv, sname in (("lighttpd", "lighttpd"), ("apache", "mod_fcgid")):
+        for mode, mname in (("image", "with the image"),
+                            ("off", "without")):
+            pts = sorted((int(r["processes"]), num(r["pss_kib"]) / 1024)
+                         for r in mem if r["server"] == srv and
+                         r["image"] == mode and num(r["pss_kib"]))
+            mseries.append(("%s, %s" % (sname, mname), pts))
+    for name, ser in (("plot-image-cgi.dat", series),
+                      ("plot-image-mem.dat", mseries)):
+        with open(os.path.join(d, name), "w") as f:
+            for i, (title, pts) in enumerate(ser):
+                if i:
+                    f.write("\n\n")
+                f.write('"%s" "y"\n' % title)
+                for x, y in pts:
+                    f.write("%d %.4f\n" % (x, y))
+                if not pts:
+                    f.write("NaN NaN\n")
+
+
 def main():
     d = sys.argv[1]
     results = read_csv(os.path.join(d, "results.csv"))
@@ -298,7 +539,8 @@ def main():
     head = ["## make bench, %s, %s (%d cores)\n" % (
         time.strftime("%Y-%m-%d"), cpu_model(), os.cpu_count() or 0)]
     text = "\n".join(head + servers_tables(results) +
-                     engine_tables(engine, load) + startup_table(startup))
+                     engine_tables(engine, load) + startup_table(startup) +
+                     image_tables(d))
     with open(os.path.join(d, "report.md"), "w") as f:
         f.write(text + "\n")
     print(text)

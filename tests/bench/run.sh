@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
-# tests/bench/run.sh BINARY ENGINE FLOOR CG_HOOK: the benchmark of `make bench`.
+# tests/bench/run.sh BINARY ENGINE FLOOR CG_HOOK IMAGE SPAWN: the benchmark of
+# `make bench`.
 #
 # BINARY is build/fcgi-redirect, ENGINE build/bench-engine (tests/bench/
 # engine.c: the engine without a server), FLOOR build/bench/floor
 # (tests/bench/floor.c: a FastCGI responder with one fixed 307, shaped like
 # fcgi-redirect's answer, and no rules)
-# and CG_HOOK build/bench/cg_hook.so (tests/bench/cg_hook.c).  Everything it
-# writes goes to build/bench/:
+# CG_HOOK build/bench/cg_hook.so (tests/bench/cg_hook.c), IMAGE
+# build/bench/image (tests/bench/image.c: compiling and mapping an image)
+# and SPAWN build/bench/spawn (tests/bench/spawn.c: the time of whole runs
+# of a program).  Everything it writes goes to build/bench/:
 #
 #   rules/        the generated rule sets (tests/bench/gen.py), in every form
 #   engine.csv    the engine alone: lookups/s and instructions per lookup
 #   load.csv      load time and resident memory of each rule file
 #   results.csv   one row per wrk measurement through a server
 #   rps.png       requests/s against the rule count, one panel per server
+#   image-*.csv   the image part (3. below), and its plot image.png
 #   report.md     the tables printed at the end (tests/bench/report.py)
 #   logs/         the servers' configurations and error logs of the last run
 #
@@ -33,6 +37,18 @@
 #    round; a contender's percentage of the floor is against the floor's
 #    mean over the same group.
 #
+# 3. The image (BENCH_PARTS=image): what the compiled rule set that
+#    processes map read-only and share costs and saves.  bench-image times
+#    compiling, mapping and the per-process regex compile; callgrind counts
+#    a request's instructions from a mapped image; bench-spawn times
+#    fcgi-redirect run as CGI (the environment of one request, RUNS runs
+#    one after the other, the median) with an image, without one
+#    (FCGI_REDIRECT_IMAGE=off) and the first, compiling, request; Apache
+#    mod_cgid serves copies of www/ (set up by tests/e2e/apache.sh) to curl,
+#    with fcgi-redirect and with Apache's own Redirect lines in .htaccess;
+#    and lighttpd and mod_fcgid run 1, 2 and 4 FastCGI processes at
+#    1,000,000 entries, whose Pss (/proc/PID/smaps_rollup) is summed.
+#
 # Every answer is checked (tests/bench/check.lua): a measurement with a
 # wrong status or Location, or a socket error, is reported as an error and
 # never as a speed.
@@ -49,7 +65,7 @@
 #   BENCH_SECONDS=2     length of one measurement (wrk -d)
 #   BENCH_WARMUP=1      length of the warm-up run of each instance
 #   BENCH_SERVERS="lighttpd nginx apache"   the servers to measure
-#   BENCH_PARTS="engine servers"            the parts to run
+#   BENCH_PARTS="engine servers image"      the parts to run
 #   BENCH_GROUPS="map-1 map-10000 map-1000000 regex-1000"   the groups to run
 #   BENCH_APACHE_PROCS=2, BENCH_APACHE_CONNS=1   mod_fcgid's processes and
 #                       wrk's connections for Apache (more connections
@@ -60,8 +76,8 @@
 set -u
 PATH=$PATH:/usr/sbin:/sbin
 
-if [ $# -ne 4 ]; then
-	echo "usage: $0 BINARY ENGINE FLOOR CG_HOOK" >&2
+if [ $# -ne 6 ]; then
+	echo "usage: $0 BINARY ENGINE FLOOR CG_HOOK IMAGE SPAWN" >&2
 	exit 2
 fi
 here=$(cd "$(dirname "$0")" && pwd)
@@ -72,13 +88,15 @@ bin=$(realpath "$1")
 engine=$(realpath "$2")
 floor_bin=$(realpath "$3")
 cg_hook=$(realpath "$4")
+image_bin=$(realpath "$5")
+spawn_bin=$(realpath "$6")
 
 out=$top/build/bench
 rules=$out/rules
 DURATION=${BENCH_SECONDS:-2}
 WARMUP=${BENCH_WARMUP:-1}
 SERVERS=${BENCH_SERVERS:-lighttpd nginx apache}
-PARTS=${BENCH_PARTS:-engine servers}
+PARTS=${BENCH_PARTS:-engine servers image}
 GROUPS_RUN=${BENCH_GROUPS:-map-1 map-10000 map-1000000 regex-1000}
 # BENCH_PIN=1: the servers and their FastCGI processes on CPU 0, wrk on
 # CPU 1 (needs 2 CPUs).
@@ -136,6 +154,10 @@ stop_all() {
 		kill -KILL "$p" 2>/dev/null
 	done
 	PIDS=()
+	# The Apache instances started by tests/e2e/apache.sh's apache_start.
+	if declare -F e2e_stop_all >/dev/null; then
+		e2e_stop_all
+	fi
 	# FastCGI processes that outlived their server: only those running a
 	# program copied into the work directory, so only ours.
 	[ -n "$W" ] || return 0
@@ -260,13 +282,15 @@ engine_part() {
 	log "engine: done"
 }
 
-# engine_rows KIND SIZE: the rows of engine.csv for one rule file, from
-# bench-engine's output and the callgrind dumps.
+# engine_rows KIND SIZE [CSV [URLS]]: the rows of CSV (engine.csv) for one
+# rule file, from bench-engine's output and the callgrind dumps; URLS is
+# the URL list (that of KIND and SIZE).
 engine_rows() {
 	local kind=$1 size=$2 txt=$out/logs/engine-$1-$2.txt
+	local csv=${3:-$out/engine.csv} urls=${4:-$rules/urls-$1-$2.tsv}
 	local cg=$out/logs/callgrind/$1-$2.out nurls parts i f
 	local -a instr=() lookup=()
-	nurls=$(wc -l <"$rules/urls-$kind-$size.tsv")
+	nurls=$(wc -l <"$urls")
 	# Dump 1 is taken before the first URI (nothing counted yet), dump
 	# i+1 after URI i, and the file without a number at the exit.
 	parts=$(ls "$cg" "$cg".[0-9]* 2>/dev/null | wc -l)
@@ -303,7 +327,7 @@ engine_rows() {
 			printf "%s,%s,%s,%s,%s,%s,%s,%s\n", kind, size, pos[i], p,
 			    ok, speed[p], ipr, ipl
 		}
-	    }' "$rules/urls-$kind-$size.tsv" "$txt" >>"$out/engine.csv"
+	    }' "$urls" "$txt" >>"$csv"
 }
 
 # ---- 2. Through the servers.
@@ -362,9 +386,11 @@ setup_workdir() {
 }
 
 # start_lighttpd ID DIR PORT WHAT FILE: WHAT is fcgi (program FILE is the
-# rules) or native (FILE is included).
+# rules) or native (FILE is included).  The recipe runs LT_PROCS FastCGI
+# processes (2 unless set), with FR_ENV ("NAME=VALUE", if set) in their
+# environment (bin-environment).
 start_lighttpd() {
-	local id=$1 d=$2 port=$3 what=$4 file=$5 prog
+	local id=$1 d=$2 port=$3 what=$4 file=$5 prog env=${FR_ENV:-}
 	{
 		cat <<CONF
 server.document-root = "$W/root"
@@ -381,12 +407,19 @@ CONF
 		*)
 			prog=fcgi-redirect
 			[ "$what" = floor ] && prog=floor
+			recipe_copy "$top/etc/lighttpd/fcgi-redirect.conf" \
+			    "$d/recipe.conf" \
+			    '"max-procs"[[:space:]]*=>[[:space:]]*' \
+			    "\"max-procs\" => ${LT_PROCS:-2}," \
+			    '"max-procs"' \
+			    "\"bin-environment\" => ( \"${env%%=*}\" => \"${env#*=}\" )," ||
+			    return 1
 			cat <<CONF
 server.modules += ( "mod_fastcgi" )
 var.fcgi_redirect_bin    = "$d/$prog"
 var.fcgi_redirect_rules  = "$W/rules/$file"
 var.fcgi_redirect_socket = "$d/fcgi.socket"
-include "$top/etc/lighttpd/fcgi-redirect.conf"
+include "$d/recipe.conf"
 CONF
 			;;
 		esac
@@ -394,6 +427,25 @@ CONF
 	$PIN_SERVER lighttpd -D -f "$d/lighttpd.conf" >>"$d/error.log" 2>&1 &
 	track $!
 	START_PIDS=($!)
+}
+
+# recipe_copy RECIPE OUT KEY_RE NEW BEFORE_RE ENV_LINE: RECIPE into OUT
+# with its process count (KEY_RE and a number) replaced by NEW and, when
+# FR_ENV is set, ENV_LINE added before the first line that starts with
+# BEFORE_RE (at its indentation); 1 when RECIPE has no process count.
+recipe_copy() {
+	awk -v key="$3" -v new="$4" -v before="$5" -v line="$6" \
+	    -v env="${FR_ENV:-}" '
+	    !done_env && env != "" && match($0, "^[ \t]*" before) {
+		ind = $0; sub(/[^ \t].*/, "", ind)
+		print ind line
+		done_env = 1
+	    }
+	    sub(key "[0-9]+,?", new) { found = 1 }
+	    { print }
+	    END { exit !found }' "$1" >"$2" && return 0
+	echo "no process count ($3) in $1" >>"$(dirname "$2")/error.log"
+	return 1
 }
 
 # start_nginx ID DIR PORT WHAT FILE: WHAT is fcgi or floor (behind
@@ -510,9 +562,15 @@ CONF
 			;;
 		*)
 			[ "$what" = floor ] && prog=floor
-			# The recipe, with its per-program limit set to 2.
-			sed "s/MaxProcesses[[:space:]]*[0-9][0-9]*/MaxProcesses $APACHE_PROCS/" \
-			    "$top/etc/apache2/fcgi-redirect.conf" >"$d/recipe.conf"
+			# The recipe, with its per-program limit set to
+			# APACHE_PROCS, and FR_ENV added to the program's
+			# environment (its FcgidCmdOptions InitialEnv: with
+			# FcgidCmdOptions, a global FcgidInitialEnv is not
+			# used for that program).
+			recipe_copy "$top/etc/apache2/fcgi-redirect.conf" \
+			    "$d/recipe.conf" 'MaxProcesses[[:space:]]*' \
+			    "MaxProcesses $APACHE_PROCS" 'InitialEnv ' \
+			    "InitialEnv \"${FR_ENV:-}\" \\" || return 1
 			cat <<CONF
 FcgidIPCDir "$d/fcgid"
 FcgidProcessTableFile "$d/fcgid_shm"
@@ -804,12 +862,407 @@ servers_part() {
 	W=
 }
 
+# ---- 3. The image.
+
+# The rule sets of the image part, KIND:SIZE (gen.py), and the sizes of
+# Apache's own Redirect lines in a .htaccess.  Apache reads a .htaccess
+# whole for every request: at 1,000,000 lines that is over a second a
+# request, so only IMAGE_AP_LARGE_RUNS requests are asked there.
+image_kinds="map:1 map:1000 map:10000 map:100000 map:1000000 regex:$REGEX_SIZE"
+IMAGE_AP_SIZES="1 1000 10000 100000 1000000"
+IMAGE_AP_LARGE_RUNS=3
+# Runs of bench-spawn: with an image every run takes milliseconds; without
+# one a run loads the rule file (about 1.3 s at 1,000,000 entries).
+IMAGE_CGI_RUNS=40
+IMAGE_CGI_ROUNDS=5
+IMAGE_HOST=www.example.re
+
+# image_url KIND SIZE: "PATH STATUS LOCATION" of the last rule (the only
+# one of a set of one), the request every part of the image part asks.
+image_url() {
+	awk -F'\t' '$1 != "miss" { l = $2 " " $3 " " $4 } END { print l }' \
+	    "$rules/urls-$1-$2.tsv"
+}
+
+# image_off_runs KIND SIZE: bench-spawn's runs without an image.
+image_off_runs() {
+	if [ "$1" != map ] || [ "$2" -le 10000 ]; then
+		echo 100
+	elif [ "$2" -le 100000 ]; then
+		echo 20
+	else
+		echo 5
+	fi
+}
+
+# image_engine: bench-image for each rule set (it leaves the image beside
+# the rule file, as serving would), and callgrind's count of a request's
+# instructions from the mapped 1,000,000-entry image and from the rule
+# file loaded in memory.
+image_engine() {
+	local spec kind size f txt cg u r
+	local -a paths
+	echo "kind,rules,compile_s,load_s,write_s,image_bytes,bytes_per_rule,map_ms,map_min_ms,regexes,regex_ms,regex_min_ms" \
+	    >"$out/image-engine.csv"
+	for spec in $image_kinds; do
+		kind=${spec%:*} size=${spec#*:}
+		f=$W/rules/fr-$kind-$size.ini
+		txt=$out/logs/image-$kind-$size.txt
+		if ! timeout 300 "$image_bin" "$f" "$f.img" >"$txt" 2>&1; then
+			log "image: bench-image $f failed: $(tail -2 "$txt")"
+			continue
+		fi
+		awk -F'\t' -v kind="$kind" -v size="$size" '
+		    { for (i = 3; i <= NF; i++) { split($i, w, " "); v[$1, i] = w[1] } }
+		    END {
+			printf "%s,%s,%s,%s,%s,%s,%.1f,%s,%s,%s,%s,%s\n", kind,
+			    size, v["compile", 4], v["compile", 5],
+			    v["compile", 6], v["compile", 7],
+			    v["compile", 7] / size, v["map", 3], v["map", 4],
+			    v["regex", 3], v["regex", 4], v["regex", 5]
+		    }' "$txt" >>"$out/image-engine.csv"
+		log "image: $kind $size: $(cut -f1,3- "$txt" | tr '\t\n' '  ')"
+	done
+
+	command -v valgrind >/dev/null 2>&1 || {
+		log "image: valgrind is missing (apt-get install valgrind): no instruction counts"
+		return 0
+	}
+	echo "kind,rules,position,uri,answer,lookups_per_s,instructions_per_request,instructions_per_lookup" \
+	    >"$out/image-callgrind.csv"
+	mkdir -p "$out/logs/callgrind"
+	u=$rules/urls-map-1000000.tsv
+	mapfile -t paths < <(cut -f2 "$u")
+	f=$W/rules/fr-map-1000000.ini
+	# kind "map-image": from the image; "map-ini": loaded from the rule
+	# file (the same rule set in memory, as the engine part measures it).
+	for kind in map-image map-ini; do
+		r=$f
+		[ "$kind" = map-image ] && r=$f.img
+		cg=$out/logs/callgrind/$kind-1000000.out
+		rm -f "$cg" "$cg".*
+		LD_PRELOAD=$cg_hook BENCH_CALLGRIND=1 timeout 300 \
+		    valgrind --tool=callgrind --instr-atstart=no \
+		    --collect-atstart=no --toggle-collect=bench_one \
+		    --callgrind-out-file="$cg" "$engine" \
+		    "$r" "${paths[@]}" >"$cg.log" 2>&1 &
+		track $!
+	done
+	wait
+	PIDS=()
+	for kind in map-image map-ini; do
+		txt=$out/logs/engine-$kind-1000000.txt
+		r=$f
+		[ "$kind" = map-image ] && r=$f.img
+		timeout 120 "$engine" "$r" "${paths[@]}" \
+		    >"$txt" 2>&1 ||
+		    log "image: bench-engine $kind failed: $(tail -2 "$txt")"
+		engine_rows "$kind" 1000000 "$out/image-callgrind.csv" "$u"
+	done
+	log "image: callgrind done"
+}
+
+# spawn_row KIND SIZE HOW LINE: bench-spawn's LINE as a row of
+# image-cgi.csv.
+spawn_row() {
+	awk -F'\t' -v kind="$1" -v size="$2" -v how="$3" '
+	    $1 == "runs" { printf "%s,%s,%s,%s,%s,%s,%s,%s\n", kind, size,
+		how, $2, $4, $6, $8, $14 }' <<<"$4" >>"$out/image-cgi.csv"
+}
+
+# image_cgi: fcgi-redirect as CGI, from its start to its exit: the first
+# request (which loads the rule file and writes the image: the median of
+# 3, the image removed before each), then with the image, then without.
+image_cgi() {
+	local spec kind size f path st loc i line got runs
+	local -a e firsts
+	echo "kind,rules,how,runs,median_ms,p10_ms,p90_ms,max_rss_kib" \
+	    >"$out/image-cgi.csv"
+	for spec in $image_kinds; do
+		kind=${spec%:*} size=${spec#*:}
+		f=$W/rules/fr-$kind-$size.ini
+		read -r path st loc <<<"$(image_url "$kind" "$size")"
+		e=(env -i REQUEST_METHOD=GET "REQUEST_URI=$path"
+		    "HTTP_HOST=$IMAGE_HOST" "SERVER_NAME=$IMAGE_HOST"
+		    SERVER_PORT=80 SERVER_PROTOCOL=HTTP/1.1
+		    GATEWAY_INTERFACE=CGI/1.1 "FCGI_REDIRECT_RULES=$f")
+		firsts=()
+		for i in 1 2 3; do
+			rm -f "$f.img"
+			firsts+=("$("${e[@]}" timeout 120 "$spawn_bin" 1 "$bin")")
+		done
+		line=$(printf '%s\n' "${firsts[@]}" | sort -t$'\t' -k4,4g |
+		    sed -n 2p)
+		spawn_row "$kind" "$size" first "$line"
+		if ! [ -f "$f.img" ]; then
+			log "ERROR image: CGI did not write $f.img"
+			continue
+		fi
+		# The answer, with the image and without.
+		for i in "" FCGI_REDIRECT_IMAGE=off; do
+			got=$("${e[@]}" $i timeout 120 "$bin" </dev/null | tr -d '\r' |
+			    sed -n 's/^Status: \([0-9]*\).*/\1/p; s/^Location: //p' |
+			    tr '\n' ' ')
+			[ "$got" = "$st $loc " ] ||
+			    log "ERROR image: CGI $kind $size ${i:-with image}: got '$got', want '$st $loc'"
+		done
+		runs=$(image_off_runs "$kind" "$size")
+		line=$("${e[@]}" FCGI_REDIRECT_IMAGE=off timeout 300 \
+		    "$spawn_bin" "$runs" "$bin")
+		spawn_row "$kind" "$size" "no image" "$line"
+	done
+	# With the image, a few milliseconds a run: the sets are taken in
+	# turn, IMAGE_CGI_ROUNDS rounds of IMAGE_CGI_RUNS runs each, so that
+	# the machine's drift hits them alike; the row's figures are the
+	# medians of the rounds' (runs: all of them).
+	rm -f "$out/logs/image-cgi-rounds.txt"
+	for i in $(seq 1 "$IMAGE_CGI_ROUNDS"); do
+		for spec in $image_kinds; do
+			kind=${spec%:*} size=${spec#*:}
+			f=$W/rules/fr-$kind-$size.ini
+			read -r path st loc <<<"$(image_url "$kind" "$size")"
+			printf '%s\t%s\t%s\n' "$kind" "$size" "$(env -i \
+			    REQUEST_METHOD=GET "REQUEST_URI=$path" \
+			    "HTTP_HOST=$IMAGE_HOST" "SERVER_NAME=$IMAGE_HOST" \
+			    SERVER_PORT=80 SERVER_PROTOCOL=HTTP/1.1 \
+			    GATEWAY_INTERFACE=CGI/1.1 "FCGI_REDIRECT_RULES=$f" \
+			    timeout 300 "$spawn_bin" "$IMAGE_CGI_RUNS" "$bin")" \
+			    >>"$out/logs/image-cgi-rounds.txt"
+		done
+	done
+	for spec in $image_kinds; do
+		kind=${spec%:*} size=${spec#*:}
+		line=$(awk -F'\t' -v k="$kind" -v s="$size" '
+		    function med(col,   i, j, n, a, t) {
+			n = 0
+			for (i = 1; i <= r; i++) a[++n] = v[i, col]
+			for (i = 2; i <= n; i++)
+				for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
+					t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+				}
+			return a[int((n + 1) / 2)]
+		    }
+		    $1 == k && $2 == s && $3 == "runs" {
+			r++; runs += $4
+			for (i = 6; i <= NF; i += 2) v[r, i] = $i
+		    }
+		    END {
+			if (r) printf "runs\t%d\tmedian_ms\t%s\tp10_ms\t%s\tp90_ms\t%s\tmin_ms\t-\tmax_ms\t-\tmax_rss_kib\t%s\n",
+			    runs, med(6), med(8), med(10), med(16)
+		    }' "$out/logs/image-cgi-rounds.txt")
+		spawn_row "$kind" "$size" image "$line"
+		log "image: CGI $kind $size: $(grep "^$kind,$size," "$out/image-cgi.csv" |
+		    cut -d, -f3,5 | tr ',\n' '  ') (median ms)"
+	done
+}
+
+# image_apache_one CONTENDER KIND SIZE: Apache mod_cgid serving a copy of
+# www/ (as tests/e2e/apache.sh's e2e-apache-cgid does), either with the
+# rule file and its image (fcgi-redirect) or with SIZE Redirect lines
+# added to its .htaccess (Redirect); curl asks for the last rule, over one
+# connection, and -w gives each request's time.
+image_apache_one() {
+	local contender=$1 kind=$2 size=$3 runs=100 path st loc www i
+	read -r path st loc <<<"$(image_url "$kind" "$size")"
+	E2E_DIR=$W/cgid-$contender-$kind-$size
+	www=$E2E_DIR/www
+	mkdir -p "$E2E_DIR"
+	cp -a "$top/www" "$www"
+	cp "$bin" "$www/fcgi-redirect"
+	printf 'text/plain txt\n' >"$E2E_DIR/mime.types"
+	if [ "$contender" = Redirect ]; then
+		cp "$rules/fr-map-1.ini" "$www/redirects.ini"
+		cat "$rules/ap-redirect-$size.conf" >>"$www/.htaccess"
+		[ "$size" -gt 10000 ] && runs=20
+		[ "$size" -gt 100000 ] && runs=$IMAGE_AP_LARGE_RUNS
+	else
+		cp "$rules/fr-$kind-$size.ini" "$www/redirects.ini"
+	fi
+	# Before compiling: a chmod changes the rule file's ctime, which
+	# makes its image stale.
+	chmod -R a+rX "$E2E_DIR"
+	if [ "$contender" != Redirect ] &&
+	    ! "$bin" --compile -c "$www/redirects.ini" \
+	    >"$out/logs/cgid-compile-$kind-$size.txt" 2>&1; then
+		log "ERROR image: --compile $kind $size: $(tail -1 "$out/logs/cgid-compile-$kind-$size.txt")"
+		return
+	fi
+	if ! apache_start cgid >/dev/null; then
+		log "ERROR image: Apache (mod_cgid, $contender $kind $size) did not start: $(tail -2 "$E2E_DIR/cgid/error.log" | tr '\n' ' ')"
+		save_logs "$E2E_DIR/cgid"
+		e2e_stop_all
+		return
+	fi
+	for i in $(seq 1 $((runs + 1))); do
+		printf 'url = "%s%s"\noutput = "/dev/null"\n' "$BASE" "$path"
+	done >"$E2E_DIR/curl.conf"
+	# The first request (warming the page cache and the connection) is
+	# not counted.
+	timeout $((runs * 60 + 60)) curl -s --max-time 60 -K "$E2E_DIR/curl.conf" \
+	    -w '%{http_code} %{redirect_url} %{time_total}\n' \
+	    >"$out/logs/cgid-$contender-$kind-$size.txt" 2>&1
+	# Each answer checked (status, and the Location's end: Apache makes
+	# a Redirect's absolute), then the times in ms, sorted.
+	awk -v st="$st" -v loc="$loc" '
+	    NR == 1 { next }
+	    { n++; ok = $1 == st &&
+		substr($2, length($2) - length(loc) + 1) == loc
+	      print (ok ? "ok" : "bad"), $3 * 1000 }' \
+	    "$out/logs/cgid-$contender-$kind-$size.txt" | sort -k2,2g |
+	    awk -v c="$contender" -v kind="$kind" -v size="$size" -v runs="$runs" '
+	    { n++; t[n] = $2; sum += $2; if ($1 != "ok") bad++ }
+	    END {
+		if (n != runs || bad) {
+			printf "%s,%s,%s,%d,,,,\"%d of %d answers, %d wrong\"\n", c,
+			    kind, size, n, n, runs, bad
+			exit
+		}
+		printf "%s,%s,%s,%d,%.2f,%.2f,%.2f,\n", c, kind, size, n,
+		    t[int(n / 2) + 1], sum / n, t[int(n * 9 / 10) + (n < 10)]
+	    }' >>"$out/image-apache.csv"
+	log "image: Apache mod_cgid $contender $kind $size: $(tail -1 "$out/image-apache.csv")"
+	save_logs "$E2E_DIR/cgid"
+	e2e_stop_all
+	rm -rf "$E2E_DIR"
+}
+
+image_apache() {
+	local spec size
+	# tests/e2e/apache.sh, sourced, defines apache_start (and
+	# apache_conf) and runs nothing.
+	# shellcheck source=tests/e2e/apache.sh
+	. "$top/tests/e2e/apache.sh" "$bin"
+	E2E_USER=$run_user E2E_GROUP=$run_group
+	echo "contender,kind,rules,requests,median_ms,mean_ms,p90_ms,note" \
+	    >"$out/image-apache.csv"
+	for spec in $image_kinds; do
+		image_apache_one fcgi-redirect "${spec%:*}" "${spec#*:}"
+	done
+	for size in $IMAGE_AP_SIZES; do
+		image_apache_one Redirect map "$size"
+	done
+}
+
+# image_memory_one SERVER MODE N: SERVER (lighttpd or apache, with
+# mod_fcgid) running N FastCGI processes at 1,000,000 entries, with the
+# image or without (MODE off: FCGI_REDIRECT_IMAGE=off in their
+# environment); after a warm-up that reaches every process, the sum of
+# their Pss.
+image_memory_one() {
+	local server=$1 mode=$2 n=$3 id="mem|$1|$2|$3" d port t path st loc
+	local url p env= i ticks0 ticks1 served=0 found pss rss each=
+	local file=fr-map-1000000.ini
+	declare -A before
+	d=$W/mem-$server-$mode-$n
+	mkdir -p "$d"
+	cp "$W/bin/fcgi-redirect" "$d/fcgi-redirect"
+	I_PROG[$id]=$d/fcgi-redirect
+	[ "$mode" = off ] && env=FCGI_REDIRECT_IMAGE=off
+	read -r path st loc <<<"$(image_url map 1000000)"
+	port=$(free_port)
+	url=http://127.0.0.1:$port$path
+	t=$(date +%s.%N)
+	START_PIDS=()
+	case $server in
+	lighttpd) LT_PROCS=$n FR_ENV=$env start_lighttpd "$id" "$d" "$port" fcgi "$file" ;;
+	apache) APACHE_PROCS=$n FR_ENV=$env start_apache "$id" "$d" "$port" fcgi "$file" ;;
+	esac
+	if ! wait_ready "$id" "$url" "$st" "$t" "${START_PIDS[@]}"; then
+		log "ERROR image: $server $mode $n processes did not answer: $(tail -2 "$d/error.log" | tr '\n' ' ')"
+		save_logs "$d"
+		stop_all
+		return
+	fi
+	[ "$server" = apache ] && [ -s "$d/httpd.pid" ] && track "$(cat "$d/httpd.pid")"
+	# mod_fcgid starts another process only for a request that finds
+	# every one busy (and sleeps a second): bursts until N run.
+	if [ "$server" = apache ]; then
+		for i in $(seq 1 10); do
+			[ "$(responder_pids "$id" | wc -l)" -ge "$n" ] && break
+			timeout 30 wrk -t2 -c16 -d3s --timeout 10s "$url" >/dev/null 2>&1
+		done
+	fi
+	for p in $(responder_pids "$id"); do
+		before[$p]=$(awk '{ print $14 + $15 }' "/proc/$p/stat")
+	done
+	timeout 30 wrk -t2 -c$((4 * n)) -d2s --timeout 10s "$url" >/dev/null 2>&1
+	found=0 pss=0 rss=0
+	for p in $(responder_pids "$id"); do
+		ticks1=$(awk '{ print $14 + $15 }' "/proc/$p/stat")
+		ticks0=${before[$p]:-0}
+		[ "$ticks1" -gt "$ticks0" ] && served=$((served + 1))
+		read -r i t <<<"$(awk '/^Pss:/ { p = $2 } /^Rss:/ { r = $2 }
+		    END { print p + 0, r + 0 }' "/proc/$p/smaps_rollup")"
+		found=$((found + 1)) pss=$((pss + i)) rss=$((rss + t))
+		each=$each${each:+ }$i
+		if [ "$mode" = off ] && ! tr '\0' '\n' <"/proc/$p/environ" |
+		    grep -qx FCGI_REDIRECT_IMAGE=off; then
+			log "ERROR image: $server $mode: process $p has no FCGI_REDIRECT_IMAGE=off"
+		fi
+	done
+	echo "$server,$mode,$n,$found,$served,$pss,$rss,$each" >>"$out/image-memory.csv"
+	log "image: memory $server $mode $n: $found processes ($served served the last run), Pss $pss KiB ($each), Rss $rss KiB"
+	save_logs "$d"
+	stop_all
+}
+
+image_memory() {
+	local server mode n
+	echo "server,image,processes,found,served,pss_kib,rss_kib,pss_kib_each" \
+	    >"$out/image-memory.csv"
+	for server in lighttpd apache; do
+		case " $SERVERS " in *" $server "*) ;; *) continue ;; esac
+		for mode in image off; do
+			for n in 1 2 4; do
+				image_memory_one "$server" "$mode" "$n"
+			done
+		done
+	done
+}
+
+image_part() {
+	local spec kind size
+	need lighttpd lighttpd
+	need apache2 apache2
+	[ -f "$MODULES/mod_fcgid.so" ] ||
+	    die "mod_fcgid is missing (apt-get install libapache2-mod-fcgid)"
+	[ -f "$MODULES/mod_cgid.so" ] || die "mod_cgid is missing (apache2)"
+	for spec in $image_kinds; do
+		kind=${spec%:*} size=${spec#*:}
+		gen "$kind" "$size" fr
+	done
+	gen map 1 fr
+	for size in $IMAGE_AP_SIZES; do
+		gen map "$size" ap
+	done
+	log "image: rule files ready"
+	setup_workdir
+	for spec in $image_kinds; do
+		cp "$rules/fr-${spec%:*}-${spec#*:}.ini" "$W/rules/"
+	done
+	chmod -R a+rX "$W"
+	image_engine
+	image_cgi
+	image_apache
+	image_memory
+	rm -rf "$W"
+	W=
+	log "image: done"
+}
+
 case " $PARTS " in *" engine "*) engine_part ;; esac
 case " $PARTS " in *" servers "*) servers_part ;; esac
+case " $PARTS " in *" image "*) image_part ;; esac
 
 BENCH_SECONDS=$DURATION BENCH_APACHE_CONNS=$APACHE_CONNS \
     python3 "$here/report.py" "$out" ||
     die "report.py failed"
 gnuplot -e "dir='$out'" "$here/rps.gp" >"$out/logs/gnuplot.log" 2>&1 ||
     die "gnuplot failed: $(tail -3 "$out/logs/gnuplot.log")"
+case " $PARTS " in
+*" image "*)
+	gnuplot -e "dir='$out'" "$here/image.gp" >"$out/logs/gnuplot-image.log" 2>&1 ||
+	    die "gnuplot failed: $(tail -3 "$out/logs/gnuplot-image.log")"
+	;;
+esac
 log "done: $out/results.csv, $out/rps.png, $out/report.md"

@@ -22,9 +22,13 @@
 # The www/ copy is byte for byte the repository's, plus what a user uploads
 # beside it: the binary, a redirects.ini (here tests/e2e/rules.ini), and
 # exists.txt for the only-misses check.
+#
+# Sourced (`. tests/e2e/apache.sh BINARY`), it runs nothing: it defines
+# apache_conf and apache_start, which tests/bench/run.sh uses to serve
+# copies of www/ under mod_cgid.
 set -u
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/checks.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 bin=$(realpath "$1")
 PATH=$PATH:/usr/sbin:/sbin
 MODULES=/usr/lib/apache2/modules
@@ -223,4 +227,6 @@ main() {
 	done
 	e2e_summary e2e-apache
 }
-main
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	main
+fi
