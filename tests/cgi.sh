@@ -4,7 +4,10 @@
 #
 # Each request runs in `env -i` with only the row's CGI variables and
 # FCGI_REDIRECT_RULES naming the rule file; stdin is not a socket, so the
-# binary answers one request on stdout and exits.
+# binary answers one request on stdout and exits.  The table runs twice
+# (tests/lib.sh, compile_images): from the rule files with images off,
+# then with FCGI_REDIRECT_RULES naming an image of each, compiled
+# beforehand with --compile from a copy that is gone by then.
 #
 # Ends with "cgi: N passed, N failed"; exit 1 if any failed.
 
@@ -19,11 +22,14 @@ trap 'rm -rf "$GEN_DIR"' EXIT
 trap 'exit 1' INT TERM HUP
 make_generated_rules "$GEN_DIR"
 
-# send_request RULEFILE OUT ERR NAME=VALUE...: one CGI run.
+# send_request RULEFILE OUT ERR NAME=VALUE...: one CGI run, of the rule
+# file or its image (PASS, served_file).
 send_request() {
-	local rules=$1 out=$2 err=$3
+	local out=$2 err=$3 SERVED env=()
+	served_file "$1"
 	shift 3
-	$BOUNDED env -i "$@" "FCGI_REDIRECT_RULES=$rules" "$BIN" \
+	[ "$PASS" = ini ] && env=(FCGI_REDIRECT_IMAGE=off)
+	$BOUNDED env -i "$@" "FCGI_REDIRECT_RULES=$SERVED" "${env[@]}" "$BIN" \
 	    >"$out" 2>"$err"
 	local rc=$?
 	if [ $rc -ne 0 ]; then
@@ -33,7 +39,14 @@ send_request() {
 
 PASSED=0
 FAILED=0
-run_table cgi
+PASS=ini
+run_table "cgi ($PASS)"
+compile_images "$GEN_DIR/images"
+tally cgi "the images of the table's rule files" "$IMAGES_PROBLEM"
+if [ -z "$IMAGES_PROBLEM" ]; then
+	PASS=image
+	run_table "cgi ($PASS)"
+fi
 
 # CGI only: Apache passes the words of an ISINDEX query as arguments
 # (RFC 3875 §4.4); under GATEWAY_INTERFACE they are never options.
@@ -42,7 +55,7 @@ for words in '--version' '--check' '-c /nonexistent' '--explain /item/1' '--help
 	row_env GET "/news.html?$words" www.example.re off -
 	# shellcheck disable=SC2086 # the words are meant to split
 	$BOUNDED env -i "${ROW_ENV[@]}" "FCGI_REDIRECT_RULES=$TOP/etc/redirects.ini" \
-	    "$BIN" $words </dev/null >"$GEN_DIR/out" 2>"$GEN_DIR/err"
+	    FCGI_REDIRECT_IMAGE=off "$BIN" $words </dev/null >"$GEN_DIR/out" 2>"$GEN_DIR/err"
 	if ! check_response "$GEN_DIR/out" GET 307 \
 	    "http://www.example.re/breaking/news.html?${words// /%20}" \
 	    - "$GEN_DIR/err" ''; then
@@ -50,12 +63,7 @@ for words in '--version' '--check' '-c /nonexistent' '--explain /item/1' '--help
 		break
 	fi
 done
-if [ -n "$bad" ]; then
-	echo "cgi: FAIL ISINDEX arguments are not options: $bad"
-	FAILED=$((FAILED + 1))
-else
-	PASSED=$((PASSED + 1))
-fi
+tally cgi "ISINDEX arguments are not options" "$bad"
 
 echo "cgi: $PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# tests/lib.sh: shared helpers of tests/cgi.sh and tests/fastcgi.sh.
+# tests/lib.sh: shared helpers of tests/cgi.sh and tests/fastcgi.sh (and
+# tests/image.sh, which sends CGI requests).
 #
 # Sourced, not run.  Both scripts read the same table, tests/cases.tsv,
 # build the same CGI environment for each row (RFC 3875 §4.1), send it
@@ -138,6 +139,65 @@ rules_file() {
 	/*) echo "$1" ;;
 	*) echo "$TOP/$1" ;;
 	esac
+}
+
+# Both scripts run the table twice (PASS): "ini", every process reading
+# the rule file itself with images off (FCGI_REDIRECT_IMAGE=off: nothing
+# is written beside the rule files, and no image found there is used),
+# then "image", every process named an image of the rule file (-c IMAGE,
+# or FCGI_REDIRECT_RULES=IMAGE), which is mapped as it is.
+#
+# compile_images DIR: an image of each rule file of the table, compiled
+# by `BIN --compile -c COPY` from a copy DIR/N/NAME (so that stderr~
+# expectations that name the file still hold), which is then removed: in
+# the image pass no rule file exists to fall back to, and the answers
+# come from the image alone.  IMAGE_OF[RULEFILE] is DIR/N/NAME.img, or ""
+# for a file that --compile refuses (exit 1, no image: @broken, @missing),
+# whose rows name the rule file in both passes.  IMAGES_PROBLEM is ""
+# or says what went wrong (--compile did anything else); 1 then.
+declare -A IMAGE_OF
+compile_images() {
+	local dir=$1 rules rf n=0 copy out rc magic
+	IMAGE_OF=()
+	IMAGES_PROBLEM=
+	while IFS=$'\t' read -r _ _ _ _ rules _; do
+		case $rules in
+		'' | '#'*) continue ;;
+		esac
+		rf=$(rules_file "$rules")
+		[ -n "${IMAGE_OF[$rf]+set}" ] && continue
+		IMAGE_OF[$rf]=
+		[ -e "$rf" ] || continue
+		n=$((n + 1))
+		mkdir -p "$dir/$n"
+		copy=$dir/$n/${rf##*/}
+		if ! cp "$rf" "$copy"; then
+			IMAGES_PROBLEM="cannot copy $rf"
+			return 1
+		fi
+		out=$("$BIN" --compile -c "$copy" 2>&1)
+		rc=$?
+		rm -f "$copy"
+		magic=$(head -c 8 "$copy.img" 2>/dev/null | od -An -c | tr -d ' ')
+		if [ $rc -eq 0 ] && [ "$magic" = '177FRIMG\r\n' ]; then
+			IMAGE_OF[$rf]=$copy.img
+		elif [ $rc -ne 1 ] || [ -e "$copy.img" ]; then
+			# shellcheck disable=SC2034 # read by the scripts
+			IMAGES_PROBLEM="--compile -c $rules: exit $rc, image magic '$magic': $(show "$out")"
+			return 1
+		fi
+	done < <(grep -v '^#' "$CASES")
+	return 0
+}
+
+# served_file RULEFILE: SERVED is the file a process of this PASS is
+# named: the rule file, or in the image pass its image when it has one.
+served_file() {
+	SERVED=$1
+	if [ "$PASS" = image ] && [ -n "${IMAGE_OF[$1]:-}" ]; then
+		# shellcheck disable=SC2034 # read by the scripts
+		SERVED=${IMAGE_OF[$1]}
+	fi
 }
 
 # Column 2/3/9 value: escapes and generated values.
@@ -471,6 +531,18 @@ check_extra() {
 		;;
 	*) PROBLEMS+=("bad expectation '$item' in the table") ;;
 	esac
+}
+
+# tally TAG WHAT PROBLEM: count one check beside the table's rows (PASSED,
+# FAILED): passed when PROBLEM is empty, else it prints
+# "TAG: FAIL WHAT: PROBLEM".
+tally() {
+	if [ -n "$3" ]; then
+		echo "$1: FAIL $2: $3"
+		FAILED=$((FAILED + 1))
+	else
+		PASSED=$((PASSED + 1))
+	fi
 }
 
 # PROBLEMS joined by "; ".
