@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""tests/ops/fcgi_client.py: a small FastCGI client for tests/ops.sh.
+"""tests/ops/fcgi_client.py: a small FastCGI client for tests/ops.sh and
+tests/image.sh.
 
 Standard library only.  It speaks the responder role of the FastCGI
 specification (1.0, §3 records, §3.4 name-value pairs, §5.1 responder):
@@ -66,6 +67,13 @@ Subcommands (each exits 0 when its check holds, 1 when not, 2 on usage):
       count, requests/s and the slowest answer and the 99th percentile
       within the reload windows and outside them, then PAUSE_MS=the
       slowest answer within them.
+  either ADDR CONNS SECONDS URI HOST ANSWERS [URI HOST ANSWERS ...]
+      CONNS threads ask in a loop, each URI in turn, for SECONDS or until
+      SIGTERM comes, while the rules change under them; ANSWERS are the
+      answers a URI may get, joined by '|' (the old version's and the
+      new one's).  Every answer must be one of its ANSWERS.  Prints the
+      request count, requests/s and how many answers were each URI's
+      first, second... alternative, then the first wrong answers.
   hostile ADDR KIND [--count N] [--size BYTES] [--timeout S]
       send what no web server sends, reading all the while, and say how the
       server ended it.  KIND: getvalues (FCGI_GET_VALUES, request id 0,
@@ -689,6 +697,53 @@ def cmd_pause(a):
     return 0
 
 
+def cmd_either(a):
+    if len(a) < 6:
+        usage()
+    addr, conns, seconds = a[0], int(a[1]), float(a[2])
+    checks = [(uri, host, answers.split("|"))
+              for uri, host, answers in triples(a[3:])]
+    stop = threading.Event()
+    lock = threading.Lock()
+    counts = {}		# alternative index (or "wrong") -> answers
+    bad = []
+
+    def worker(k):
+        i = k
+        while not stop.is_set():
+            uri, host, answers = checks[i % len(checks)]
+            i += 1
+            got = request(addr, uri, host)
+            which = answers.index(got) if got in answers else "wrong"
+            with lock:
+                counts[which] = counts.get(which, 0) + 1
+                if which == "wrong" and len(bad) < 5:
+                    bad.append("%s: '%s' (expected %s)" % (
+                        uri, got, " or ".join("'%s'" % x for x in answers)))
+
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    threads = [threading.Thread(target=worker, args=(k,))
+               for k in range(conns)]
+    start = time.monotonic()
+    for t in threads:
+        t.start()
+    stop.wait(seconds)
+    stop.set()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - start
+    n = sum(counts.values())
+    print("%d requests in %.1f s (%.0f/s) over %d connections; answers by "
+          "alternative: %s; wrong: %d" % (
+              n, elapsed, n / elapsed, conns,
+              ", ".join("#%d %d" % (i + 1, counts.get(i, 0))
+                        for i in range(max(len(c[2]) for c in checks))),
+              counts.get("wrong", 0)))
+    if bad:
+        print("wrong answers: " + "; ".join(bad))
+    return 0 if n > 0 and not bad else 1
+
+
 FCGI_GET_VALUES = 9
 FCGI_MANAGEMENT_UNKNOWN = 200	# no record type of the specification
 
@@ -989,7 +1044,8 @@ def main():
     cmds = {"get": cmd_get, "until": cmd_until, "steady": cmd_steady,
             "midreq": cmd_midreq, "hup": cmd_hup, "hupload": cmd_hupload,
             "halfwrite": cmd_halfwrite, "slowwrite": cmd_slowwrite,
-            "pause": cmd_pause, "hostile": cmd_hostile,
+            "pause": cmd_pause, "either": cmd_either,
+            "hostile": cmd_hostile,
             "refused": cmd_refused, "stall": cmd_stall, "hold": cmd_hold,
             "noread": cmd_noread, "pieces": cmd_pieces}
     if sys.argv[1] not in cmds:
