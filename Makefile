@@ -87,6 +87,7 @@ test: $(B)/fcgi-redirect $(B)/unit-tests
 	tests/example.sh $(B)/fcgi-redirect
 	tests/cgi.sh $(B)/fcgi-redirect
 	tests/fastcgi.sh $(B)/fcgi-redirect
+	tests/image.sh $(B)/fcgi-redirect
 	tests/e2e/run.sh $(B)/fcgi-redirect
 	tests/ops.sh $(B)/fcgi-redirect
 	tests/load.sh $(B)/fcgi-redirect
