@@ -13,15 +13,18 @@
 # recipe itself or serves www/ with AllowOverride All.  The echo endpoint
 # (tests/e2e/root/e2e/echo.cgi) is served as CGI under /e2e/.  Besides
 # checks.sh: a %2F path reaches the rules (AllowEncodedSlashes), and www/
-# lets nothing but its entry point out (the rules, the binary, .htaccess
-# and README: 403).
+# lets nothing but its entry point out (the rules, their upload under a
+# temporary name, their image, the binary, .htaccess and README: 403), and
+# its programs answer from the image: the error log says nothing of it.
 #
 # Apache started as root serves as an unprivileged User (www-data, else
 # nobody), which may not read a repository under /root: so the binary, the
 # rules, the echo endpoint and www/ are copied into the work directory.
 # The www/ copy is byte for byte the repository's, plus what a user uploads
-# beside it: the binary, a redirects.ini (here tests/e2e/rules.ini), and
-# exists.txt for the only-misses check.
+# beside it: the binary, a redirects.ini (here tests/e2e/rules.ini), its
+# image redirects.ini.img (compiled in place: Apache's user cannot write
+# there), redirects.ini.new (an upload under way), and exists.txt for the
+# only-misses check.
 #
 # Sourced (`. tests/e2e/apache.sh BINARY`), it runs nothing: it defines
 # apache_conf and apache_start, which tests/bench/run.sh uses to serve
@@ -153,12 +156,20 @@ expect_status() {
 	fi
 }
 
-# private_checks BASE: www/ lets nothing but the program out.
+# private_checks BASE ERRORLOG: www/ lets nothing but the program out,
+# and the program maps the image (a missing, stale or damaged one would
+# cost a line in the error log per process).
 private_checks() {
 	local f body
-	for f in redirects.ini fcgi-redirect .htaccess README; do
+	for f in redirects.ini redirects.ini.new redirects.ini.img \
+	    fcgi-redirect .htaccess README; do
 		expect_status "GET /$f is refused" 403 "$1/$f"
 	done
+	if grep -q 'image' "$2"; then
+		e2e_fail "$E2E_NAME: the error log speaks of the image: $(grep -m 2 image "$2" | tr '\n' '|')"
+	else
+		e2e_pass
+	fi
 	# The entry point runs: the rules answer /fcgi-redirect.fcgi (404),
 	# its source is never sent.
 	body=$(curl -s --max-time 10 "$1/fcgi-redirect.fcgi")
@@ -189,9 +200,12 @@ main() {
 	cp -a "$E2E_TOP/www" "$E2E_DIR/www"
 	cp "$bin" "$E2E_DIR/www/fcgi-redirect"
 	cp "$E2E_TOP/tests/e2e/rules.ini" "$E2E_DIR/www/redirects.ini"
+	cp "$E2E_TOP/tests/e2e/rules.ini" "$E2E_DIR/www/redirects.ini.new"
 	cp "$E2E_TOP/tests/e2e/root/exists.txt" "$E2E_DIR/www/exists.txt"
 	printf 'text/plain txt\n' >"$E2E_DIR/mime.types"
 	chmod -R a+rX "$E2E_DIR"
+	# After the chmod, which changes the rule file's ctime: its image.
+	"$E2E_DIR/www/fcgi-redirect" --compile -c "$E2E_DIR/www/redirects.ini" >/dev/null
 
 	for setup in $setups; do
 		if ! apache_start "$setup"; then
@@ -220,7 +234,7 @@ main() {
 			    https://new.example.re/moved/a%2Fb "$BASE/p/a%2Fb"
 			;;
 		*)
-			private_checks "$BASE"
+			private_checks "$BASE" "$E2E_DIR/$setup/error.log"
 			;;
 		esac
 		e2e_stop_all
