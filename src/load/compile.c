@@ -604,6 +604,27 @@ compile_draft(struct draft *dr, struct diag *d)
 	return rs;
 }
 
+/* Write all of p[0..n) to fd; 0, or -1 with errno (EIO for no progress). */
+static int
+write_all(int fd, const void *p, size_t n)
+{
+	const unsigned char	*b = p;
+	ssize_t			 w;
+
+	while (n > 0) {
+		if ((w = write(fd, b, n)) == -1 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			return -1;
+		}
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
 /*
  * Write rule set rs's image to path, recording `src` as what it was
  * compiled from: a temporary file beside path, fsync, rename, so that a
@@ -616,9 +637,6 @@ compile_write(const struct ruleset *rs, const struct image_source *src,
 {
 	struct image_header	 h;
 	char			 tmp[4096];
-	const unsigned char	*p;
-	size_t			 left;
-	ssize_t			 n;
 	int			 fd, e;
 
 	memcpy(&h, rs->image, sizeof(h));
@@ -636,18 +654,9 @@ compile_write(const struct ruleset *rs, const struct image_source *src,
 	/* Readable by whoever reads the rule file: the web server's user. */
 	if (fchmod(fd, 0644) == -1)
 		goto fail;
-	for (p = (const void *)&h, left = sizeof(h); left > 0;
-	    p += n, left -= (size_t)n)
-		if ((n = write(fd, p, left)) <= 0 && errno != EINTR)
-			goto fail;
-		else if (n < 0)
-			n = 0;
-	for (p = rs->image + sizeof(h), left = rs->size - sizeof(h); left > 0;
-	    p += n, left -= (size_t)n)
-		if ((n = write(fd, p, left)) <= 0 && errno != EINTR)
-			goto fail;
-		else if (n < 0)
-			n = 0;
+	if (write_all(fd, &h, sizeof(h)) == -1 ||
+	    write_all(fd, rs->image + sizeof(h), rs->size - sizeof(h)) == -1)
+		goto fail;
 	if (fsync(fd) == -1 || close(fd) == -1) {
 		fd = -1;
 		goto fail;

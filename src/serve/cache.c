@@ -141,7 +141,7 @@ cache_fresh(const char *img, const char *rules, const struct stat *st,
 		return NULL;
 	if ((rs = cache_map(img, rules, &why)) == NULL) {
 		if (!quiet)
-				fprintf(stderr, "fcgi-redirect: %s: %s; loading %s "
+			fprintf(stderr, "fcgi-redirect: %s: %s; loading %s "
 			    "instead\n", img, why, rules);
 		return NULL;
 	}
