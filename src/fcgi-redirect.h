@@ -183,6 +183,9 @@ struct rule_opts {
 	time_t		 from, until;	/* active when from <= now < until */
 	const char	**headers;	/* "Name: value", already validated */
 	size_t		 nheaders;
+	const char	*params;	/* `params =`: a canonical query that
+					   the request must have (query.c),
+					   or NULL */
 };
 
 struct rule {
@@ -191,6 +194,9 @@ struct rule {
 	enum rule_kind		 kind;
 	const char		*pattern; /* normalized path or prefix, or regex */
 	size_t			 pattern_len;
+	const char		*query;	  /* a path rule's or map key's
+					     parameters: a canonical query
+					     (query.c), or NULL */
 	void			*re;	  /* the draft's pcre2_code *, for --check
 					     (NULL in a rule read from an image:
 					     ruleset_regex()) */
@@ -301,7 +307,7 @@ struct image_source {
  * and the image rebuilt, never converted).  Offsets into the strings are
  * 32-bit: an image holds at most 4 GiB of strings.
  */
-#define IMAGE_VERSION		1
+#define IMAGE_VERSION		2
 #define IMAGE_BYTE_ORDER	0x01020304u
 #define IMAGE_NONE		UINT32_MAX	/* no string */
 #define IMAGE_BUILD_MAX		48
@@ -332,7 +338,7 @@ struct image_opts {
 	uint32_t	 hosts, nhosts;	/* ranges of the refs */
 	uint32_t	 methods, nmethods;
 	uint32_t	 headers, nheaders;
-	uint32_t	 pad;
+	uint32_t	 params;	/* strings offset, or IMAGE_NONE */
 };
 #define IMAGE_HAS_FROM		0x01
 #define IMAGE_HAS_UNTIL		0x02
@@ -344,6 +350,8 @@ enum image_part {
 	IMAGE_RULES,		/* struct image_rule[nrules + 1] */
 	IMAGE_NEXT,		/* uint32_t[nrules]: the indexes' chains */
 	IMAGE_REGEX,		/* uint32_t[nregex]: regex rules in order */
+	IMAGE_SIGS,		/* uint32_t[nsigs]: strings offsets of the
+				   query signatures in use (query.c) */
 	IMAGE_EXACT,		/* struct index_slot[], a power of two */
 	IMAGE_PREFIX,
 	IMAGE_ANCHOR,
@@ -354,7 +362,7 @@ struct image_part_pos {
 	uint64_t	 off, len;
 };
 
-/* The first bytes of an image: 360. */
+/* The first bytes of an image: 392. */
 struct image_header {
 	char			 magic[IMAGE_MAGIC_LEN];
 	uint32_t		 version;	/* IMAGE_VERSION */
@@ -367,9 +375,11 @@ struct image_header {
 	uint32_t		 file;		/* strings: the rule file's name */
 	uint32_t		 nrules, nopts, nrefs, nregex, nmaps, nentries;
 	uint32_t		 exact_variants, prefix_variants;
+	uint32_t		 query_variants, nsigs;
 	int32_t			 fallback_status;
 	uint32_t		 base;		/* strings, or IMAGE_NONE */
 	uint32_t		 defaults;	/* options number */
+	uint32_t		 pad[2];
 	uint64_t		 lens[3];	/* exact, prefix, anchor */
 	struct image_part_pos	 part[IMAGE_NPARTS];
 	uint64_t		 checksum;	/* FNV-1a of the bytes above */
@@ -407,6 +417,9 @@ struct ruleset {
 	const uint32_t		*regex;
 	unsigned		 exact_variants; /* OPT_ flag sets in use */
 	unsigned		 prefix_variants;
+	unsigned		 query_variants; /* of exact keys with a query */
+	const uint32_t		*sigs;		/* query signatures in use */
+	size_t			 nsigs;
 	/* When nothing matches: 404, 410, or a redirect to the fallback. */
 	int			 fallback_status;
 	const char		*base;		/* [defaults] base, or NULL */
@@ -423,6 +436,7 @@ const struct rule *ruleset_rule(const struct ruleset *, uint32_t,
 		    struct rule *);
 void		*ruleset_regex(const struct ruleset *, const struct rule *);
 uint32_t	 ruleset_regex_rule(const struct ruleset *, size_t);
+const char	*ruleset_sig(const struct ruleset *, size_t);
 int		 image_source_equal(const struct image_source *,
 		    const struct image_source *);
 void		 image_source_stat(struct image_source *, const struct stat *);
@@ -434,6 +448,9 @@ void		 ruleset_free(struct ruleset *);
 extern const char image_build_id[];
 
 /* ---- load/ini.c: reading a rule file through inih ---- */
+
+/* What an '=' in a map key's query is handed to inih as (ini.c). */
+#define KEY_EQ	'\x1f'
 
 struct ruleset	*ini_load_file(const char *, struct diag *);
 int		 ini_read_file(const char *, struct diag *, char **,
@@ -495,7 +512,7 @@ int	 target_compile(struct arena *, struct diag *, const char *,
 /* The keys, as indexes of keys_table[] and as KEY_BIT()s in sets. */
 enum key_id {
 	KEY_STATUS, KEY_QUERY, KEY_CASE, KEY_SLASH, KEY_CACHE, KEY_HEADER,
-	KEY_HOST, KEY_METHODS, KEY_SCHEME, KEY_FROM, KEY_UNTIL,
+	KEY_HOST, KEY_METHODS, KEY_SCHEME, KEY_FROM, KEY_UNTIL, KEY_PARAMS,
 	KEY_FALLBACK, KEY_BASE, KEY_PATH, KEY_PREFIX, KEY_REGEX, KEY_TO,
 	KEY_N
 };
@@ -548,6 +565,53 @@ int	 values_host_pattern(const char *, size_t);
 int	 values_token(const char *, size_t);
 int	 values_field(const char *);
 
+/* ---- query.c: query parameters, as rules name them and requests carry them ---- */
+
+/* A request has at most this many parameters (a query of URI_MAX bytes). */
+#define QUERY_PARAMS_MAX	(URI_MAX / 2 + 1)
+/* The longest parameter name of a ${param:NAME} placeholder. */
+#define PARAM_NAME_MAX		256
+/* A rule may ask for at most this many. */
+#define QUERY_RULE_PARAMS_MAX	32
+#define QUERY_RULE_PARAMS_MAX_S	"32"
+
+/* One parameter of a request: offsets into its query and the query's buf. */
+struct query_param {
+	uint32_t	 raw, raw_len;	/* "name=value" as sent */
+	uint32_t	 value_raw, value_raw_len;
+	uint32_t	 name, name_len; /* canonical, in buf */
+	uint32_t	 value, value_len; /* canonical in buf; UINT32_MAX:
+					      not made yet */
+	int		 has_value;
+};
+
+/* A request's query, parsed the first time a rule asks (per process). */
+struct query {
+	const char		*raw;
+	size_t			 raw_len;
+	int			 parsed;
+	size_t			 n;
+	size_t			 used;	/* of buf */
+	struct query_param	 p[QUERY_PARAMS_MAX];
+	char			 buf[3 * URI_MAX + 2 * QUERY_PARAMS_MAX + 16];
+};
+
+struct request;
+
+int			 query_canon(const char *, size_t, char *, size_t);
+int			 query_rule(const char *, size_t, char, char *, char *,
+			    const char **);
+void			 query_init(struct query *, const struct request *);
+size_t			 query_count(struct query *);
+struct query_param	*query_param(struct query *, const char *, size_t);
+const char		*query_value(struct query *, struct query_param *,
+			    size_t *);
+int			 query_key(struct query *, const char *, char *,
+			    size_t);
+int			 query_matches(struct query *, const char *);
+size_t			 query_kept(struct query *, const char *, const char *,
+			    struct buf *, char);
+
 /* ---- request/request.c: the request, from CGI variables (RFC 3875) ---- */
 
 struct request {
@@ -571,6 +635,7 @@ struct request {
 #define REQ_ASSUME_SCHEME	0x02
 #define REQ_ASSUME_METHOD	0x04
 #define REQ_ASSUME_TIME		0x08
+#define REQ_ASSUME_PARAMS	0x10
 
 const char	*request_param(char **, const char *);
 const char	*request_method(char **);
@@ -584,6 +649,7 @@ struct match {
 	int			 regex_error; /* < 0: PCRE2's error running
 					    rule's regex (no captures) */
 	int			 damaged; /* the image's rule is unreadable */
+	struct query		*query;	/* the request's (match_scratch's) */
 	size_t			 rest_off; /* prefix rules: where the rest starts */
 	size_t			 ncaptures;
 	size_t			 cap_off[CAPTURES_MAX + 1];

@@ -37,7 +37,7 @@
 
 #include "fcgi-redirect.h"
 
-_Static_assert(sizeof(struct image_header) == 360, "image header layout");
+_Static_assert(sizeof(struct image_header) == 392, "image header layout");
 _Static_assert(sizeof(struct image_rule) == 44, "image rule layout");
 _Static_assert(sizeof(struct image_opts) == 64, "image opts layout");
 _Static_assert(sizeof(struct index_slot) == 16, "index slot layout");
@@ -222,6 +222,9 @@ opts_decode(struct ruleset *rs, const struct image_header *h,
 		if (io->cache != IMAGE_NONE && ((o->cache = string_at(rs,
 		    io->cache)) == NULL || !string_printable(o->cache)))
 			return -1;
+		if (io->params != IMAGE_NONE && ((o->params = string_at(rs,
+		    io->params)) == NULL || !string_printable(o->params)))
+			return -1;
 		o->nhosts = io->nhosts;
 		o->nmethods = io->nmethods;
 		o->nheaders = io->nheaders;
@@ -309,6 +312,7 @@ image_open(const unsigned char *p, size_t size, int mapped, const char *file,
 	    sizeof(struct image_rule)) ||
 	    !part_ok(h, size, IMAGE_NEXT, h->nrules, sizeof(uint32_t)) ||
 	    !part_ok(h, size, IMAGE_REGEX, h->nregex, sizeof(uint32_t)) ||
+	    !part_ok(h, size, IMAGE_SIGS, h->nsigs, sizeof(uint32_t)) ||
 	    h->nregex > h->nrules || h->nentries > h->nrules ||
 	    !slots_ok(h, IMAGE_EXACT) || !slots_ok(h, IMAGE_PREFIX) ||
 	    !slots_ok(h, IMAGE_ANCHOR) ||
@@ -354,6 +358,9 @@ image_open(const unsigned char *p, size_t size, int mapped, const char *file,
 	rs->nregex = h->nregex;
 	rs->nopts = h->nopts;
 	rs->regex = (const void *)(p + h->part[IMAGE_REGEX].off);
+	rs->sigs = (const void *)(p + h->part[IMAGE_SIGS].off);
+	rs->nsigs = h->nsigs;
+	rs->query_variants = h->query_variants & 0x55;
 	index_view(rs, h, IMAGE_EXACT, 0, &rs->exact);
 	index_view(rs, h, IMAGE_PREFIX, 1, &rs->prefix);
 	index_view(rs, h, IMAGE_ANCHOR, 2, &rs->regex_anchor);
@@ -437,6 +444,9 @@ ruleset_rule(const struct ruleset *rs, uint32_t no, struct rule *r)
 	r->kind = (enum rule_kind)ir->kind;
 	r->pattern = rs->strings + ir->pattern;
 	r->pattern_len = ir->pattern_len;
+	/* "path?query" (compile.c); the strings end with a NUL. */
+	r->query = r->pattern[r->pattern_len] == '?' ?
+	    r->pattern + r->pattern_len + 1 : NULL;
 	r->re = NULL;
 	r->target = rs->strings + ir->target;
 	r->target_len = ir->target_len;
@@ -446,6 +456,13 @@ ruleset_rule(const struct ruleset *rs, uint32_t no, struct rule *r)
 	r->no = no == rs->nrules ? RULE_FALLBACK : no;
 	r->opts = &rs->opts[ir->opts];
 	return r;
+}
+
+/* The i-th query signature in use (query.c), or NULL. */
+const char *
+ruleset_sig(const struct ruleset *rs, size_t i)
+{
+	return i < rs->nsigs ? string_at(rs, rs->sigs[i]) : NULL;
 }
 
 /* The rule number of the i-th regex rule, or INDEX_NONE. */

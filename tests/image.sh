@@ -391,21 +391,27 @@ damage() {
 	version | parts | build)
 		# A header field changed, its checksum made right again
 		# (struct image_header, src/fcgi-redirect.h: FNV-1a of the
-		# first 352 bytes, stored after them).
+		# header up to its last 8 bytes, which hold it).  The offsets
+		# come from the image itself: header_size at byte 20, and the
+		# strings, the first part, start right after the header.
 		python3 - "$1" "$img" <<'PY'
 import struct, sys
 kind, path = sys.argv[1], sys.argv[2]
 h = bytearray(open(path, "rb").read())
+hs = struct.unpack_from("=I", h, 20)[0]
 if kind == "version":
     h[8:12] = struct.pack("=I", 99)
 elif kind == "parts":
-    h[148:156] = struct.pack("=Q", 1 << 40)	# part[IMAGE_STRINGS].off
+    # part[IMAGE_STRINGS].off: the first 8-byte field holding hs
+    at = next(o for o in range(136, hs - 8, 8)
+              if struct.unpack_from("=Q", h, o)[0] == hs)
+    h[at:at + 8] = struct.pack("=Q", 1 << 40)
 else:
     h[32:80] = b"0.0.1+another-build".ljust(48, b"\0")
 c = 14695981039346656037
-for b in h[:352]:
+for b in h[:hs - 8]:
     c = ((c ^ b) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
-h[352:360] = struct.pack("=Q", c)
+h[hs - 8:hs] = struct.pack("=Q", c)
 open(path, "wb").write(h)
 PY
 		;;

@@ -103,7 +103,7 @@ int
 analysis_conditional(const struct rule_opts *o)
 {
 	return o->nhosts > 0 || o->nmethods > 0 || o->scheme != SCHEME_ANY ||
-	    o->has_from || o->has_until;
+	    o->has_from || o->has_until || o->params != NULL;
 }
 
 /*
@@ -140,6 +140,9 @@ analysis_conditions(const struct rule_opts *o, char *out, size_t n)
 		buf_printf(&b, "%s%s %s", b.len > 0 ? ", " : "",
 		    k == 0 ? "from" : "until", t);
 	}
+	if (o->params != NULL)
+		buf_printf(&b, "%sparams %s", b.len > 0 ? ", " : "",
+		    o->params);
 	text_end(&b);
 	return strlen(out);
 }
@@ -149,8 +152,9 @@ static void
 rule_label(struct buf *b, const struct rule *r)
 {
 	if (r->kind == RULE_MAP_ENTRY)
-		buf_printf(b, "[map %s] %s", r->name, r->pattern_len > 0 ?
-		    r->pattern : "/");
+		buf_printf(b, "[map %s] %s%s%s", r->name, r->pattern_len > 0 ?
+		    r->pattern : "/", r->query ? "?" : "",
+		    r->query ? r->query : "");
 	else
 		buf_printf(b, "[%s]", r->name);
 }
@@ -164,7 +168,8 @@ rule_source(struct buf *b, const struct rule *r)
 	else if (r->kind == RULE_PREFIX)
 		buf_printf(b, "%.*s/...", (int)r->pattern_len, r->pattern);
 	else
-		buf_printf(b, "%s", r->pattern_len > 0 ? r->pattern : "/");
+		buf_printf(b, "%s%s%s", r->pattern_len > 0 ? r->pattern : "/",
+		    r->query ? "?" : "", r->query ? r->query : "");
 }
 
 /* ---- the site's own hosts ---- */

@@ -84,6 +84,30 @@ string_add(struct grow *g, const char *s, size_t n)
 	return (uint32_t)off;
 }
 
+/*
+ * Add a[0..an), then "?" and b[0..bn) when bn > 0, and a NUL; its offset
+ * (IMAGE_NONE: full).
+ */
+static uint32_t
+string_add2(struct grow *g, const char *a, size_t an, const char *b,
+    size_t bn)
+{
+	size_t	 off = g->len - g->base, n = an + (bn > 0 ? 1 + bn : 0);
+	char	*p;
+
+	if (off + n >= IMAGE_NONE || (p = grow_room(g, n + 1)) == NULL) {
+		g->oom = 1;
+		return IMAGE_NONE;
+	}
+	memcpy(p, a, an);
+	if (bn > 0) {
+		p[an] = '?';
+		memcpy(p + an + 1, b, bn);
+	}
+	p[n] = '\0';
+	return (uint32_t)off;
+}
+
 /* The option sets, each once: an open-addressing set of their numbers. */
 struct optset {
 	const struct rule_opts	**opts;	/* by number */
@@ -117,6 +141,8 @@ opts_hash(const struct rule_opts *o)
 	    strlen(o->cache) + 1 : 0);
 	h = list_hash(h, o->hosts, o->nhosts);
 	h = list_hash(h, o->methods, o->nmethods);
+	h = index_hash_step(h, o->params ? o->params : "", o->params ?
+	    strlen(o->params) + 1 : 0);
 	return list_hash(h, o->headers, o->nheaders);
 }
 
@@ -143,6 +169,8 @@ opts_equal(const struct rule_opts *a, const struct rule_opts *b)
 	    (!a->has_until || a->until == b->until) &&
 	    (a->cache == NULL) == (b->cache == NULL) &&
 	    (a->cache == NULL || strcmp(a->cache, b->cache) == 0) &&
+	    (a->params == NULL) == (b->params == NULL) &&
+	    (a->params == NULL || strcmp(a->params, b->params) == 0) &&
 	    list_equal(a->hosts, a->nhosts, b->hosts, b->nhosts) &&
 	    list_equal(a->methods, a->nmethods, b->methods, b->nmethods) &&
 	    list_equal(a->headers, a->nheaders, b->headers, b->nheaders);
@@ -247,7 +275,7 @@ rule_unconditional(const struct rule *r)
 	const struct rule_opts	*o = r->opts;
 
 	return o->nhosts == 0 && o->nmethods == 0 && o->scheme == SCHEME_ANY &&
-	    !o->has_from && !o->has_until;
+	    !o->has_from && !o->has_until && o->params == NULL;
 }
 
 /* A rule's key, found while the rules are laid, added to an index after. */
@@ -263,6 +291,10 @@ struct key {
 /* Everything compile_draft() builds before laying it out. */
 struct layout {
 	struct key		*keys;		/* per rule */
+	uint32_t		*sigs;		/* query signatures: strings */
+	size_t			 nsigs, sig_cap;
+	uint32_t		*sig_table;	/* numbers of sigs, by hash */
+	size_t			 sig_mask;
 	struct grow		 strings;
 	struct optset		 optset;
 	struct grow		 refs;		/* uint32_t */
@@ -283,7 +315,7 @@ rule_key(struct layout *l, const struct rule *r, uint32_t pat, size_t *n,
     unsigned *variant)
 {
 	char	*p;
-	size_t	 i;
+	size_t	 i, qn = r->query != NULL ? strlen(r->query) : 0;
 	uint32_t off;
 
 	*n = r->pattern_len;
@@ -293,14 +325,97 @@ rule_key(struct layout *l, const struct rule *r, uint32_t pat, size_t *n,
 	else if ((*variant & OPT_SLASH_EITHER) && *n > 1 &&
 	    r->pattern[*n - 1] == '/')
 		(*n)--;
-	if (!(*variant & OPT_CASE_IGNORE))
+	/* The pattern as stored: "path" or "path?query" (rule_lay()). */
+	if (!(*variant & OPT_CASE_IGNORE) && *n == r->pattern_len) {
+		*n += qn > 0 ? 1 + qn : 0;
 		return pat;
-	if ((off = string_add(&l->strings, r->pattern, *n)) == IMAGE_NONE)
+	}
+	/* The path folded, then "?query" as it is: case is the path's. */
+	if ((off = string_add2(&l->strings, r->pattern, *n, r->query, qn)) ==
+	    IMAGE_NONE)
 		return IMAGE_NONE;
 	p = l->strings.data + l->strings.base + off;
-	for (i = 0; i < *n; i++)
-		p[i] = (char)tolower((unsigned char)p[i]);
+	if (*variant & OPT_CASE_IGNORE)
+		for (i = 0; i < *n; i++)
+			p[i] = (char)tolower((unsigned char)p[i]);
+	*n += qn > 0 ? 1 + qn : 0;
 	return off;
+}
+
+/*
+ * The signature of the canonical query c ("cat=3&id" gives "cat=id&":
+ * query.c) into out, of strlen(c) + 2 bytes at least.
+ */
+static void
+query_signature(const char *c, char *out)
+{
+	size_t	 n, name;
+
+	for (; *c != '\0'; c += n + (c[n] != '\0')) {
+		n = strcspn(c, "&");
+		name = strcspn(c, "=&");
+		memcpy(out, c, name);
+		out += name;
+		*out++ = name < n ? '=' : '&';
+	}
+	*out = '\0';
+}
+
+/* Add the signature of r's query to the set, once; 0, or -1 no memory. */
+static int
+sig_add(struct layout *l, const struct rule *r)
+{
+	char		*sig, *s = l->strings.data + l->strings.base;
+	size_t		 i, n, size;
+	uint32_t	*t, off;
+	uint64_t	 h;
+
+	if ((sig = malloc(strlen(r->query) + 2)) == NULL)
+		return -1;
+	query_signature(r->query, sig);
+	n = strlen(sig);
+	h = index_hash(sig, n, 0);
+	if (2 * (l->nsigs + 1) > l->sig_mask) {
+		size = l->sig_mask ? 2 * (l->sig_mask + 1) : 16;
+		if ((t = malloc(size * sizeof(*t))) == NULL) {
+			free(sig);
+			return -1;
+		}
+		memset(t, 0xff, size * sizeof(*t));
+		for (i = 0; i < l->nsigs; i++) {
+			off = l->sigs[i];
+			for (size_t j = index_hash(s + off, strlen(s + off), 0) &
+			    (size - 1); ; j = (j + 1) & (size - 1))
+				if (t[j] == IMAGE_NONE) {
+					t[j] = (uint32_t)i;
+					break;
+				}
+		}
+		free(l->sig_table);
+		l->sig_table = t;
+		l->sig_mask = size - 1;
+	}
+	for (i = h & l->sig_mask; l->sig_table[i] != IMAGE_NONE;
+	    i = (i + 1) & l->sig_mask)
+		if (strcmp(s + l->sigs[l->sig_table[i]], sig) == 0) {
+			free(sig);
+			return 0;
+		}
+	if (l->nsigs == l->sig_cap) {
+		l->sig_cap = l->sig_cap ? 2 * l->sig_cap : 16;
+		if ((t = realloc(l->sigs, l->sig_cap * sizeof(*t))) == NULL) {
+			free(sig);
+			return -1;
+		}
+		l->sigs = t;
+	}
+	off = string_add(&l->strings, sig, n);
+	free(sig);
+	if (off == IMAGE_NONE)
+		return -1;
+	l->sig_table[i] = (uint32_t)l->nsigs;
+	l->sigs[l->nsigs++] = off;
+	return 0;
 }
 
 /* The option set of o as a number, its lists added to the refs. */
@@ -322,6 +437,8 @@ opts_lay(struct layout *l, const struct rule_opts *o, struct image_opts *io)
 	io->until = o->has_until ? (int64_t)o->until : 0;
 	io->cache = o->cache == NULL ? IMAGE_NONE :
 	    string_add(&l->strings, o->cache, strlen(o->cache));
+	io->params = o->params == NULL ? IMAGE_NONE :
+	    string_add(&l->strings, o->params, strlen(o->params));
 	for (k = 0; k < 3; k++) {
 		first[k] = (uint32_t)(l->refs.len / sizeof(uint32_t));
 		for (i = 0; i < counts[k]; i++)
@@ -357,8 +474,9 @@ rule_lay(struct layout *l, const struct rule *r, uint32_t no,
 	ir->name = *name_off;
 	ir->line = r->line;
 	ir->kind = (uint8_t)r->kind;
-	ir->pattern = string_add(&l->strings, r->pattern ? r->pattern : "",
-	    r->pattern_len);
+	/* "path?query": ruleset_rule() finds the query after the path. */
+	ir->pattern = string_add2(&l->strings, r->pattern ? r->pattern : "",
+	    r->pattern_len, r->query, r->query != NULL ? strlen(r->query) : 0);
 	ir->pattern_len = (uint32_t)r->pattern_len;
 	n = r->target ? r->target_len : 0;
 	ir->target = string_add(&l->strings, r->target ? r->target : "", n);
@@ -388,7 +506,11 @@ rule_lay(struct layout *l, const struct rule *r, uint32_t no,
 		k->which = r->kind == RULE_PREFIX;
 		if (k->which)
 			l->h.prefix_variants |= 1u << variant;
-		else
+		else if (r->query != NULL) {
+			l->h.query_variants |= 1u << variant;
+			if (sig_add(l, r) != 0)
+				return -1;
+		} else
 			l->h.exact_variants |= 1u << variant;
 	}
 	if (n > INDEX_KEY_MAX)
@@ -430,10 +552,11 @@ keys_add(struct layout *l, const struct draft *dr, struct diag *d)
 			return -1;
 		if (shadow != INDEX_NONE && dr->rules[i].kind != RULE_REGEX)
 			diag_warning(d, dr->rules[i].line, "never used: [%s] "
-			    "at line %u already answers %s",
+			    "at line %u already answers %s%s%s",
 			    dr->rules[shadow].name, dr->rules[shadow].line,
 			    dr->rules[i].pattern_len ? dr->rules[i].pattern :
-			    "/");
+			    "/", dr->rules[i].query ? "?" : "",
+			    dr->rules[i].query ? dr->rules[i].query : "");
 	}
 	return 0;
 }
@@ -469,6 +592,8 @@ layout_free(struct layout *l)
 	for (k = 0; k < 3; k++)
 		index_builder_free(l->ix[k]);
 	free(l->keys);
+	free(l->sigs);
+	free(l->sig_table);
 }
 
 /* Lay out draft dr as image bytes; NULL when out of memory (reported). */
@@ -549,6 +674,8 @@ compile_bytes(const struct draft *dr, size_t *size, struct diag *d)
 	l.rules = NULL;
 	part_put(img, h, IMAGE_NEXT, l.next, dr->nrules * sizeof(*l.next));
 	part_put(img, h, IMAGE_REGEX, l.regex, h->nregex * sizeof(*l.regex));
+	h->nsigs = (uint32_t)l.nsigs;
+	part_put(img, h, IMAGE_SIGS, l.sigs, l.nsigs * sizeof(*l.sigs));
 	for (i = 0; i < 3; i++) {
 		nslots = index_builder_slots(l.ix[i], &slots, &h->lens[i]);
 		part_put(img, h, parts[i], slots, nslots * sizeof(*slots));

@@ -150,14 +150,41 @@ loader_section(struct loader *l, const char *line, size_t n)
  * how to write it.  Returns 0, or -1 after reporting it.
  */
 static int
-loader_key_line(struct loader *l, const char *line, size_t n)
+loader_key_line(struct loader *l, char *line, size_t n)
 {
-	const char	*eq = memchr(line, '=', n), *colon = memchr(line, ':', n);
+	char	*eq = memchr(line, '=', n), *colon = memchr(line, ':', n);
+	char	*q = memchr(line, '?', n), *p;
 
 	if (eq == NULL && colon == NULL) {
 		diag_error(l->diag, l->lineno, "expected 'key = value', "
 		    "'[section]' or a comment");
 		return -1;
+	}
+	/*
+	 * A map key with a query ("/index.php?id=42 = /about") has '=' in
+	 * it: the key ends at the first '=' after a blank.  inih ends a key
+	 * at the first '=', so the key's own are handed over as KEY_EQ and
+	 * put back by rules.c.
+	 */
+	if (line[0] == '/' && q != NULL && eq != NULL && q < eq) {
+		for (p = q; p < line + n && !(*p == '=' && (p[-1] == ' ' ||
+		    p[-1] == '\t')); p++)
+			continue;
+		if (p == line + n) {
+			diag_error(l->diag, l->lineno, "a map key with a query "
+			    "needs a blank before the '=' that ends it, as in "
+			    "'/index.php?id=42 = /about'");
+			return -1;
+		}
+		if (memchr(line, KEY_EQ, n) != NULL) {
+			diag_error(l->diag, l->lineno, "line contains a "
+			    "control character");
+			return -1;
+		}
+		for (eq = q; eq < p; eq++)
+			if (*eq == '=')
+				*eq = KEY_EQ;
+		eq = p;
 	}
 	if (line[0] == '/' && colon != NULL && (eq == NULL || colon < eq)) {
 		diag_error(l->diag, l->lineno, "a ':' in a path key must be "
@@ -223,11 +250,13 @@ loader_read_line(char *str, int num, void *stream)
 		loader_section(l, line, n);
 		return str;
 	}
-	if (loader_key_line(l, line, n) != 0)
-		return str;
 	memcpy(str, line, n);
 	str[n] = '\n';
 	str[n + 1] = '\0';
+	if (loader_key_line(l, str, n) != 0) {
+		str[0] = '\n';
+		str[1] = '\0';
+	}
 	return str;
 }
 

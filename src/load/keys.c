@@ -174,6 +174,34 @@ key_methods(struct key_ctx *c, const struct key_def *k, const char *v,
 	    values_token, 0, line, "method");
 }
 
+/*
+ * params: the query parameters a request must have, "name=value" or
+ * "name" (there, with any value), separated by blanks (query.c).
+ */
+static int
+key_params(struct key_ctx *c, const struct key_def *k, const char *v,
+    unsigned line)
+{
+	const char	*why;
+	char		*canon, *sig;
+	size_t		 n = strlen(v);
+	int		 rc = 0;
+
+	canon = malloc(4 * n + 8);
+	sig = malloc(4 * n + 8);
+	if (canon == NULL || sig == NULL)
+		rc = -2;
+	else if (query_rule(v, n, ' ', canon, sig, &why) != 0) {
+		diag_error(c->diag, line, "%s: %s", k->name, why);
+		rc = -1;
+	} else if ((c->opts->params = arena_strndup(c->arena, canon,
+	    strlen(canon))) == NULL)
+		rc = -2;
+	free(canon);
+	free(sig);
+	return rc;
+}
+
 /* scheme: http or https. */
 static int
 key_scheme(struct key_ctx *c, const struct key_def *k, const char *v,
@@ -294,6 +322,7 @@ const struct key_def keys_table[KEY_N] = {
 	[KEY_SCHEME]	= { "scheme",	RULES_MAPS, 0, key_scheme, NULL },
 	[KEY_FROM]	= { "from",	RULES_MAPS, 0, key_from, NULL },
 	[KEY_UNTIL]	= { "until",	RULES_MAPS, 0, key_until, NULL },
+	[KEY_PARAMS]	= { "params",	RULES_MAPS, 0, key_params, NULL },
 	[KEY_FALLBACK]	= { "fallback",	KEY_IN_DEFAULTS, 0, NULL, NULL },
 	[KEY_BASE]	= { "base",	KEY_IN_DEFAULTS, 0, NULL, NULL },
 	[KEY_PATH]	= { "path",	KEY_IN_RULE, 0, NULL, NULL },

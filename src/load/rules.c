@@ -296,6 +296,52 @@ builder_regex(struct builder *b, struct rule *r, unsigned line)
 }
 
 /* Finish a rule section: exactly one matcher, a target, its options. */
+/*
+ * Split the path key *v ("/index.php?id=42") at its '?': *v becomes the
+ * path alone (in the arena) and r->query the canonical query of the rest
+ * (query.c), or NULL when there is no '?'.  A prefix takes no query (its
+ * parameters go in `params =`).  Returns 0, or -1 after a FILE:LINE error
+ * at `line`.
+ */
+static int
+builder_key_query(struct builder *b, struct rule *r, const char **v,
+    unsigned line)
+{
+	const char	*q = strchr(*v, '?'), *why;
+	char		*canon, *sig;
+	size_t		 n;
+
+	r->query = NULL;
+	if (q == NULL)
+		return 0;
+	if (r->kind == RULE_PREFIX) {
+		diag_error(b->diag, line, "prefix: '%s' has a query; a prefix "
+		    "matches paths only (ask for parameters with 'params =')",
+		    *v);
+		return -1;
+	}
+	n = strlen(q + 1);
+	canon = malloc(4 * n + 8);
+	sig = malloc(4 * n + 8);
+	if (canon == NULL || sig == NULL) {
+		free(canon);
+		free(sig);
+		b->oom = 1;
+		return -1;
+	}
+	if (query_rule(q + 1, n, '&', canon, sig, &why) != 0) {
+		diag_error(b->diag, line, "the query of '%s': %s", *v, why);
+		free(canon);
+		free(sig);
+		return -1;
+	}
+	r->query = builder_strdup(b, canon, strlen(canon));
+	free(canon);
+	free(sig);
+	*v = builder_strdup(b, *v, (size_t)(q - *v));
+	return r->query != NULL && *v != NULL ? 0 : -1;
+}
+
 static void
 builder_rule_done(struct builder *b, struct section *s)
 {
@@ -329,6 +375,8 @@ builder_rule_done(struct builder *b, struct section *s)
 			return;
 	} else {
 		r->kind = which == KEY_PATH ? RULE_PATH : RULE_PREFIX;
+		if (builder_key_query(b, r, &v, s->key_line[which]) != 0)
+			return;
 		len = url_normalize_path(v, strlen(v), norm, sizeof(norm));
 		if (len < 0) {
 			diag_error(b->diag, s->key_line[which], "%s: '%s' is "
@@ -506,10 +554,23 @@ builder_map_entry(struct builder *b, const char *key, const char *value,
 	char		 norm[PATH_BUF];
 	int		 len;
 
-	len = url_normalize_path(key, strlen(key), norm, sizeof(norm));
+	struct rule	 q;
+	const char	*path;
+	char		*k, *p;
+
+	/* The '=' of a query, which ini.c hands over as KEY_EQ. */
+	if ((k = builder_strdup(b, key, strlen(key))) == NULL)
+		return;
+	for (p = k; (p = strchr(p, KEY_EQ)) != NULL; p++)
+		*p = '=';
+	path = k;
+	q.kind = RULE_MAP_ENTRY;
+	if (builder_key_query(b, &q, &path, line) != 0)
+		return;
+	len = url_normalize_path(path, strlen(path), norm, sizeof(norm));
 	if (len < 0) {
 		diag_error(b->diag, line, "'%s' is not a valid path (a bad "
-		    "%%-escape?)", key);
+		    "%%-escape?)", path);
 		return;
 	}
 	if ((r = builder_rule_add(b)) == NULL)
@@ -517,6 +578,7 @@ builder_map_entry(struct builder *b, const char *key, const char *value,
 	r->name = s->name;
 	r->line = line;
 	r->kind = RULE_MAP_ENTRY;
+	r->query = q.query;
 	r->opts = s->keys.opts;
 	if ((r->pattern = builder_strdup(b, norm, (size_t)len)) == NULL)
 		return;

@@ -134,6 +134,27 @@ target_compile(struct arena *arena, struct diag *d, const char *base,
 				r->target_flags |= TARGET_USES_HOST;
 			buf_add(&out, p, n);
 			p += n - 1;
+		} else if (strncmp(p, "${param:", 8) == 0) {
+			/* Kept with the name made canonical (query.c). */
+			const char	*end = strchr(p + 8, '}');
+			char		 canon[3 * PARAM_NAME_MAX + 1];
+			int		 k;
+
+			if (end == NULL || end == p + 8 ||
+			    end - (p + 8) > PARAM_NAME_MAX ||
+			    memchr(p + 8, ' ', (size_t)(end - (p + 8))) !=
+			    NULL) {
+				diag_error(d, line, "%s: ${param:NAME} needs a "
+				    "name of 1 to %d bytes without blanks, "
+				    "then '}'", what, PARAM_NAME_MAX);
+				return -1;
+			}
+			k = query_canon(p + 8, (size_t)(end - (p + 8)), canon,
+			    sizeof(canon));
+			buf_add(&out, "${param:", 8);
+			buf_add(&out, canon, (size_t)k);
+			buf_addc(&out, '}');
+			p = end;
 		} else {
 			diag_error(d, line, "%s: unknown placeholder at "
 			    "'%.12s' (write $$ for a literal $)", what, p);

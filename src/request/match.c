@@ -68,6 +68,9 @@ struct match_scratch {
 	pcre2_match_context	*mc;	/* the limits above */
 	pcre2_jit_stack		*jit;	/* NULL when PCRE2 has no JIT */
 	char			 lower[PATH_BUF];
+	struct query		 query;	/* the request's, parsed on demand */
+	/* A path key, '?', and a canonical query made from the request. */
+	char			 qkey[PATH_BUF + 1 + sizeof(((struct query *)0)->buf)];
 };
 
 /*
@@ -161,7 +164,8 @@ host_matches(const struct rule_opts *o, const char *host, size_t len)
  * req->assume marks unknown (analysis.c) are taken to hold.
  */
 static int
-rule_applies(const struct rule_opts *o, const struct request *req)
+rule_applies(const struct rule_opts *o, const struct request *req,
+    struct query *q)
 {
 	size_t	 i;
 
@@ -184,6 +188,9 @@ rule_applies(const struct rule_opts *o, const struct request *req)
 	if (o->nhosts > 0 && !(req->assume & REQ_ASSUME_HOST) &&
 	    !host_matches(o, req->host, req->host_len))
 		return 0;
+	if (o->params != NULL && !(req->assume & REQ_ASSUME_PARAMS) &&
+	    !query_matches(q, o->params))
+		return 0;
 	return 1;
 }
 
@@ -193,10 +200,10 @@ rule_applies(const struct rule_opts *o, const struct request *req)
  */
 static inline int
 chain_first(const struct ruleset *rs, const struct index *ix, uint32_t r,
-    const struct request *req, uint32_t *best)
+    const struct request *req, struct query *q, uint32_t *best)
 {
 	for (; r != INDEX_NONE && r < *best; r = index_next(ix, r))
-		if (rule_applies(rule_opts_of(rs, r), req)) {
+		if (rule_applies(rule_opts_of(rs, r), req, q)) {
 			*best = r;
 			return 1;
 		}
@@ -227,7 +234,7 @@ regex_try(const struct ruleset *rs, uint32_t r, const struct request *req,
 	    strncasecmp(path, rule->pattern + 1, n) :
 	    memcmp(path, rule->pattern + 1, n)) != 0))
 		return 0;
-	if (!rule_applies(rule->opts, req))
+	if (!rule_applies(rule->opts, req, m->query))
 		return 0;
 	rc = match_regex_run(rs, rule, path, len, scratch);
 	if (rc == PCRE2_ERROR_NOMATCH)
@@ -277,6 +284,48 @@ match_prefetch(const struct ruleset *rs, const struct request *req)
 	}
 }
 
+/*
+ * Exact keys with a query ("/index.php?id=42"): for each fold of the path
+ * in use and each query signature of the rule set (query.c), the path,
+ * '?' and the request's own canonical query for those names, looked up
+ * like a path: a bounded number of lookups, whatever the number of keys
+ * and whatever other parameters the request carries.
+ */
+static void
+query_lookup(const struct ruleset *rs, const struct request *req,
+    struct match_scratch *scratch, uint32_t *best)
+{
+	const char	*key, *sig;
+	size_t		 i, j, n;
+	unsigned	 v;
+	uint32_t	 r;
+	int		 k;
+
+	for (i = 0; i < sizeof(exact_variants) / sizeof(exact_variants[0]);
+	    i++) {
+		v = exact_variants[i];
+		if (!(rs->query_variants & (1u << v)))
+			continue;
+		key = v & OPT_CASE_IGNORE ? scratch->lower : req->path;
+		n = req->path_len;
+		if ((v & OPT_SLASH_EITHER) && n > 1 && key[n - 1] == '/')
+			n--;
+		memcpy(scratch->qkey, key, n);
+		scratch->qkey[n] = '?';
+		for (j = 0; (sig = ruleset_sig(rs, j)) != NULL; j++) {
+			if ((k = query_key(&scratch->query, sig,
+			    scratch->qkey + n + 1, sizeof(scratch->qkey) - n -
+			    1)) < 0)
+				continue;
+			r = index_find(&rs->exact, scratch->qkey, n + 1 +
+			    (size_t)k, v, index_hash(scratch->qkey, n + 1 +
+			    (size_t)k, v));
+			chain_first(rs, &rs->exact, r, req, &scratch->query,
+			    best);
+		}
+	}
+}
+
 /* At most this many regex anchor chains are merged; more: every regex. */
 #define ANCHORS_MAX	32
 
@@ -302,7 +351,9 @@ match_lookup(const struct ruleset *rs, const struct request *req,
 	m->damaged = 0;
 	m->rest_off = 0;
 	m->ncaptures = 0;
-	if ((rs->exact_variants | rs->prefix_variants) &
+	m->query = &scratch->query;
+	query_init(m->query, req);
+	if ((rs->exact_variants | rs->prefix_variants | rs->query_variants) &
 	    (1u << OPT_CASE_IGNORE | 1u << (OPT_CASE_IGNORE | OPT_SLASH_EITHER)))
 		for (i = 0; i <= len; i++)
 			scratch->lower[i] = (char)tolower((unsigned char)path[i]);
@@ -318,8 +369,10 @@ match_lookup(const struct ruleset *rs, const struct request *req,
 		if ((v & OPT_SLASH_EITHER) && n > 1 && key[n - 1] == '/')
 			n--;
 		r = index_find(&rs->exact, key, n, v, index_hash(key, n, v));
-		chain_first(rs, &rs->exact, r, req, &best);
+		chain_first(rs, &rs->exact, r, req, m->query, &best);
 	}
+	if (rs->nsigs > 0 && req->query_len > 0)
+		query_lookup(rs, req, scratch, &best);
 
 	/*
 	 * Every cut of the path at a '/' or its end: prefixes are looked up
@@ -345,7 +398,7 @@ match_lookup(const struct ruleset *rs, const struct request *req,
 			if (prefixes) {
 				r = index_find(&rs->prefix, key, j, v, hv);
 				if (chain_first(rs, &rs->prefix, r, req,
-				    &best))
+				    m->query, &best))
 					m->rest_off = j;
 			}
 			if (regexes && (r = index_find(&rs->regex_anchor,

@@ -541,7 +541,8 @@ static const struct corrupt_row {
 	{ "build id", SIZE_IMAGE, 0, AT_HEADER, HDR(build), OP_XOR8, 0x01, 0,
 	  "header checksum" },
 	/* A field changed and the checksum recomputed. */
-	{ "version 2", SIZE_IMAGE, 0, AT_HEADER, HDR(version), OP_SET32, 2, 1,
+	{ "version + 1", SIZE_IMAGE, 0, AT_HEADER, HDR(version), OP_SET32,
+	  IMAGE_VERSION + 1, 1,
 	  "another format version" },
 	{ "version 0", SIZE_IMAGE, 0, AT_HEADER, HDR(version), OP_SET32, 0, 1,
 	  "another format version" },

@@ -1,0 +1,415 @@
+/*
+ * query.c: query parameters, as rules name them and as requests carry them.
+ *
+ * A rule may ask for parameters: a path or map key "/index.php?id=42", or
+ * `params = id=42 ref`.  A request's query is split at '&' into
+ * parameters and each at its first '=' into a name and a value, as PHP and
+ * every form decoder do (application/x-www-form-urlencoded, HTML 4.01
+ * §17.13.4): '+' is a space, %XX is the byte XX, and a '%' not followed by
+ * two hex digits is a percent sign.  Names and values are compared in a
+ * canonical form: the decoded bytes with everything but RFC 3986's
+ * unreserved characters (letters, digits, - . _ ~) percent-encoded in
+ * uppercase hex.  So "a+b" and "a%20b" are one value, "%34%32" is "42",
+ * "a/b" is "a%2Fb", and "a%2Bb" (a plus sign) is another value.
+ *
+ * A rule's parameters, sorted by name, make its canonical query
+ * ("cat=3&id=42"; a name alone, "id", asks only that the parameter be
+ * there) and its signature: the names with what each needs, "=" a value
+ * or "&" presence ("cat=id=", "id&").  load/compile.c indexes the rule
+ * under its path and canonical query; a request is looked up once per
+ * signature in use, with the canonical query made of its own values for
+ * those names (query_key()), so a million query-keyed entries cost a
+ * lookup what ten do, whatever other parameters the request carries.
+ * A name the request carries more than once counts with its last value,
+ * as PHP's $_GET has it.
+ *
+ * Parsing a request's query is bounded by its length (URI_MAX bytes, so
+ * at most URI_MAX / 2 + 1 parameters), costs nothing until a rule needs
+ * it, makes a value canonical only when it is asked for, and never fails.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fcgi-redirect.h"
+
+static const char	hexdigits[] = "0123456789ABCDEF";
+
+static int
+hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* RFC 3986 unreserved: what a canonical name or value keeps literal. */
+static const unsigned char unreserved[256] = {
+	['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, ['0' ... '9'] = 1,
+	['-'] = 1, ['.'] = 1, ['_'] = 1, ['~'] = 1,
+};
+
+/*
+ * The canonical form of the form-encoded s[0..n) into out (cap bytes;
+ * 3 * n + 1 always suffice).  Returns its length, or -1 when it does not
+ * fit.  Any bytes have a canonical form.
+ */
+int
+query_canon(const char *s, size_t n, char *out, size_t cap)
+{
+	size_t		 i, o = 0;
+	unsigned char	 c;
+	int		 h, l;
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (c == '+')
+			c = ' ';
+		else if (c == '%' && i + 2 < n &&
+		    (h = hexval((unsigned char)s[i + 1])) >= 0 &&
+		    (l = hexval((unsigned char)s[i + 2])) >= 0) {
+			c = (unsigned char)(h << 4 | l);
+			i += 2;
+		}
+		if (unreserved[c]) {
+			if (o + 1 >= cap)
+				return -1;
+			out[o++] = (char)c;
+		} else {
+			if (o + 3 >= cap)
+				return -1;
+			out[o++] = '%';
+			out[o++] = hexdigits[c >> 4];
+			out[o++] = hexdigits[c & 15];
+		}
+	}
+	if (o >= cap)
+		return -1;
+	out[o] = '\0';
+	return (int)o;
+}
+
+/* ---- a rule's parameters (load time) ---- */
+
+/* One parameter of a rule, while its canonical query is made. */
+struct rule_param {
+	char	*name;		/* canonical, in the caller's buffer */
+	char	*value;		/* canonical, or NULL: presence only */
+};
+
+static int
+param_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct rule_param *)a)->name,
+	    ((const struct rule_param *)b)->name);
+}
+
+/*
+ * The parameters a rule asks for, s[0..n), separated by `sep` ('&' in a
+ * key's query, ' ' in `params =`): "name=value" or "name" each.  Writes
+ * the canonical query (sorted by name, '&'-separated) to canon and the
+ * signature to sig (each of 4 * n + 8 bytes at least).  Returns 0, or -1
+ * with *why a phrase for a FILE:LINE error.
+ */
+int
+query_rule(const char *s, size_t n, char sep, char *canon, char *sig,
+    const char **why)
+{
+	struct rule_param	 p[QUERY_RULE_PARAMS_MAX];
+	char			*buf, *b;
+	size_t			 np = 0, i, len, c = 0, g = 0;
+	const char		*part, *end = s + n, *eq;
+	int			 k;
+
+	if (n == 0) {
+		*why = "no parameter after '?'";
+		return -1;
+	}
+	if ((buf = malloc(6 * n + 16)) == NULL) {
+		*why = "out of memory";
+		return -1;
+	}
+	b = buf;
+	for (part = s; part <= end; part += len + 1) {
+		const char	*stop = memchr(part, sep, (size_t)(end - part));
+
+		len = stop != NULL ? (size_t)(stop - part) : (size_t)(end - part);
+		if (sep == ' ' && len == 0) {
+			if (stop == NULL)
+				break;
+			continue;	/* blanks between items */
+		}
+		if (len == 0) {
+			*why = "an empty parameter (two '&' in a row, or one "
+			    "at an end)";
+			goto fail;
+		}
+		if (np == QUERY_RULE_PARAMS_MAX) {
+			*why = "more than " QUERY_RULE_PARAMS_MAX_S
+			    " parameters";
+			goto fail;
+		}
+		eq = memchr(part, '=', len);
+		if (eq == part) {
+			*why = "a parameter without a name";
+			goto fail;
+		}
+		p[np].name = b;
+		k = query_canon(part, eq ? (size_t)(eq - part) : len, b,
+		    3 * len + 1);
+		b += k + 1;
+		p[np].value = NULL;
+		if (eq != NULL) {
+			p[np].value = b;
+			k = query_canon(eq + 1, len - (size_t)(eq + 1 - part),
+			    b, 3 * len + 1);
+			b += k + 1;
+		}
+		np++;
+		if (stop == NULL)
+			break;
+	}
+	if (np == 0) {
+		*why = "no parameter";
+		goto fail;
+	}
+	qsort(p, np, sizeof(p[0]), param_cmp);
+	for (i = 0; i < np; i++) {
+		if (i > 0 && strcmp(p[i].name, p[i - 1].name) == 0) {
+			*why = "a parameter named twice";
+			goto fail;
+		}
+		if (i > 0)
+			canon[c++] = '&';
+		len = strlen(p[i].name);
+		memcpy(canon + c, p[i].name, len);
+		memcpy(sig + g, p[i].name, len);
+		c += len;
+		g += len;
+		sig[g++] = p[i].value != NULL ? '=' : '&';
+		if (p[i].value != NULL) {
+			canon[c++] = '=';
+			len = strlen(p[i].value);
+			memcpy(canon + c, p[i].value, len);
+			c += len;
+		}
+	}
+	canon[c] = '\0';
+	sig[g] = '\0';
+	free(buf);
+	return 0;
+fail:
+	free(buf);
+	return -1;
+}
+
+/* ---- a request's parameters (request time) ---- */
+
+/* Split the raw query s[0..n) into q's parameters; names made canonical. */
+static void
+query_split(struct query *q)
+{
+	const char		*s = q->raw, *end = s + q->raw_len, *part, *stop;
+	const char		*eq;
+	struct query_param	*p;
+	size_t			 len;
+	int			 k;
+
+	q->n = 0;
+	q->used = 0;
+	for (part = s; part < end; part += len + 1) {
+		stop = memchr(part, '&', (size_t)(end - part));
+		len = stop != NULL ? (size_t)(stop - part) : (size_t)(end - part);
+		if (len == 0)
+			continue;	/* "&&": nothing there */
+		if (q->n == QUERY_PARAMS_MAX)
+			break;		/* not reached: see the header */
+		p = &q->p[q->n++];
+		eq = memchr(part, '=', len);
+		p->raw = (uint32_t)(part - s);
+		p->raw_len = (uint32_t)len;
+		p->has_value = eq != NULL;
+		p->value_raw = eq != NULL ? (uint32_t)(eq + 1 - s) : 0;
+		p->value_raw_len = eq != NULL ?
+		    (uint32_t)(len - (size_t)(eq + 1 - part)) : 0;
+		p->value = UINT32_MAX;
+		p->name = (uint32_t)q->used;
+		k = query_canon(part, eq != NULL ? (size_t)(eq - part) : len,
+		    q->buf + q->used, sizeof(q->buf) - q->used);
+		p->name_len = k < 0 ? 0 : (uint32_t)k;
+		q->used += p->name_len + 1;
+	}
+	q->parsed = 1;
+}
+
+/*
+ * Make q the query of req, unparsed: query_param() and the others parse
+ * it the first time they are asked.
+ */
+void
+query_init(struct query *q, const struct request *req)
+{
+	q->raw = req->query != NULL ? req->query : "";
+	q->raw_len = req->query != NULL ? req->query_len : 0;
+	q->parsed = 0;
+	q->n = 0;
+}
+
+/* The number of parameters in q (parsing it if need be). */
+size_t
+query_count(struct query *q)
+{
+	if (!q->parsed)
+		query_split(q);
+	return q->n;
+}
+
+/*
+ * The last parameter of q named name[0..len) (canonical), or NULL.  Its
+ * canonical value: query_value().
+ */
+struct query_param *
+query_param(struct query *q, const char *name, size_t len)
+{
+	size_t	 i;
+
+	if (!q->parsed)
+		query_split(q);
+	for (i = q->n; i-- > 0;)
+		if (q->p[i].name_len == len &&
+		    memcmp(q->buf + q->p[i].name, name, len) == 0)
+			return &q->p[i];
+	return NULL;
+}
+
+/* The canonical value of parameter p of q ("" for a name alone). */
+const char *
+query_value(struct query *q, struct query_param *p, size_t *len)
+{
+	int	 k;
+
+	if (p->value == UINT32_MAX) {
+		k = query_canon(q->raw + p->value_raw, p->value_raw_len,
+		    q->buf + q->used, sizeof(q->buf) - q->used);
+		p->value = (uint32_t)q->used;
+		p->value_len = k < 0 ? 0 : (uint32_t)k;
+		q->used += p->value_len + 1;
+	}
+	*len = p->value_len;
+	return q->buf + p->value;
+}
+
+/*
+ * The canonical query of q for signature sig ("cat=id=": see the head)
+ * into out (cap bytes): the request's values for those names.  Returns its
+ * length, or -1 when a name is missing or it does not fit.
+ */
+int
+query_key(struct query *q, const char *sig, char *out, size_t cap)
+{
+	struct query_param	*p;
+	const char		*name, *v;
+	size_t			 o = 0, n, vl;
+
+	for (name = sig; *name != '\0'; name += n + 1) {
+		n = strcspn(name, "=&");
+		if ((p = query_param(q, name, n)) == NULL)
+			return -1;
+		if (o + n + 2 >= cap)
+			return -1;
+		if (o > 0)
+			out[o++] = '&';
+		memcpy(out + o, name, n);
+		o += n;
+		if (name[n] == '=') {
+			/* A name alone has no value: "id" is not "id=". */
+			if (!p->has_value)
+				return -1;
+			v = query_value(q, p, &vl);
+			if (o + vl + 2 >= cap)
+				return -1;
+			out[o++] = '=';
+			memcpy(out + o, v, vl);
+			o += vl;
+		}
+	}
+	out[o] = '\0';
+	return (int)o;
+}
+
+/*
+ * Does q have every parameter of the canonical query canon ("id=42&ref":
+ * names with a value must have it, names alone must be there)?
+ */
+int
+query_matches(struct query *q, const char *canon)
+{
+	struct query_param	*p;
+	const char		*item, *eq, *v;
+	size_t			 n, vl;
+
+	for (item = canon; *item != '\0'; item += n + (item[n] != '\0')) {
+		n = strcspn(item, "&");
+		eq = memchr(item, '=', n);
+		if ((p = query_param(q, item, eq != NULL ?
+		    (size_t)(eq - item) : n)) == NULL)
+			return 0;
+		if (eq != NULL) {
+			if (!p->has_value)
+				return 0;
+			v = query_value(q, p, &vl);
+			if (vl != n - (size_t)(eq + 1 - item) ||
+			    memcmp(v, eq + 1, vl) != 0)
+				return 0;
+		}
+	}
+	return 1;
+}
+
+/* Is the canonical name[0..len) one of those of the canonical query c? */
+static int
+canon_has_name(const char *c, const char *name, size_t len)
+{
+	size_t	 n;
+
+	if (c == NULL)
+		return 0;
+	for (; *c != '\0'; c += n + (c[n] != '\0')) {
+		n = strcspn(c, "&");
+		if (strcspn(c, "=&") == len && memcmp(c, name, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Append to out the parameters of q whose names are in neither of the
+ * canonical queries drop1 and drop2 (either may be NULL), as the request
+ * sent them (made safe by url_encode_uri()), '&'-separated, with `lead`
+ * (unless NUL) before the first.  Returns how many were appended.
+ */
+size_t
+query_kept(struct query *q, const char *drop1, const char *drop2,
+    struct buf *out, char lead)
+{
+	const struct query_param	*p;
+	size_t				 i, kept = 0;
+
+	if (!q->parsed)
+		query_split(q);
+	for (i = 0; i < q->n; i++) {
+		p = &q->p[i];
+		if (canon_has_name(drop1, q->buf + p->name, p->name_len) ||
+		    canon_has_name(drop2, q->buf + p->name, p->name_len))
+			continue;
+		if (kept++ > 0)
+			buf_addc(out, '&');
+		else if (lead != '\0')
+			buf_addc(out, lead);
+		url_encode_uri(out, q->raw + p->raw, p->raw_len);
+	}
+	return kept;
+}
