@@ -14,14 +14,16 @@
  *                  again (a prefix whose target lies under itself);
  *   chain          a target that another rule redirects again;
  *   never used     a rule that an earlier prefix without conditions, or an
- *                  earlier exact rule that folds more, always takes first.
+ *                  earlier exact rule that folds more or asks for fewer
+ *                  parameters, always takes first.
  *
  * A loop or self-redirect is an error when no rule on it has a condition,
  * otherwise a warning naming the conditions.  What the follow-up request
  * does not tell (its host after a relative target, its scheme, its method,
  * the time) is taken to let a rule's conditions hold (struct request's
  * `assume`); what it does tell is used: an https target is not followed
- * into a `scheme = http` rule.
+ * into a `scheme = http` rule, and the target's query decides the keys
+ * with a query and the `params =` conditions (hop_request()).
  *
  * XXX Not decided, so nothing is said: targets with placeholders in their
  * path ($1, ${path}), a prefix rule's answer for a path below its prefix
@@ -78,6 +80,8 @@ struct analysis {
 	unsigned char		*flags;
 	struct request		 req;	/* about 48 KiB: the struct is heap */
 	struct request		 batch[BATCH];
+	int			 queries; /* rules match on parameters: hops
+					    carry their target's query */
 	int			 oom;
 };
 
@@ -309,6 +313,15 @@ port_given(const char *auth, size_t n)
  * request for what r matches.  Returns 0, or the
  * NEXT_ value that ends the hop here (another site, or a target whose
  * path depends on the request).
+ *
+ * When rules match on parameters (a key's query, `params =`), the hop
+ * carries the target's query: the request for what r matches has no
+ * other parameters, so that query is all the next request has, and it is
+ * known, not assumed (no REQ_ASSUME_PARAMS).  A request with other
+ * parameters may first go elsewhere, but not for ever: each rule removes
+ * from the query it keeps the parameters it matched on, so a loop that
+ * lasts is one its targets' own queries keep going.  A placeholder in
+ * the target's query ends the hop, unknown.
  */
 static uint32_t
 hop_request(struct analysis *a, const struct rule *r, struct request *req)
@@ -381,6 +394,17 @@ hop_request(struct analysis *a, const struct rule *r, struct request *req)
 	if (n < 0)
 		return NEXT_UNKNOWN;
 	req->path_len = (size_t)n;
+
+	/* The query: what follows the target's '?', up to its '#'. */
+	if (a->queries && *end == '?') {
+		req->query = end + 1;
+		req->query_len = strcspn(req->query, "#");
+		if (memchr(req->query, '$', req->query_len) != NULL)
+			return NEXT_UNKNOWN;
+		/* "/a?" is carried as "/a" (location.c). */
+		if (req->query_len == 0)
+			req->query = NULL;
+	}
 	return 0;
 }
 
@@ -658,11 +682,22 @@ walk(struct analysis *a)
 	}
 }
 
+/* Do exact rules r and e ask for the same parameters in their keys? */
+static int
+same_query(const struct rule *r, const struct rule *e)
+{
+	if (r->query == NULL || e->query == NULL)
+		return r->query == e->query;
+	return strcmp(r->query, e->query) == 0;
+}
+
 /*
- * Rule i never answers: the first rule for its own path is an earlier
- * prefix without conditions that takes every request i could match (its
- * case folding covers i's), or an earlier exact rule without conditions
- * whose folding covers i's (the same folding: index.c warns already).
+ * Rule i never answers: the first rule for its own path (and its key's
+ * query) is an earlier prefix without conditions that takes every request
+ * i could match (its case folding covers i's), or an earlier exact rule
+ * without conditions whose folding covers i's and whose key asks for the
+ * same parameters or fewer (the same folding and parameters: index.c
+ * warns already).
  */
 static void
 dead_check(struct analysis *a, size_t i)
@@ -685,7 +720,9 @@ dead_check(struct analysis *a, size_t i)
 	req->method = "GET";
 	req->host_len = 0;
 	req->host[0] = '\0';
-	req->query = NULL;
+	/* A canonical query is a query as a request may send it. */
+	req->query = r->query;
+	req->query_len = r->query != NULL ? strlen(r->query) : 0;
 	match_lookup(rs, req, a->scratch, &m);
 	if (m.rule == NULL || m.rule->no >= i)
 		return;
@@ -702,8 +739,8 @@ dead_check(struct analysis *a, size_t i)
 			return;
 	} else if (e->kind == RULE_REGEX || r->kind == RULE_PREFIX ||
 	    ((rf & OPT_SLASH_EITHER) && !(ef & OPT_SLASH_EITHER)) ||
-	    (rf & (OPT_CASE_IGNORE | OPT_SLASH_EITHER)) ==
-	    (ef & (OPT_CASE_IGNORE | OPT_SLASH_EITHER)))
+	    ((rf & (OPT_CASE_IGNORE | OPT_SLASH_EITHER)) ==
+	    (ef & (OPT_CASE_IGNORE | OPT_SLASH_EITHER)) && same_query(r, e)))
 		return;
 	{
 		char		 mem[TEXT_MAX];
@@ -717,9 +754,17 @@ dead_check(struct analysis *a, size_t i)
 			buf_printf(&b, "a prefix %s without conditions, takes "
 			    "every request for ", e->pattern_len > 0 ?
 			    e->pattern : "/");
-		else
-			buf_adds(&b, "without conditions and with more "
-			    "case or slash folding, already answers ");
+		else {
+			int	 folds = (rf & (OPT_CASE_IGNORE |
+				    OPT_SLASH_EITHER)) != (ef &
+				    (OPT_CASE_IGNORE | OPT_SLASH_EITHER));
+
+			buf_printf(&b, "without conditions and with %s%s%s, "
+			    "already answers ", folds ? "more case or slash "
+			    "folding" : "", folds && !same_query(r, e) ?
+			    " and " : "", same_query(r, e) ? "" :
+			    "fewer parameters");
+		}
 		rule_source(&b, r);
 		buf_adds(&b, " first: move ");
 		rule_label(&b, r);
@@ -752,6 +797,10 @@ analysis_run(const struct draft *dr, const struct ruleset *rs,
 	a->rs = rs;
 	a->dr = dr;
 	a->d = d;
+	a->queries = rs->nsigs > 0;
+	for (i = 0; i < rs->nopts; i++)
+		if (rs->opts[i].params != NULL)
+			a->queries = 1;
 	if (own_hosts_init(&a->own, rs) != 0 ||
 	    (a->scratch = match_scratch_new()) == NULL ||
 	    (a->next = malloc((n + 1) * sizeof(*a->next))) == NULL ||
@@ -766,8 +815,11 @@ analysis_run(const struct draft *dr, const struct ruleset *rs,
 		if (dr->rules[i].kind == RULE_PREFIX &&
 		    !analysis_conditional(dr->rules[i].opts))
 			any_prefix = 1;
-		/* Rules after the first unconditional prefix may be dead. */
-		if (any_prefix)
+		/*
+		 * Rules after the first unconditional prefix may be dead, and
+		 * so may a key with a query after its path alone.
+		 */
+		if (any_prefix || dr->rules[i].query != NULL)
 			dead_check(a, i);
 	}
 	if (!a->oom) {

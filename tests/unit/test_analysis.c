@@ -35,6 +35,9 @@ static const struct cond_row {
 	{ { .has_until = 1, .until = 1798329600, .hosts = hosts2,
 	    .nhosts = 1 }, 1,
 	    "host shop.example.re, until 2026-12-27T00:00:00Z" },
+	{ { .params = "id=7&ref" }, 1, "params id=7&ref" },
+	{ { .scheme = SCHEME_HTTPS, .params = "id=7" }, 1,
+	    "scheme https, params id=7" },
 };
 
 static void
