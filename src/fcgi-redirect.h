@@ -609,6 +609,8 @@ const char		*query_value(struct query *, struct query_param *,
 int			 query_key(struct query *, const char *, char *,
 			    size_t);
 int			 query_matches(struct query *, const char *);
+void			 query_matched(struct query *, const char *,
+			    struct buf *, char, size_t *);
 size_t			 query_kept(struct query *, const char *, const char *,
 			    struct buf *, char);
 

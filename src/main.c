@@ -317,6 +317,40 @@ explain_env(struct explain_env *e, const char *method, const char *url)
 	return 0;
 }
 
+/*
+ * The "Parameters:" line of --explain, for a rule that matched on
+ * parameters (its key's query, `params =`): those it matched, with the
+ * values they counted with, and what the Location carries of the others
+ * (location.c).
+ */
+static void
+explain_params(struct decision *d)
+{
+	const struct rule	*r = d->rule;
+	struct query		*q = d->match.query;
+	char			 mem[URI_MAX + 64];
+	struct buf		 b;
+	size_t			 n = 0;
+
+	if (r == NULL || q == NULL || (r->query == NULL &&
+	    r->opts->params == NULL))
+		return;
+	buf_init(&b, mem, sizeof(mem));
+	query_matched(q, r->query, &b, ' ', &n);
+	query_matched(q, r->opts->params, &b, ' ', &n);
+	printf("Parameters: matched %s; ", b.overflow ? "(too long to show)" :
+	    n > 0 ? mem : "none");
+	buf_init(&b, mem, sizeof(mem));
+	if (r->opts->flags & OPT_QUERY_DROP)
+		printf("dropped (query = drop)\n");
+	else if (r->target_flags & TARGET_USES_QUERY)
+		printf("the whole query in ${query}\n");
+	else if (query_kept(q, r->query, r->opts->params, &b, '\0') == 0)
+		printf("none kept\n");
+	else
+		printf("kept %s\n", b.overflow ? "(too long to show)" : mem);
+}
+
 /* Print a decided answer as --explain does. */
 static void
 explain_print(const struct ruleset *rs, struct decision *d)
@@ -333,6 +367,8 @@ explain_print(const struct ruleset *rs, struct decision *d)
 		printf("Rule: none matched; the fallback is %d\n", d->status);
 	else
 		printf("Rule: none; the request itself is refused\n");
+	if (d->rule != NULL && d->status != 500)
+		explain_params(d);
 	log_fault(stdout, "Error: ", d, rs);
 }
 

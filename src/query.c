@@ -386,6 +386,36 @@ canon_has_name(const char *c, const char *name, size_t len)
 }
 
 /*
+ * Append to out, for each name of the canonical query canon (NULL: none),
+ * q's parameter of that name as it counted: "name=value" with its
+ * canonical value, or "name" when sent without '='; `sep` before each but
+ * the first of those already in out (`*n` of them).  For --explain.
+ */
+void
+query_matched(struct query *q, const char *canon, struct buf *out, char sep,
+    size_t *n)
+{
+	struct query_param	*p;
+	const char		*v;
+	size_t			 len, vl;
+
+	for (; canon != NULL && *canon != '\0'; canon += len +
+	    (canon[len] != '\0')) {
+		len = strcspn(canon, "&");
+		if ((p = query_param(q, canon, strcspn(canon, "=&"))) == NULL)
+			continue;
+		if ((*n)++ > 0)
+			buf_addc(out, sep);
+		buf_add(out, q->buf + p->name, p->name_len);
+		if (p->has_value) {
+			v = query_value(q, p, &vl);
+			buf_addc(out, '=');
+			buf_add(out, v, vl);
+		}
+	}
+}
+
+/*
  * Append to out the parameters of q whose names are in neither of the
  * canonical queries drop1 and drop2 (either may be NULL), as the request
  * sent them (made safe by url_encode_uri()), '&'-separated, with `lead`

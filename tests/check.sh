@@ -312,6 +312,33 @@ expect_rc 0 "--explain" --explain -c etc/redirects.ini \
     http://www.example.re/news.html
 expect_out "Location: " "http://www.example.re/breaking/news.html" "--explain"
 
+# --explain: a "Parameters:" line for a rule that matched on parameters
+# (the values they counted with; what the Location keeps of the others),
+# and none for a rule that did not.
+f=$tmp/params.ini
+{
+	printf '[map wp]\n/index.php?p=123 = /hello\n/?page_id=7 = /about\n'
+	printf '[d]\npath = /d\nparams = k\nquery = drop\nto = /dd\n'
+	printf '[w]\npath = /w\nparams = k\nto = /ww?${query}\n'
+	printf '[plain]\npath = /plain\nto = /pp\n'
+} >"$f"
+# explain_params URL PARAMETERS-LINE
+explain_params() {
+	expect_rc 0 "--explain $1" --explain -c "$f" "$1"
+	expect_out "Parameters: " "$2" "--explain $1"
+}
+explain_params '/index.php?utm_source=news&p=12%33&x=a+b' \
+    'matched p=123; kept utm_source=news&x=a+b'
+explain_params '/?page_id=7' 'matched page_id=7; none kept'
+explain_params '/d?k=1&z' 'matched k=1; dropped (query = drop)'
+explain_params '/w?z&k' 'matched k; the whole query in ${query}'
+expect_rc 0 "--explain /plain?k=1" --explain -c "$f" '/plain?k=1'
+if has_line "Parameters:" ""; then
+	fail "--explain /plain?k=1: a Parameters line for a path rule"
+else
+	pass
+fi
+
 # --explain --follow: each hop, and why it ends (a chain of 2 to another
 # site; a loop, marked, that a host condition keeps a warning; 10 hops cut;
 # a URL nothing redirects).  --explain alone still answers one hop.
