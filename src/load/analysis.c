@@ -26,7 +26,8 @@
  * with a query and the `params =` conditions (hop_request()).
  *
  * XXX Not decided, so nothing is said: targets with placeholders in their
- * path ($1, ${path}), a prefix rule's answer for a path below its prefix
+ * path ($1, ${path}) or, when rules match on parameters, in their query
+ * (${param:id}), a prefix rule's answer for a path below its prefix
  * other than through the rule itself, a hop into a conditional rule that
  * would, when its condition fails, fall through to a later rule.
  */
