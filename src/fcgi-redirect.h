@@ -637,7 +637,6 @@ struct request {
 #define REQ_ASSUME_SCHEME	0x02
 #define REQ_ASSUME_METHOD	0x04
 #define REQ_ASSUME_TIME		0x08
-#define REQ_ASSUME_PARAMS	0x10
 
 const char	*request_param(char **, const char *);
 const char	*request_method(char **);

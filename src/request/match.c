@@ -188,8 +188,8 @@ rule_applies(const struct rule_opts *o, const struct request *req,
 	if (o->nhosts > 0 && !(req->assume & REQ_ASSUME_HOST) &&
 	    !host_matches(o, req->host, req->host_len))
 		return 0;
-	if (o->params != NULL && !(req->assume & REQ_ASSUME_PARAMS) &&
-	    !query_matches(q, o->params))
+	/* Always known: analysis.c's requests carry their target's query. */
+	if (o->params != NULL && !query_matches(q, o->params))
 		return 0;
 	return 1;
 }
