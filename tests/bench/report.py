@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """tests/bench/report.py DIR: the tables and plot data of `make bench`.
 
-Reads DIR/results.csv (one row per wrk measurement), DIR/engine.csv,
+Reads DIR/results.csv (one row per wrk measurement), DIR/engine.csv (and
+DIR/engine-before.csv, another build's, when there is one),
 DIR/load.csv, DIR/startup.csv and the image part's DIR/image-*.csv as
 tests/bench/run.sh writes them, prints the tables in Markdown and writes
 them to DIR/report.md, and writes DIR/plot-SERVER.dat, the data of
@@ -235,6 +236,96 @@ def engine_tables(engine, load):
                          r["check_s"], "%.0f" % (m / 1024) if m else ""])
         out.append(table(["rules", "kind", "wall s", "max RSS MiB"], rows))
     return out
+
+
+# The query kind's URLs (tests/bench/gen.py): the positions, then the same
+# with five tracking parameters around the keyed one, then the hostile
+# queries (16 KiB, 5,000 parameters).
+QUERY_POSITIONS = POSITIONS + [p + "-tracking" for p in POSITIONS] + [
+    "hostile", "hostile-miss"]
+# The issue's bound on a lookup in a query-keyed map (issue 11).
+QUERY_LOOKUP_MAX = 2000
+
+
+def query_tables(engine):
+    """The query-keyed maps: every URL's instructions, and the targets."""
+    rows, cell = [], {}
+    for r in engine:
+        if r["kind"] == "query":
+            cell[(int(r["rules"]), r["position"])] = r
+    if not cell:
+        return []
+    out = ["\n### Maps keyed with a query: /index.php?id=N = /new/N\n",
+           "Instructions (callgrind) a lookup (handle_decide without "
+           "cgi_vars_collect: parsing the query as far as needed, the "
+           "lookup of each query signature, building the Location with the "
+           "kept parameters) and a whole request; `-tracking`: the "
+           "parameter among five tracking parameters "
+           "(`?utm_source=a&utm_medium=b&id=N&gclid=c&fbclid=d&_gl=e`, "
+           "all five kept in the Location); `hostile`: a request URI of "
+           "16,384 bytes, 5,000 parameters (id repeated plain, as `i%64`, "
+           "without a value and with malformed escapes, `=`-only parts, "
+           "`&&&`, a 44-byte value of `%g`), its last `id` a key "
+           "(`hostile`) or not (`hostile-miss`).\n"]
+    for rules in sorted({n for (n, p) in cell}):
+        for p in QUERY_POSITIONS:
+            r = cell.get((rules, p))
+            if r is None:
+                continue
+            rows.append(["{:,}".format(rules), p,
+                         fmt_int(num(r["instructions_per_lookup"])),
+                         fmt_int(num(r["instructions_per_request"])),
+                         fmt_int(num(r["lookups_per_s"])), r["answer"]])
+    out.append(table(["entries", "URL", "instructions/lookup",
+                      "instructions/request", "requests/s one core",
+                      "answer"], rows))
+    big = [(p, num(cell[(1000000, p)]["instructions_per_lookup"]))
+           for p in QUERY_POSITIONS[:8] if (1000000, p) in cell]
+    if big and all(x is not None for p, x in big):
+        worst = max(big, key=lambda px: px[1])
+        out.append("\nTarget: at most {:,} instructions a lookup at "
+                   "1,000,000 entries, alone or among tracking parameters: "
+                   "at most {:,.0f} ({}): {}".format(
+                       QUERY_LOOKUP_MAX, worst[1], worst[0],
+                       met(worst[1] <= QUERY_LOOKUP_MAX)))
+    for p in ("hostile", "hostile-miss"):
+        r = cell.get((1000000, p))
+        if r is not None and num(r["instructions_per_request"]) is not None:
+            out.append("\nHostile query (%s), 1,000,000 entries: %s "
+                       "instructions a request, %s a lookup, answer %s." % (
+                           p, fmt_int(num(r["instructions_per_request"])),
+                           fmt_int(num(r["instructions_per_lookup"])),
+                           r["answer"]))
+    return out
+
+
+def before_table(engine, before):
+    """The same rule files and URLs through an older build's bench-engine
+    (BENCH_ENGINE_BEFORE): instructions a lookup and a request, before and
+    now."""
+    if not before:
+        return []
+    now = {(r["kind"], int(r["rules"]), r["position"]): r for r in engine}
+    rows = []
+    for b in sorted(before, key=lambda r: (r["kind"], int(r["rules"]),
+                                           POSITIONS.index(r["position"])
+                                           if r["position"] in POSITIONS
+                                           else 9)):
+        n = now.get((b["kind"], int(b["rules"]), b["position"]))
+        row = ["{:,}".format(int(b["rules"])), b["kind"], b["position"]]
+        for col in ("instructions_per_lookup", "instructions_per_request"):
+            x = num(b[col])
+            y = num(n[col]) if n else None
+            row += [fmt_int(x), fmt_int(y),
+                    "%+.1f%%" % (100 * (y - x) / x) if x and y is not None
+                    else "-"]
+        row.append(b["answer"] + " / " + (n["answer"] if n else "-"))
+        rows.append(row)
+    return ["\n### Before and now: the same rule files and URLs through "
+            "BENCH_ENGINE_BEFORE's bench-engine\n",
+            table(["rules", "kind", "URL", "lookup before", "lookup now",
+                   "change", "request before", "request now", "change",
+                   "answers"], rows)]
 
 
 def startup_table(startup):
@@ -536,10 +627,12 @@ def main():
     engine = read_csv(os.path.join(d, "engine.csv"))
     load = read_csv(os.path.join(d, "load.csv"))
     startup = read_csv(os.path.join(d, "startup.csv"))
+    before = read_csv(os.path.join(d, "engine-before.csv"))
     head = ["## make bench, %s, %s (%d cores)\n" % (
         time.strftime("%Y-%m-%d"), cpu_model(), os.cpu_count() or 0)]
     text = "\n".join(head + servers_tables(results) +
-                     engine_tables(engine, load) + startup_table(startup) +
+                     engine_tables(engine, load) + query_tables(engine) +
+                     before_table(engine, before) + startup_table(startup) +
                      image_tables(d))
     with open(os.path.join(d, "report.md"), "w") as f:
         f.write(text + "\n")

@@ -13,6 +13,7 @@
 #
 #   rules/        the generated rule sets (tests/bench/gen.py), in every form
 #   engine.csv    the engine alone: lookups/s and instructions per lookup
+#   engine-before.csv  the same from BENCH_ENGINE_BEFORE's bench-engine
 #   load.csv      load time and resident memory of each rule file
 #   results.csv   one row per wrk measurement through a server
 #   rps.png       requests/s against the rule count, one panel per server
@@ -66,6 +67,11 @@
 #   BENCH_WARMUP=1      length of the warm-up run of each instance
 #   BENCH_SERVERS="lighttpd nginx apache"   the servers to measure
 #   BENCH_PARTS="engine servers image"      the parts to run
+#   BENCH_ENGINE_KINDS="map:1 ... query:1000000"  the engine part's rule
+#                       files, KIND:SIZE (engine_kinds below)
+#   BENCH_ENGINE_BEFORE=PATH   another build's bench-engine, measured by
+#                       the engine part on the same files (no query kind)
+#                       into engine-before.csv, for a before/after
 #   BENCH_GROUPS="map-1 map-10000 map-1000000 regex-1000"   the groups to run
 #   BENCH_APACHE_PROCS=2, BENCH_APACHE_CONNS=1   mod_fcgid's processes and
 #                       wrk's connections for Apache (more connections
@@ -197,51 +203,50 @@ gen() {
 
 # ---- 1. The engine alone.
 
-# The rule files the engine is measured with, KIND:SIZE.
-engine_kinds="map:1 map:10000 map:100000 map:1000000 regex:$REGEX_SIZE
-	prefix:10000 prefix:100000 prefix:1000000"
+# The rule files the engine is measured with, KIND:SIZE (BENCH_ENGINE_KINDS
+# chooses among them).
+engine_kinds=${BENCH_ENGINE_KINDS:-map:1 map:10000 map:100000 map:1000000
+	regex:$REGEX_SIZE prefix:10000 prefix:100000 prefix:1000000
+	query:10000 query:1000000}
 
-engine_part() {
-	local spec kind size f urls cg n
+# engine_measure ENGINE TAG CSV KIND:SIZE...: bench-engine ENGINE's own
+# timing and callgrind's counts for each rule file, into CSV; the logs are
+# named with TAG before KIND (logs/engine-TAGKIND-SIZE.txt,
+# logs/callgrind/TAGKIND-SIZE.out).
+engine_measure() {
+	local eng=$1 tag=$2 csv=$3 spec kind size f urls cg n txt
 	local -a paths
-	echo "kind,rules,position,uri,answer,lookups_per_s,instructions_per_request,instructions_per_lookup" \
-	    >"$out/engine.csv"
-	echo "kind,rules,load_s,rss_added_kib,analysis_s,check_s,check_max_rss_kib" \
-	    >"$out/load.csv"
-	for spec in $engine_kinds; do
-		kind=${spec%:*} size=${spec#*:}
-		gen "$kind" "$size" fr
-	done
-	log "engine: rule files ready"
-
+	shift 3
 	# bench-engine's own timing, one rule file after the other.
-	for spec in $engine_kinds; do
+	for spec in "$@"; do
 		kind=${spec%:*} size=${spec#*:}
 		f=$rules/fr-$kind-$size.ini
 		urls=$rules/urls-$kind-$size.tsv
+		txt=$out/logs/engine-$tag$kind-$size.txt
 		mapfile -t paths < <(cut -f2 "$urls")
-		timeout 120 "$engine" "$f" "${paths[@]}" \
-		    >"$out/logs/engine-$kind-$size.txt" 2>&1 ||
-		    log "engine: bench-engine $f failed: $(tail -2 "$out/logs/engine-$kind-$size.txt")"
-		log "engine: $kind $size: load $(grep '^load' "$out/logs/engine-$kind-$size.txt" | cut -f4- | tr '\t' ' ')"
+		timeout 120 "$eng" "$f" "${paths[@]}" >"$txt" 2>&1 ||
+		    log "engine: bench-engine $f failed: $(tail -2 "$txt")"
+		log "engine: $tag$kind $size: load $(grep '^load' "$txt" | cut -f4- | tr '\t' ' ')"
 	done
 
 	# callgrind, two at a time (it counts instructions: running two
 	# side by side changes nothing).  valgrind starts uninstrumented;
 	# cg_hook.so switches it on after the load and dumps the counts at
 	# each URI, so each dump holds the CG_N lookups of one URI.
-	if command -v valgrind >/dev/null 2>&1; then
+	if ! command -v valgrind >/dev/null 2>&1; then
+		log "engine: valgrind is missing (apt-get install valgrind): no instruction counts"
+	else
 		mkdir -p "$out/logs/callgrind"
 		n=0
-		for spec in $engine_kinds; do
+		for spec in "$@"; do
 			kind=${spec%:*} size=${spec#*:}
-			cg=$out/logs/callgrind/$kind-$size.out
+			cg=$out/logs/callgrind/$tag$kind-$size.out
 			rm -f "$cg" "$cg".*
 			mapfile -t paths < <(cut -f2 "$rules/urls-$kind-$size.tsv")
 			LD_PRELOAD=$cg_hook BENCH_CALLGRIND=1 timeout 300 \
 			    valgrind --tool=callgrind --instr-atstart=no \
 			    --collect-atstart=no --toggle-collect=bench_one \
-			    --callgrind-out-file="$cg" "$engine" \
+			    --callgrind-out-file="$cg" "$eng" \
 			    "$rules/fr-$kind-$size.ini" "${paths[@]}" \
 			    >"$cg.log" 2>&1 &
 			track $!
@@ -250,21 +255,46 @@ engine_part() {
 		done
 		wait
 		PIDS=()
-		log "engine: callgrind done"
-	else
-		log "engine: valgrind is missing (apt-get install valgrind): no instruction counts"
+		log "engine: ${tag}callgrind done"
 	fi
 
+	for spec in "$@"; do
+		kind=${spec%:*} size=${spec#*:}
+		engine_rows "$kind" "$size" "$csv" "" "$tag"
+	done
+}
+
+engine_part() {
+	local spec kind size
+	local -a path_kinds=()
+	echo "kind,rules,position,uri,answer,lookups_per_s,instructions_per_request,instructions_per_lookup" \
+	    >"$out/engine.csv"
+	echo "kind,rules,load_s,rss_added_kib,analysis_s,check_s,check_max_rss_kib" \
+	    >"$out/load.csv"
 	for spec in $engine_kinds; do
 		kind=${spec%:*} size=${spec#*:}
-		engine_rows "$kind" "$size"
+		gen "$kind" "$size" fr
+		[ "$kind" = query ] || path_kinds+=("$spec")
 	done
+	log "engine: rule files ready"
+
+	# shellcheck disable=SC2086
+	engine_measure "$engine" "" "$out/engine.csv" $engine_kinds
+	# BENCH_ENGINE_BEFORE: another build's bench-engine (an older commit,
+	# built in its own worktree) measured on the same rule files and URLs,
+	# those without a query, into engine-before.csv.
+	if [ -n "${BENCH_ENGINE_BEFORE:-}" ]; then
+		echo "kind,rules,position,uri,answer,lookups_per_s,instructions_per_request,instructions_per_lookup" \
+		    >"$out/engine-before.csv"
+		engine_measure "$(realpath "$BENCH_ENGINE_BEFORE")" before- \
+		    "$out/engine-before.csv" "${path_kinds[@]}"
+	fi
 
 	# Load time and memory of the real program: --check loads the file
 	# as serving does.
-	for spec in map:10000 map:100000 map:1000000 prefix:10000 \
-	    prefix:100000 prefix:1000000 regex:$REGEX_SIZE; do
+	for spec in $engine_kinds; do
 		kind=${spec%:*} size=${spec#*:}
+		[ "$size" -gt 1 ] || continue
 		/usr/bin/time -v -o "$out/logs/check-$kind-$size.time" \
 		    timeout 120 "$bin" --check -c "$rules/fr-$kind-$size.ini" \
 		    >"$out/logs/check-$kind-$size.txt" 2>&1
@@ -282,13 +312,15 @@ engine_part() {
 	log "engine: done"
 }
 
-# engine_rows KIND SIZE [CSV [URLS]]: the rows of CSV (engine.csv) for one
-# rule file, from bench-engine's output and the callgrind dumps; URLS is
-# the URL list (that of KIND and SIZE).
+# engine_rows KIND SIZE [CSV [URLS [TAG]]]: the rows of CSV (engine.csv)
+# for one rule file, from bench-engine's output and the callgrind dumps
+# (their names with TAG before KIND); URLS is the URL list (that of KIND and
+# SIZE when empty or not given).
 engine_rows() {
-	local kind=$1 size=$2 txt=$out/logs/engine-$1-$2.txt
-	local csv=${3:-$out/engine.csv} urls=${4:-$rules/urls-$1-$2.tsv}
-	local cg=$out/logs/callgrind/$1-$2.out nurls parts i f
+	local kind=$1 size=$2 tag=${5:-}
+	local txt=$out/logs/engine-$tag$1-$2.txt csv=${3:-$out/engine.csv}
+	local urls=${4:-$rules/urls-$1-$2.tsv}
+	local cg=$out/logs/callgrind/$tag$1-$2.out nurls parts i f
 	local -a instr=() lookup=()
 	nurls=$(wc -l <"$urls")
 	# Dump 1 is taken before the first URI (nothing counted yet), dump
