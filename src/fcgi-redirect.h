@@ -280,6 +280,7 @@ uint32_t		 index_next(const struct index *, uint32_t);
 void			 index_prefetch(const struct index *, const char *,
 			    size_t, unsigned);
 uint64_t		 index_hash(const char *, size_t, unsigned);
+uint64_t		 index_hash_fnv(const char *, size_t, unsigned);
 uint64_t		 index_hash_step(uint64_t, const char *, size_t);
 uint64_t		 index_hash_end(uint64_t, unsigned);
 #define INDEX_HASH_INIT	14695981039346656037ULL
@@ -307,7 +308,7 @@ struct image_source {
  * and the image rebuilt, never converted).  Offsets into the strings are
  * 32-bit: an image holds at most 4 GiB of strings.
  */
-#define IMAGE_VERSION		2
+#define IMAGE_VERSION		3
 #define IMAGE_BYTE_ORDER	0x01020304u
 #define IMAGE_NONE		UINT32_MAX	/* no string */
 #define IMAGE_BUILD_MAX		48
@@ -575,13 +576,20 @@ int	 values_field(const char *);
 #define QUERY_RULE_PARAMS_MAX	32
 #define QUERY_RULE_PARAMS_MAX_S	"32"
 
-/* One parameter of a request: offsets into its query and the query's buf. */
+/*
+ * One parameter of a request.  Its canonical name and value point into
+ * the raw query when it is canonical already (only unreserved bytes: the
+ * usual case costs no copy), else into the query's buf.
+ */
 struct query_param {
-	uint32_t	 raw, raw_len;	/* "name=value" as sent */
-	uint32_t	 value_raw, value_raw_len;
-	uint32_t	 name, name_len; /* canonical, in buf */
-	uint32_t	 value, value_len; /* canonical in buf; UINT32_MAX:
-					      not made yet */
+	const char	*raw;		/* "name=value" as sent */
+	size_t		 raw_len;
+	const char	*value_raw;
+	size_t		 value_raw_len;
+	const char	*name;		/* canonical */
+	size_t		 name_len;
+	const char	*value;		/* canonical; NULL: not made yet */
+	size_t		 value_len;
 	int		 has_value;
 };
 

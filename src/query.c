@@ -46,6 +46,20 @@ hexval(unsigned char c)
 	return -1;
 }
 
+/*
+ * The length of s up to its first a or b or its end: strcspn() for the
+ * short names of a canonical query, without its set-up.
+ */
+static inline size_t
+span(const char *s, char a, char b)
+{
+	size_t	 n = 0;
+
+	while (s[n] != '\0' && s[n] != a && s[n] != b)
+		n++;
+	return n;
+}
+
 /* RFC 3986 unreserved: what a canonical name or value keeps literal. */
 static const unsigned char unreserved[256] = {
 	['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, ['0' ... '9'] = 1,
@@ -208,39 +222,80 @@ fail:
 
 /* ---- a request's parameters (request time) ---- */
 
-/* Split the raw query s[0..n) into q's parameters; names made canonical. */
+/*
+ * The canonical form of s[0..n) for q: s itself when it is canonical
+ * already (only unreserved bytes), else a copy made in q's buf.  Sets
+ * *len.
+ */
+static const char *
+query_canon_in(struct query *q, const char *s, size_t n, size_t *len)
+{
+	const char	*out;
+	size_t		 i;
+	int		 k;
+
+	for (i = 0; i < n && unreserved[(unsigned char)s[i]]; i++)
+		continue;
+	if (i == n) {
+		*len = n;
+		return s;
+	}
+	out = q->buf + q->used;
+	k = query_canon(s, n, q->buf + q->used, sizeof(q->buf) - q->used);
+	*len = k < 0 ? 0 : (size_t)k;
+	q->used += *len + 1;
+	return out;
+}
+
+/*
+ * Split q's raw query into parameters, their names made canonical: one
+ * pass over the bytes finds each part's end, its first '=' and whether
+ * its name is canonical already (the usual case: no copy).
+ */
 static void
 query_split(struct query *q)
 {
-	const char		*s = q->raw, *end = s + q->raw_len, *part, *stop;
+	const char		*s = q->raw, *end = s + q->raw_len, *part, *t;
 	const char		*eq;
 	struct query_param	*p;
 	size_t			 len;
+	int			 plain;
 	int			 k;
 
 	q->n = 0;
 	q->used = 0;
-	for (part = s; part < end; part += len + 1) {
-		stop = memchr(part, '&', (size_t)(end - part));
-		len = stop != NULL ? (size_t)(stop - part) : (size_t)(end - part);
+	for (part = s; part < end; part = t + 1) {
+		/* The name: unreserved bytes, fast; anything else, slower. */
+		for (t = part; t < end && unreserved[(unsigned char)*t]; t++)
+			continue;
+		plain = 1;
+		for (; t < end && *t != '=' && *t != '&'; t++)
+			plain = 0;
+		eq = t < end && *t == '=' ? t : NULL;
+		if (eq != NULL)
+			for (t = eq + 1; t < end && *t != '&'; t++)
+				continue;
+		len = (size_t)(t - part);
 		if (len == 0)
 			continue;	/* "&&": nothing there */
 		if (q->n == QUERY_PARAMS_MAX)
 			break;		/* not reached: see the header */
 		p = &q->p[q->n++];
-		eq = memchr(part, '=', len);
-		p->raw = (uint32_t)(part - s);
-		p->raw_len = (uint32_t)len;
+		p->raw = part;
+		p->raw_len = len;
 		p->has_value = eq != NULL;
-		p->value_raw = eq != NULL ? (uint32_t)(eq + 1 - s) : 0;
-		p->value_raw_len = eq != NULL ?
-		    (uint32_t)(len - (size_t)(eq + 1 - part)) : 0;
-		p->value = UINT32_MAX;
-		p->name = (uint32_t)q->used;
-		k = query_canon(part, eq != NULL ? (size_t)(eq - part) : len,
-		    q->buf + q->used, sizeof(q->buf) - q->used);
-		p->name_len = k < 0 ? 0 : (uint32_t)k;
-		q->used += p->name_len + 1;
+		p->value_raw = eq != NULL ? eq + 1 : t;
+		p->value_raw_len = eq != NULL ? (size_t)(t - (eq + 1)) : 0;
+		p->value = NULL;
+		p->name = part;
+		p->name_len = eq != NULL ? (size_t)(eq - part) : len;
+		if (!plain) {
+			p->name = q->buf + q->used;
+			k = query_canon(part, p->name_len, q->buf + q->used,
+			    sizeof(q->buf) - q->used);
+			p->name_len = k < 0 ? 0 : (size_t)k;
+			q->used += p->name_len + 1;
+		}
 	}
 	q->parsed = 1;
 }
@@ -255,7 +310,6 @@ query_init(struct query *q, const struct request *req)
 	q->raw = req->query != NULL ? req->query : "";
 	q->raw_len = req->query != NULL ? req->query_len : 0;
 	q->parsed = 0;
-	q->n = 0;
 }
 
 /* The number of parameters in q (parsing it if need be). */
@@ -280,7 +334,7 @@ query_param(struct query *q, const char *name, size_t len)
 		query_split(q);
 	for (i = q->n; i-- > 0;)
 		if (q->p[i].name_len == len &&
-		    memcmp(q->buf + q->p[i].name, name, len) == 0)
+		    memcmp(q->p[i].name, name, len) == 0)
 			return &q->p[i];
 	return NULL;
 }
@@ -289,17 +343,11 @@ query_param(struct query *q, const char *name, size_t len)
 const char *
 query_value(struct query *q, struct query_param *p, size_t *len)
 {
-	int	 k;
-
-	if (p->value == UINT32_MAX) {
-		k = query_canon(q->raw + p->value_raw, p->value_raw_len,
-		    q->buf + q->used, sizeof(q->buf) - q->used);
-		p->value = (uint32_t)q->used;
-		p->value_len = k < 0 ? 0 : (uint32_t)k;
-		q->used += p->value_len + 1;
-	}
+	if (p->value == NULL)
+		p->value = query_canon_in(q, p->value_raw, p->value_raw_len,
+		    &p->value_len);
 	*len = p->value_len;
-	return q->buf + p->value;
+	return p->value;
 }
 
 /*
@@ -315,7 +363,7 @@ query_key(struct query *q, const char *sig, char *out, size_t cap)
 	size_t			 o = 0, n, vl;
 
 	for (name = sig; *name != '\0'; name += n + 1) {
-		n = strcspn(name, "=&");
+		n = span(name, '=', '&');
 		if ((p = query_param(q, name, n)) == NULL)
 			return -1;
 		if (o + n + 2 >= cap)
@@ -352,7 +400,7 @@ query_matches(struct query *q, const char *canon)
 	size_t			 n, vl;
 
 	for (item = canon; *item != '\0'; item += n + (item[n] != '\0')) {
-		n = strcspn(item, "&");
+		n = span(item, '&', '&');
 		eq = memchr(item, '=', n);
 		if ((p = query_param(q, item, eq != NULL ?
 		    (size_t)(eq - item) : n)) == NULL)
@@ -367,22 +415,6 @@ query_matches(struct query *q, const char *canon)
 		}
 	}
 	return 1;
-}
-
-/* Is the canonical name[0..len) one of those of the canonical query c? */
-static int
-canon_has_name(const char *c, const char *name, size_t len)
-{
-	size_t	 n;
-
-	if (c == NULL)
-		return 0;
-	for (; *c != '\0'; c += n + (c[n] != '\0')) {
-		n = strcspn(c, "&");
-		if (strcspn(c, "=&") == len && memcmp(c, name, len) == 0)
-			return 1;
-	}
-	return 0;
 }
 
 /*
@@ -401,12 +433,12 @@ query_matched(struct query *q, const char *canon, struct buf *out, char sep,
 
 	for (; canon != NULL && *canon != '\0'; canon += len +
 	    (canon[len] != '\0')) {
-		len = strcspn(canon, "&");
-		if ((p = query_param(q, canon, strcspn(canon, "=&"))) == NULL)
+		len = span(canon, '&', '&');
+		if ((p = query_param(q, canon, span(canon, '=', '&'))) == NULL)
 			continue;
 		if ((*n)++ > 0)
 			buf_addc(out, sep);
-		buf_add(out, q->buf + p->name, p->name_len);
+		buf_add(out, p->name, p->name_len);
 		if (p->has_value) {
 			v = query_value(q, p, &vl);
 			buf_addc(out, '=');
@@ -415,31 +447,65 @@ query_matched(struct query *q, const char *canon, struct buf *out, char sep,
 	}
 }
 
+
+/* The names of the canonical query c, up to max, into names and lens. */
+static size_t
+canon_names(const char *c, const char **names, size_t *lens, size_t max)
+{
+	size_t	 n, k = 0;
+
+	for (; c != NULL && *c != '\0' && k < max; c += n + (c[n] != '\0')) {
+		n = span(c, '&', '&');
+		names[k] = c;
+		lens[k++] = span(c, '=', '&');
+	}
+	return k;
+}
+
 /*
  * Append to out the parameters of q whose names are in neither of the
  * canonical queries drop1 and drop2 (either may be NULL), as the request
  * sent them (made safe by url_encode_uri()), '&'-separated, with `lead`
- * (unless NUL) before the first.  Returns how many were appended.
+ * (unless NUL) before the first.  Parameters kept one after another go
+ * out as one run of the raw query.  Returns how many were appended.
  */
 size_t
 query_kept(struct query *q, const char *drop1, const char *drop2,
     struct buf *out, char lead)
 {
+	const char			*names[2 * QUERY_RULE_PARAMS_MAX];
+	size_t				 lens[2 * QUERY_RULE_PARAMS_MAX];
 	const struct query_param	*p;
-	size_t				 i, kept = 0;
+	const char			*run = NULL, *run_end = NULL;
+	size_t				 i, j, nd, kept = 0, runs = 0;
 
+	nd = canon_names(drop1, names, lens, QUERY_RULE_PARAMS_MAX);
+	nd += canon_names(drop2, names + nd, lens + nd,
+	    QUERY_RULE_PARAMS_MAX);
 	if (!q->parsed)
 		query_split(q);
-	for (i = 0; i < q->n; i++) {
+	for (i = 0; i <= q->n; i++) {
 		p = &q->p[i];
-		if (canon_has_name(drop1, q->buf + p->name, p->name_len) ||
-		    canon_has_name(drop2, q->buf + p->name, p->name_len))
+		for (j = 0; i < q->n && j < nd; j++)
+			if (lens[j] == p->name_len &&
+			    memcmp(names[j], p->name, lens[j]) == 0)
+				break;
+		if (i < q->n && j == nd) {
+			/* Kept: the run grows to take it. */
+			if (run == NULL)
+				run = p->raw;
+			run_end = p->raw + p->raw_len;
+			kept++;
 			continue;
-		if (kept++ > 0)
+		}
+		if (run == NULL)
+			continue;
+		if (runs++ > 0)
 			buf_addc(out, '&');
 		else if (lead != '\0')
 			buf_addc(out, lead);
-		url_encode_uri(out, q->raw + p->raw, p->raw_len);
+		url_encode_uri(out, run, (size_t)(run_end - run));
+		run = NULL;
 	}
 	return kept;
 }

@@ -85,24 +85,15 @@ url_is_pchar(unsigned char c)
 }
 
 /*
- * Return 1 if c may not appear anywhere in a URI and must be encoded:
- * controls, space, DEL, non-ASCII, and the characters RFC 3986 §2 leaves
- * out of both the reserved and the unreserved sets.  '%' is decided by
- * the caller, which looks at what follows it.
+ * The bytes url_encode_uri() keeps as they are: visible ASCII but '%'
+ * (looked at apart) and the ones RFC 3986 leaves out of URIs: '"', '<',
+ * '>', '\\', '^', '`', '{', '|', '}' (browsers encode them too).
  */
-static int
-uri_must_encode(unsigned char c)
-{
-	if (c <= 0x20 || c >= 0x7f)
-		return 1;
-	switch (c) {
-	case '"': case '<': case '>': case '\\': case '^': case '`':
-	case '{': case '|': case '}':
-		return 1;
-	default:
-		return 0;
-	}
-}
+static const unsigned char uri_plain[256] = {
+	['!'] = 1, ['#' ... '$'] = 1, ['&' ... ';'] = 1, ['='] = 1,
+	['?' ... '['] = 1, [']'] = 1, ['_'] = 1, ['a' ... 'z'] = 1,
+	['~'] = 1,
+};
 
 /*
  * The output of url_normalize_path().  The output itself is the stack of
@@ -336,13 +327,14 @@ url_encode_uri(struct buf *b, const char *s, size_t len)
 
 	run = 0;
 	for (i = 0; i < len; i++) {
+		/* The usual byte stands as it is: one table look a byte. */
+		if (uri_plain[u[i]])
+			continue;
 		if (u[i] == '%' && len - i >= 3 &&
 		    hexval(u[i + 1]) != -1 && hexval(u[i + 2]) != -1) {
 			i += 2;
 			continue;
 		}
-		if (u[i] != '%' && !uri_must_encode(u[i]))
-			continue;
 		/* Flush the bytes that stand as they are, then encode. */
 		buf_add(b, s + run, i - run);
 		esc[0] = '%';

@@ -538,7 +538,10 @@ keys_add(struct layout *l, const struct draft *dr, struct diag *d)
 
 	for (i = 0; i < n; i++) {
 		k = &l->keys[i];
-		k->hash = index_hash(s + k->off, k->len, k->variant);
+		/* Exact keys are hashed whole, cuts of a path in steps. */
+		k->hash = k->which == 0 ? index_hash(s + k->off, k->len,
+		    k->variant) : index_hash_fnv(s + k->off, k->len,
+		    k->variant);
 	}
 	for (i = 0; i < n; i++) {
 		if (i + PREFETCH_AHEAD < n)
