@@ -142,8 +142,7 @@ target_compile(struct arena *arena, struct diag *d, const char *base,
 
 			if (end == NULL || end == p + 8 ||
 			    end - (p + 8) > PARAM_NAME_MAX ||
-			    memchr(p + 8, ' ', (size_t)(end - (p + 8))) !=
-			    NULL) {
+			    strcspn(p + 8, " \t}") != (size_t)(end - (p + 8))) {
 				diag_error(d, line, "%s: ${param:NAME} needs a "
 				    "name of 1 to %d bytes without blanks, "
 				    "then '}'", what, PARAM_NAME_MAX);

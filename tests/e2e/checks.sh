@@ -45,6 +45,35 @@ e2e_follow() {
 	fi
 }
 
+# e2e_query_checks BASE: rules on the query string (issue 11).  The query
+# must reach fcgi-redirect raw: %26, %2B, + and %3D as the client sent them
+# (a server that decoded them would change the parameters and the kept
+# query), repeated names (the last counts), tracking parameters kept.
+e2e_query_checks() {
+	local base=$1 n=https://new.example.re
+
+	e2e_expect "query key" 307 "$n/about" "$base/q/index.php?id=42"
+	e2e_expect "query key, tracking parameters kept raw" 307 \
+	    "$n/about?utm_source=a%26b&gclid=x+y&fbclid=%2B&_gl=1%3D2" \
+	    "$base/q/index.php?utm_source=a%26b&id=%34%32&gclid=x+y&fbclid=%2B&_gl=1%3D2"
+	e2e_expect "query key, a repeated name: the last" 307 "$n/about" \
+	    "$base/q/index.php?id=1&id=42"
+	e2e_expect "query key, a repeated name: not the first" 307 \
+	    "$n/home?id=42&id=1" "$base/q/index.php?id=42&id=1"
+	e2e_expect "query key, + is %20" 307 "$n/cat?z" \
+	    "$base/q/index.php?id=7&z&cat=a%20b"
+	e2e_expect "query key, %2B is not +" 307 "$n/home?id=7&cat=a%2Bb" \
+	    "$base/q/index.php?id=7&cat=a%2Bb"
+	e2e_expect "query key, %26 is not &" 307 "$n/home?id=42%26cat=a+b" \
+	    "$base/q/index.php?id=42%26cat=a+b"
+	e2e_expect "\${param:v} encoded" 307 "$n/v/a%26b%3Dc%2B%20" \
+	    "$base/q/p.php?v=a%26b%3Dc%2B+"
+	e2e_expect "a capture in a query" 307 "$n/find?q=a%26b%3Dc%2Bd" \
+	    "$base/q/s/a%26b%3Dc+d"
+	e2e_expect "a map key on a directory" 307 "$n/post-123?utm_source=x" \
+	    "$base/q/?utm_source=x&p=123"
+}
+
 # e2e_checks NAME BASE MOUNTING BIG-STATUS: every check against the server
 # at BASE (http://127.0.0.1:PORT) serving tests/e2e/rules.ini.  MOUNTING is
 # "all" (every request) or "misses" (only requests for no existing file);
@@ -69,6 +98,7 @@ e2e_checks() {
 	    -H 'Host: Shop.Example.re' "$base/sale"
 	e2e_expect "host rule, other host" 404 - -H 'Host: www.example.re' \
 	    "$base/sale"
+	e2e_query_checks "$base"
 	e2e_expect "404 fallback" 404 - "$base/nothing/here"
 	e2e_expect "400 bad escape" 400 - --path-as-is "$base/bad%zz"
 

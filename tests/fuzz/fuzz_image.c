@@ -63,6 +63,15 @@ static char *req_contact[] = { "REQUEST_METHOD=POST",
 	"REQUEST_URI=/contact/send?a=1", "HTTP_HOST=www.example.re", NULL };
 static char *req_map[] = { "REQUEST_METHOD=GET",
 	"REQUEST_URI=/OLD/B.html/?q=1", "HTTP_HOST=www.example.re", NULL };
+static char *req_query[] = { "REQUEST_METHOD=GET",
+	"REQUEST_URI=/index.php?utm_source=x&p=%31%323&lang=en&p=123",
+	"HTTP_HOST=www.example.re", NULL };
+static char *req_params[] = { "REQUEST_METHOD=GET",
+	"REQUEST_URI=/tag/x?t=a%26b&utm_source=news&gclid=1",
+	"HTTP_HOST=www.example.re", NULL };
+static char *req_map_query[] = { "REQUEST_METHOD=GET",
+	"REQUEST_URI=/ViewTopic.php/?sid=1&t=1", "HTTP_HOST=www.example.re",
+	NULL };
 static char *req_miss[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/nothing",
 	"SERVER_NAME=localhost", NULL };
 
@@ -74,6 +83,7 @@ static const struct {
 	{ req_news, 307 }, { req_blog, 307 }, { req_item, 308 },
 	{ req_sale, 307 }, { req_secure, 307 }, { req_same, 307 },
 	{ req_api, 301 }, { req_contact, 303 }, { req_map, 308 },
+	{ req_query, 307 }, { req_params, 307 }, { req_map_query, 308 },
 	{ req_miss, 307 },
 };
 
@@ -196,6 +206,10 @@ read_rules(const struct ruleset *rs)
 		sum += read_list(r->opts->hosts, r->opts->nhosts);
 		sum += read_list(r->opts->methods, r->opts->nmethods);
 		sum += read_list(r->opts->headers, r->opts->nheaders);
+		if (r->query != NULL)
+			sum += strlen(r->query);
+		if (r->opts->params != NULL)
+			sum += strlen(r->opts->params);
 		if (r->kind == RULE_REGEX)
 			sum += ruleset_regex(rs, r) != NULL;
 	}
@@ -208,6 +222,8 @@ read_rules(const struct ruleset *rs)
 		if ((r = ruleset_rule(rs, ruleset_regex_rule(rs, i),
 		    &rule)) != NULL)
 			sum += r->pattern_len;
+	for (i = 0; ruleset_sig(rs, i) != NULL; i++)
+		sum += strlen(ruleset_sig(rs, i));
 	if (rs->base != NULL)
 		sum += strlen(rs->base);
 	sum += strlen(rs->file) + strlen(rs->build);

@@ -2,7 +2,9 @@
  * fuzz_rules.c: the rule file that fuzz_request.c and fuzz_image.c share:
  * absolute targets, a [defaults] base, a redirecting fallback, and every
  * rule kind, condition and option (host, methods, scheme, from and until,
- * header and cache lines, case = ignore, slash = either, a [map]).
+ * header and cache lines, case = ignore, slash = either, a [map]), and
+ * the query: a path key and map keys with parameters, params = on a
+ * prefix, ${param:NAME} in a path and a query.
  */
 #include "fuzz.h"
 
@@ -51,6 +53,13 @@ const char fuzz_rules_absolute[] =
 	"status  = 303\n"
 	"query   = drop\n"
 	"to      = /contact/thanks\n"
+	"[wp]\n"
+	"path   = /index.php?p=123&lang\n"
+	"to     = /blog/${param:p}?l=${param:lang}\n"
+	"[tagged]\n"
+	"prefix = /tag\n"
+	"params = t utm_source=news\n"
+	"to     = https://www.example.re/t/${param:t}\n"
 	"[map legacy]\n"
 	"status = 308\n"
 	"case   = ignore\n"
@@ -58,6 +67,8 @@ const char fuzz_rules_absolute[] =
 	"/old/a.html = /new/a\n"
 	"/old/b.html = https://archive.example.re/b\n"
 	"/wiki/Special%3ASearch = /search\n"
+	"/viewtopic.php?t=1 = /forum/1\n"
+	"/?p=7&preview = /post/7\n"
 	"[all]\n"
 	"prefix = /p\n"
 	"to     = /all${path}?q=${query}\n";

@@ -25,6 +25,7 @@ main(int argc, char *argv[])
 		test_fastcgi_register,
 		test_analysis_register,
 		test_image_register,
+		test_query_register,
 	};
 	size_t	 i;
 	int	 failed;

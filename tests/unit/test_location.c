@@ -82,6 +82,31 @@ struct loc_row {
 #define PH_PATH_ROOT	"[r]\nprefix = /\nto = /${path}\n"
 #define PH_QUERY	"[r]\npath = /a\nto = /s?orig=${query}\n"
 #define PH_QUERY_DROP	"[r]\npath = /a\nquery = drop\nto = /s?orig=${query}\n"
+/* Queries (issue 11): keys with parameters, params =, ${param:NAME}. */
+#define Q_KEY		"[r]\npath = /index.php?id=42\nto = /about\n"
+#define Q_KEY_DROP	"[r]\npath = /index.php?id=42\nquery = drop\n" \
+			"to = /about\n"
+#define Q_KEY_TQ	"[r]\npath = /index.php?id=42\nto = /about?from=old\n"
+#define Q_KEY_TQF	"[r]\npath = /index.php?id=42\nto = /about?f=1#top\n"
+#define Q_KEY_PARAMS	"[r]\npath = /index.php?cat=3&id=42\n" \
+			"params = ref\nto = /c\n"
+#define Q_MAP		"[map m]\n/?p=123 = /post/123\n/?p=7&lang = /p7\n"
+#define Q_PRE_PARAMS	"[r]\nprefix = /shop\nparams = item\nto = /s/\n"
+#define Q_RE_PARAMS	"[r]\nregex = ^/r/([0-9]+)$\nparams = mode=full\n" \
+			"to = /full/$1?m=1\n"
+#define Q_PARAM_PATH	"[r]\npath = /index.php?id\nto = /p/${param:id}\n"
+#define Q_PARAM_QUERY	"[r]\npath = /index.php?id\nto = /q?v=${param:id}\n"
+#define Q_PARAM_FRAG	"[r]\npath = /index.php?id\nto = /f#${param:id}\n"
+#define Q_PARAM_OTHER	"[r]\npath = /a\nto = /x/${param:ref}\n"
+#define Q_PARAM_CANON	"[r]\npath = /a\nto = /x/${param:%69d}-${param:a+b}\n"
+#define Q_PARAM_TWO	"[r]\npath = /a?x&y\nto = /x/${param:y}/${param:x}\n"
+#define Q_KEY_QUERY	"[r]\npath = /index.php?id=42\nto = /s?orig=${query}\n"
+#define Q_EMPTY		"[r]\npath = /a\nto = /b?k=v\n"
+/* A piece of the path placed in the target's query. */
+#define Q_RE_PATH	"[r]\nregex = ^/t/(.*)$\nto = /t2/$1\n"
+#define Q_RE_FRAG	"[r]\nregex = ^/t/(.*)$\nto = /t2#$1\n"
+#define Q_PH_PATH_Q	"[r]\nprefix = /old\nto = /x?from=${path}\n"
+#define Q_PH_PATH_P	"[r]\nprefix = /old\nto = /x${path}\n"
 /* [defaults] base. */
 #define BASE		"[defaults]\nbase = https://www.example.re/\n" \
 			"[r]\npath = /a\nto = /b\n"
@@ -211,6 +236,71 @@ static const struct loc_row loc_rows[] = {
 	L(PH_QUERY, "/a?a b\r\n", "/s?orig=a%20b%0D%0A"),
 	/* query = drop drops the appended query, not an explicit ${query}. */
 	L(PH_QUERY_DROP, "/a?x=1", "/s?orig=x=1"),
+
+	/* Queries: the parameters a rule matched on leave the kept query. */
+	L(Q_KEY, "/index.php?id=42", "/about"),
+	L(Q_KEY, "/index.php?id=42&utm_source=x", "/about?utm_source=x"),
+	L(Q_KEY, "/index.php?utm_source=x&id=42&b=a+b&c=%2B",
+	    "/about?utm_source=x&b=a+b&c=%2B"),
+	L(Q_KEY, "/index.php?id=%34%32&x=%zz", "/about?x=%25zz"),
+	L(Q_KEY, "/index.php?id=1&x&id=42", "/about?x"),
+	L(Q_KEY, "/index.php?&&id=42&&x=1&", "/about?x=1"),
+	L(Q_KEY, "/index.php?id=42&=v", "/about?=v"),
+	L(Q_KEY, "/index.php?id=42#frag", "/about"),
+	L(Q_KEY_DROP, "/index.php?id=42&utm_source=x", "/about"),
+	L(Q_KEY_TQ, "/index.php?id=42", "/about?from=old"),
+	L(Q_KEY_TQ, "/index.php?id=42&u=1", "/about?from=old&u=1"),
+	L(Q_KEY_TQF, "/index.php?u=1&id=42", "/about?f=1&u=1#top"),
+	L(Q_KEY_PARAMS, "/index.php?ref=9&id=42&z&cat=3", "/c?z"),
+	L(Q_MAP, "/?p=123&utm_source=news", "/post/123?utm_source=news"),
+	L(Q_MAP, "/?lang=fr&p=7&x", "/p7?x"),
+	L(Q_PRE_PARAMS, "/shop/a/b?x=1&item=5&y=2", "/s/a/b?x=1&y=2"),
+	L(Q_PRE_PARAMS, "/shop?item", "/s/"),
+	L(Q_RE_PARAMS, "/r/9?mode=full&z=1", "/full/9?m=1&z=1"),
+	L(Q_RE_PARAMS, "/r/9?mode=full", "/full/9?m=1"),
+	/* ${query} is the whole original query, and nothing is appended. */
+	L(Q_KEY_QUERY, "/index.php?id=42&u=1", "/s?orig=id=42&u=1"),
+	L(Q_KEY_QUERY, "/index.php?u=1&id=%34%32", "/s?orig=u=1&id=%34%32"),
+	/* An empty query is carried as none. */
+	L(Q_EMPTY, "/a?", "/b?k=v"),
+	/* ${param:NAME}: the canonical value, safe in a path or a query. */
+	L(Q_PARAM_PATH, "/index.php?id=42", "/p/42"),
+	L(Q_PARAM_PATH, "/index.php?id=a/b", "/p/a%2Fb"),
+	L(Q_PARAM_PATH, "/index.php?id=a%26b%3Dc", "/p/a%26b%3Dc"),
+	L(Q_PARAM_PATH, "/index.php?id=a+b", "/p/a%20b"),
+	L(Q_PARAM_PATH, "/index.php?id=a%2Bb", "/p/a%2Bb"),
+	L(Q_PARAM_PATH, "/index.php?id=caf%c3%a9", "/p/caf%C3%A9"),
+	L(Q_PARAM_PATH, "/index.php?id=..%2F..", "/p/..%2F.."),
+	L(Q_PARAM_PATH, "/index.php?id=%0D%0AX:1", "/p/%0D%0AX%3A1"),
+	L(Q_PARAM_PATH, "/index.php?id=1&id=2", "/p/2"),
+	L(Q_PARAM_PATH, "/index.php?id", "/p/"),
+	L(Q_PARAM_PATH, "/index.php?id=%34%32&k=v", "/p/42?k=v"),
+	L(Q_PARAM_QUERY, "/index.php?id=a%26b%3Dc", "/q?v=a%26b%3Dc"),
+	L(Q_PARAM_QUERY, "/index.php?id=a&b=c", "/q?v=a&b=c"),
+	L(Q_PARAM_QUERY, "/index.php?id=%23x%3F", "/q?v=%23x%3F"),
+	L(Q_PARAM_QUERY, "/index.php?id=a%2Bb+c", "/q?v=a%2Bb%20c"),
+	L(Q_PARAM_FRAG, "/index.php?id=a#b", "/f#a"),
+	L(Q_PARAM_FRAG, "/index.php?id=a%23b", "/f#a%23b"),
+	/* A parameter no rule asked for: its value, and kept in the query. */
+	L(Q_PARAM_OTHER, "/a?ref=z", "/x/z?ref=z"),
+	L(Q_PARAM_OTHER, "/a?ref=a/b", "/x/a%2Fb?ref=a/b"),
+	L(Q_PARAM_OTHER, "/a", "/x/"),
+	L(Q_PARAM_CANON, "/a?a%20b=2&id=1", "/x/1-2?a%20b=2&id=1"),
+	L(Q_PARAM_TWO, "/a?y=2&x=1&z=3", "/x/2/1?z=3"),
+	/* A piece of the path in a query keeps & = + # encoded... */
+	L(RE_SEARCH, "/s/a%26b%3Dc", "https://n.example.re/search?q=a%26b%3Dc"),
+	L(RE_SEARCH, "/s/a&b=c", "https://n.example.re/search?q=a%26b%3Dc"),
+	L(RE_SEARCH, "/s/a+b", "https://n.example.re/search?q=a%2Bb"),
+	L(RE_SEARCH, "/s/a%2Bb", "https://n.example.re/search?q=a%2Bb"),
+	L(RE_SEARCH, "/s/a%23b", "https://n.example.re/search?q=a%23b"),
+	L(RE_SEARCH, "/s/a%3Fb/c", "https://n.example.re/search?q=a%3Fb/c"),
+	L(RE_SEARCH, "/s/a&b=c?d=1",
+	    "https://n.example.re/search?q=a%26b%3Dc&d=1"),
+	L(Q_PH_PATH_Q, "/old/a&b=c+d", "/x?from=/old/a%26b%3Dc%2Bd"),
+	L(Q_RE_FRAG, "/t/a&b=c+d", "/t2#a%26b%3Dc%2Bd"),
+	/* ...and as it is in the path. */
+	L(Q_RE_PATH, "/t/a&b=c+d", "/t2/a&b=c+d"),
+	L(Q_PH_PATH_P, "/old/a&b=c+d", "/x/old/a&b=c+d"),
 
 	/* [defaults] base before /path targets only. */
 	L(BASE, "/a?x", "https://www.example.re/b?x"),

@@ -751,6 +751,161 @@ static const struct match_case dup_cases[] = {
 	{ "/pp", NULL, NULL, 0, 0, "p3", 27, 3, -1, { NULL } },
 };
 
+/* ---- queries: keys with parameters, params =, file order (issue 11) ---- */
+
+static const char ini_query[] =
+	"[qcat]\n"			/* 1 */
+	"path = /index.php?cat=3&id=42\n"
+	"to = https://t.example/cat\n"
+	"[qid]\n"			/* 4 */
+	"path = /index.php?id=42\n"
+	"to = https://t.example/about\n"
+	"[qpres]\n"			/* 7 */
+	"path = /index.php?p\n"
+	"to = https://t.example/p\n"
+	"[qempty]\n"			/* 10 */
+	"path = /index.php?e=\n"
+	"to = https://t.example/e\n"
+	"[qplus]\n"			/* 13 */
+	"path = /index.php?s=a+b\n"
+	"to = https://t.example/space\n"
+	"[qenc]\n"			/* 16 */
+	"path = /index.php?s=a%2Bb\n"
+	"to = https://t.example/plus\n"
+	"[plain]\n"			/* 19 */
+	"path = /index.php\n"
+	"to = https://t.example/home\n"
+	"[qlate]\n"			/* 22 */
+	"path = /index.php?late=1\n"
+	"to = https://t.example/late\n"
+	"[plain2]\n"			/* 25 */
+	"path = /view.php\n"
+	"to = https://t.example/view\n"
+	"[qafter]\n"			/* 28 */
+	"path = /view.php?t=1\n"
+	"to = https://t.example/never\n"
+	"[qhost]\n"			/* 31 */
+	"path = /h.php?x=1\n"
+	"host = a.example\n"
+	"to = https://t.example/ha\n"
+	"[qhost2]\n"			/* 35 */
+	"path = /h.php?x=1\n"
+	"to = https://t.example/hb\n"
+	"[ci]\n"			/* 38 */
+	"path = /Legacy.PHP?Id=Abc\n"
+	"case = ignore\n"
+	"to = https://t.example/ci\n"
+	"[sl]\n"			/* 42 */
+	"path = /dir/?x=1\n"
+	"slash = either\n"
+	"to = https://t.example/sl\n"
+	"[map wp]\n"			/* 46 */
+	"/?p=123 = https://t.example/post-123\n" /* 47 */
+	"/?page_id=7 = https://t.example/page-7\n" /* 48 */
+	"/?p=124&preview = https://t.example/preview-124\n" /* 49 */
+	"/?p=124 = https://t.example/post-124\n" /* 50 */
+	"/ = https://t.example/root\n"	/* 51 */
+	"[map forum]\n"			/* 52 */
+	"case = ignore\n"
+	"/ViewTopic.php?t=1 = https://t.example/topic-1\n" /* 54 */
+	"/ViewTopic.php?t=%32 = https://t.example/topic-2\n" /* 55 */
+	"[map en]\n"			/* 56 */
+	"params = lang=en\n"
+	"/about = https://t.example/en/about\n"	/* 58 */
+	"[pre-params]\n"		/* 59 */
+	"prefix = /shop\n"
+	"params = item ref=x\n"
+	"to = https://t.example/shop\n"
+	"[re-params]\n"			/* 63 */
+	"regex = ^/r/([0-9]+)$\n"
+	"params = mode=full\n"
+	"to = https://t.example/full/$1\n"
+	"[re-plain]\n"			/* 67 */
+	"regex = ^/r/([0-9]+)$\n"
+	"to = https://t.example/r/$1\n"
+	"[pre-plain]\n"			/* 70 */
+	"prefix = /shop\n"
+	"to = https://t.example/shop-plain\n";
+
+static const struct match_case query_cases[] = {
+	/* Every parameter of a key, in any order, among any others. */
+	R("/index.php?cat=3&id=42", "qcat", 1),
+	R("/index.php?id=42&cat=3", "qcat", 1),
+	R("/index.php?id=42", "qid", 4),
+	R("/index.php?utm_source=x&id=42&gclid=y&_gl=z", "qid", 4),
+	R("/index.php?id=42&cat=4", "qid", 4),
+	R("/index.php?cat=3&id=43", "plain", 19),
+	/* Canonical values; the last of a repeated name. */
+	R("/index.php?id=%34%32", "qid", 4),
+	R("/index.php?%69d=42", "qid", 4),
+	R("/index.php?id=1&id=42", "qid", 4),
+	R("/index.php?id=42&id=1", "plain", 19),
+	R("/index.php?id=42&id", "plain", 19),
+	R("/index.php?ID=42", "plain", 19),
+	/* A name alone asks for presence, "e=" for an empty value. */
+	R("/index.php?p", "qpres", 7),
+	R("/index.php?p=", "qpres", 7),
+	R("/index.php?x=1&p=9", "qpres", 7),
+	R("/index.php?e=", "qempty", 10),
+	R("/index.php?e", "plain", 19),
+	R("/index.php?e=0", "plain", 19),
+	/* '+' is a space, %2B a plus. */
+	R("/index.php?s=a+b", "qplus", 13),
+	R("/index.php?s=a%20b", "qplus", 13),
+	R("/index.php?s=a%2Bb", "qenc", 16),
+	R("/index.php?s=a%2bb", "qenc", 16),
+	/* No query, an empty one, none that a key asks for. */
+	R("/index.php", "plain", 19),
+	R("/index.php?", "plain", 19),
+	R("/index.php?&&=&", "plain", 19),
+	R("/index.php?s=%zz&id=%", "plain", 19),
+	/* File order: a plain key before a query key answers first. */
+	R("/index.php?late=1", "plain", 19),
+	R("/view.php?t=1", "plain2", 25),
+	/* A query key whose condition fails: the next with that key. */
+	RH("/h.php?x=1", "a.example", "qhost", 31),
+	RH("/h.php?x=1", "b.example", "qhost2", 35),
+	R("/h.php", NULL, 0),
+	R("/h.php?x=2", NULL, 0),
+	/* case = ignore: the path only, not names or values. */
+	R("/legacy.php?Id=Abc", "ci", 38),
+	R("/LEGACY.PHP?Id=Abc", "ci", 38),
+	R("/Legacy.PHP?id=Abc", NULL, 0),
+	R("/Legacy.PHP?Id=abc", NULL, 0),
+	/* slash = either with a query. */
+	R("/dir?x=1", "sl", 42),
+	R("/dir/?x=1", "sl", 42),
+	R("/dir/", NULL, 0),
+	/* Map keys: WordPress's /?p=N, and the plain root after them. */
+	R("/?p=123", "wp", 47),
+	R("/?utm_source=news&p=123", "wp", 47),
+	R("/?page_id=7", "wp", 48),
+	R("/?preview&p=124", "wp", 49),
+	R("/?p=124", "wp", 50),
+	R("/?p=125", "wp", 51),
+	R("/", "wp", 51),
+	R("/index.php?p=123", "qpres", 7),
+	/* A map's case = ignore; a value as %XX in the key. */
+	R("/viewtopic.php?t=1", "forum", 54),
+	R("/VIEWTOPIC.PHP?t=2", "forum", 55),
+	R("/viewtopic.php?t=%31", "forum", 54),
+	R("/viewtopic.php?T=1", NULL, 0),
+	R("/viewtopic.php", NULL, 0),
+	/* params = on a map, a prefix and a regex. */
+	R("/about?lang=en", "en", 58),
+	R("/about?lang=de", NULL, 0),
+	R("/about", NULL, 0),
+	RP("/shop/a?item=1&ref=x", "pre-params", 59, 5),
+	RP("/shop?ref=x&item", "pre-params", 59, 5),
+	RP("/shop/a?item=1", "pre-plain", 70, 5),
+	RP("/shop/a?item=1&ref=X", "pre-plain", 70, 5),
+	RC("/r/5?mode=full", "re-params", 63, 1, "/r/5", "5"),
+	RC("/r/5?x&mode=full", "re-params", 63, 1, "/r/5", "5"),
+	RC("/r/5?mode=fullx", "re-plain", 67, 1, "/r/5", "5"),
+	RC("/r/5?mode=full&mode=lite", "re-plain", 67, 1, "/r/5", "5"),
+	RC("/r/5", "re-plain", 67, 1, "/r/5", "5"),
+};
+
 /*
  * The sets.  In dup.ini, [map m]'s "/c" (line 18) is never used either:
  * [uncond] at line 11 answers it first, although the first rule of its
@@ -780,6 +935,9 @@ static const struct match_set sets_slash[] = {
 };
 static const struct match_set sets_cond[] = {
 	SET("cond.ini", ini_cond, cond_cases, 0, NULL),
+};
+static const struct match_set sets_query[] = {
+	SET("query.ini", ini_query, query_cases, 0, NULL),
 };
 static const struct match_set sets_dup[] = {
 	SET("dup.ini", ini_dup, dup_cases, 4,
@@ -823,6 +981,12 @@ static void
 test_match_conditions(void)
 {
 	run_sets(sets_cond, nitems(sets_cond));
+}
+
+static void
+test_match_query(void)
+{
+	run_sets(sets_query, nitems(sets_query));
 }
 
 static void
@@ -1169,6 +1333,7 @@ test_match_register(void)
 		{ "case = ignore", test_match_case },
 		{ "slash = either", test_match_slash },
 		{ "conditions", test_match_conditions },
+		{ "queries", test_match_query },
 		{ "duplicate keys", test_match_duplicates },
 		{ "large map", test_match_large },
 		{ "regex anchors", test_match_regex_anchors },

@@ -20,6 +20,7 @@ int	test_reload_register(void);
 int	test_fastcgi_register(void);
 int	test_analysis_register(void);
 int	test_image_register(void);
+int	test_query_register(void);
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
