@@ -114,6 +114,8 @@ void	 buf_printf(struct buf *, const char *, ...)
 int	 url_normalize_path(const char *, size_t, char *, size_t);
 void	 url_encode_uri(struct buf *, const char *, size_t);
 int	 url_is_pchar(unsigned char);
+int	 url_hexval(unsigned char);
+extern const char url_hexdigits[];
 int	 url_host_valid(const char *, size_t, size_t *);
 extern const unsigned char url_host_table[256];
 

@@ -32,19 +32,6 @@
 
 #include "fcgi-redirect.h"
 
-static const char	hexdigits[] = "0123456789ABCDEF";
-
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 /*
  * The length of s up to its first a or b or its end: strcspn() for the
@@ -83,8 +70,8 @@ query_canon(const char *s, size_t n, char *out, size_t cap)
 		if (c == '+')
 			c = ' ';
 		else if (c == '%' && i + 2 < n &&
-		    (h = hexval((unsigned char)s[i + 1])) >= 0 &&
-		    (l = hexval((unsigned char)s[i + 2])) >= 0) {
+		    (h = url_hexval((unsigned char)s[i + 1])) >= 0 &&
+		    (l = url_hexval((unsigned char)s[i + 2])) >= 0) {
 			c = (unsigned char)(h << 4 | l);
 			i += 2;
 		}
@@ -96,8 +83,8 @@ query_canon(const char *s, size_t n, char *out, size_t cap)
 			if (o + 3 >= cap)
 				return -1;
 			out[o++] = '%';
-			out[o++] = hexdigits[c >> 4];
-			out[o++] = hexdigits[c & 15];
+			out[o++] = url_hexdigits[c >> 4];
+			out[o++] = url_hexdigits[c & 15];
 		}
 	}
 	if (o >= cap)

@@ -18,11 +18,12 @@
 
 #include "fcgi-redirect.h"
 
-static const char	hexdigits[] = "0123456789ABCDEF";
+/* Uppercase hex digits: escapes are written with them (RFC 3986 §6.2.2.1). */
+const char	url_hexdigits[] = "0123456789ABCDEF";
 
 /* The value of the hex digit c, or -1.  Independent of the locale. */
-static int
-hexval(unsigned char c)
+int
+url_hexval(unsigned char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -144,8 +145,8 @@ npath_seg_byte(struct npath *np, unsigned char c, int literal)
 			np->segdots = 0;
 	} else {
 		npath_put(np, '%');
-		npath_put(np, (unsigned char)hexdigits[c >> 4]);
-		npath_put(np, (unsigned char)hexdigits[c & 0x0f]);
+		npath_put(np, (unsigned char)url_hexdigits[c >> 4]);
+		npath_put(np, (unsigned char)url_hexdigits[c & 0x0f]);
 		np->seglen += 3;
 		np->segdots = 0;
 	}
@@ -291,8 +292,8 @@ url_normalize_path(const char *src, size_t len, char *out, size_t cap)
 		}
 		if (c == '%') {
 			if (len - i < 3 ||
-			    (hi = hexval(s[i + 1])) == -1 ||
-			    (lo = hexval(s[i + 2])) == -1)
+			    (hi = url_hexval(s[i + 1])) == -1 ||
+			    (lo = url_hexval(s[i + 2])) == -1)
 				return URL_BAD;
 			c = (unsigned char)(hi << 4 | lo);
 			if (c == '\0')
@@ -331,15 +332,15 @@ url_encode_uri(struct buf *b, const char *s, size_t len)
 		if (uri_plain[u[i]])
 			continue;
 		if (u[i] == '%' && len - i >= 3 &&
-		    hexval(u[i + 1]) != -1 && hexval(u[i + 2]) != -1) {
+		    url_hexval(u[i + 1]) != -1 && url_hexval(u[i + 2]) != -1) {
 			i += 2;
 			continue;
 		}
 		/* Flush the bytes that stand as they are, then encode. */
 		buf_add(b, s + run, i - run);
 		esc[0] = '%';
-		esc[1] = hexdigits[u[i] >> 4];
-		esc[2] = hexdigits[u[i] & 0x0f];
+		esc[1] = url_hexdigits[u[i] >> 4];
+		esc[2] = url_hexdigits[u[i] & 0x0f];
 		buf_add(b, esc, sizeof(esc));
 		run = i + 1;
 	}
@@ -389,7 +390,7 @@ url_host_valid(const char *s, size_t len, size_t *hostlen)
 
 	if (u[0] == '[') {
 		for (i = 1; i < len && u[i] != ']'; i++)
-			if (hexval(u[i]) == -1 && u[i] != ':' && u[i] != '.')
+			if (url_hexval(u[i]) == -1 && u[i] != ':' && u[i] != '.')
 				return -1;
 		if (i == len)
 			return -1;
