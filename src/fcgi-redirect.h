@@ -234,6 +234,7 @@ struct draft {
 	const char		*base;		/* [defaults] base without a final
 						   '/', or NULL */
 	struct rule_opts	 defaults;
+	int			 stats_off;	/* [defaults] stats = off */
 };
 
 /* ---- index.c: hash indexes of exact paths, prefixes and anchors ---- */
@@ -341,6 +342,9 @@ struct image_opts {
 	uint32_t	 headers, nheaders;
 	uint32_t	 params;	/* strings offset, or IMAGE_NONE */
 };
+/* The image header's flags: what [defaults] says of the whole set. */
+#define IMAGE_FLAG_STATS_OFF	0x01	/* stats = off */
+
 #define IMAGE_HAS_FROM		0x01
 #define IMAGE_HAS_UNTIL		0x02
 
@@ -380,7 +384,8 @@ struct image_header {
 	int32_t			 fallback_status;
 	uint32_t		 base;		/* strings, or IMAGE_NONE */
 	uint32_t		 defaults;	/* options number */
-	uint32_t		 pad[2];
+	uint32_t		 flags;		/* IMAGE_FLAG_* */
+	uint32_t		 pad;
 	uint64_t		 lens[3];	/* exact, prefix, anchor */
 	struct image_part_pos	 part[IMAGE_NPARTS];
 	uint64_t		 checksum;	/* FNV-1a of the bytes above */
@@ -425,6 +430,7 @@ struct ruleset {
 	int			 fallback_status;
 	const char		*base;		/* [defaults] base, or NULL */
 	const struct rule_opts	*defaults;
+	int			 stats_off;	/* [defaults] stats = off */
 	struct image_source	 source;	/* what it was compiled from */
 	const char		*build;		/* the binary that compiled it */
 	struct regex_cache	*regexes;	/* per process, see above */
@@ -514,7 +520,7 @@ int	 target_compile(struct arena *, struct diag *, const char *,
 enum key_id {
 	KEY_STATUS, KEY_QUERY, KEY_CASE, KEY_SLASH, KEY_CACHE, KEY_HEADER,
 	KEY_HOST, KEY_METHODS, KEY_SCHEME, KEY_FROM, KEY_UNTIL, KEY_PARAMS,
-	KEY_FALLBACK, KEY_BASE, KEY_PATH, KEY_PREFIX, KEY_REGEX, KEY_TO,
+	KEY_FALLBACK, KEY_BASE, KEY_STATS, KEY_PATH, KEY_PREFIX, KEY_REGEX, KEY_TO,
 	KEY_N
 };
 #define KEY_BIT(k)	(1u << (k))
@@ -708,6 +714,8 @@ struct decision {
 					    regex (match.c): 500 */
 	int			 too_large; /* the answer did not fit
 					    RESPONSE_MAX: 500 instead */
+	int			 miss;	/* no rule matched: the fallback (404,
+					   410 or its redirect) answered */
 	char			 location[LOCATION_MAX];
 	size_t			 location_len;
 	struct request		 req;	/* the request it was decided for */
@@ -831,12 +839,111 @@ void		 fastcgi_close(int);
 /* ---- serve/cache.c: the rule set, from an up-to-date image or the file ---- */
 
 const char	*cache_path(const char *, const char *, char *, size_t);
+int		 cache_dir_writable(const char *);
+int		 cache_lock_wait(int, long);
 int		 cache_is_image(const char *);
 struct ruleset	*cache_map(const char *, const char *, const char **);
 struct ruleset	*cache_load(const char *, const char *, int, struct diag *,
 		    int *);
 #define CACHE_HELD_CUT		1	/* no newline at its end */
 #define CACHE_HELD_EMPTY	2
+
+/* ---- serve/stats.c: hit counters shared by every serving process ---- */
+
+/*
+ * The counters file, FILE.stats beside the rule file: a header, one slot
+ * per rule and map entry in image order and one for the fallback, the
+ * answers by status, and the top missed paths.  The format is in stats.c's
+ * head.  Every number is in the byte order and width of the machine that
+ * wrote it (another is refused and the file rebuilt).
+ */
+#define STATS_MAGIC		"\177FRSTAT\n"	/* 8 bytes */
+#define STATS_MAGIC_LEN		8
+#define STATS_VERSION		1
+#define STATS_BYTE_ORDER	0x01020304u
+#define STATS_TOP_N		1024	/* the top missed paths table */
+#define STATS_TOP_WAYS		8	/* entries a path may take: a bucket */
+#define STATS_PATH_MAX		100	/* a missed path's bytes kept, NUL
+					   included */
+#define STATS_STATUS_N		12	/* stats_status_codes[], "other" last */
+
+/* The first bytes of a counters file: 176. */
+struct stats_header {
+	char			 magic[STATS_MAGIC_LEN];
+	uint32_t		 version;	/* STATS_VERSION */
+	uint32_t		 byte_order;	/* STATS_BYTE_ORDER */
+	uint32_t		 word_size;	/* sizeof(void *) */
+	uint32_t		 header_size;	/* sizeof(struct stats_header) */
+	uint64_t		 size;		/* the whole file */
+	/* The identity of the image it counts. */
+	char			 build[IMAGE_BUILD_MAX];
+	struct image_source	 source;
+	uint64_t		 ids;		/* a digest of the slots' ids */
+	uint32_t		 nslots;	/* rules and map entries + 1 */
+	uint32_t		 nstatus;	/* STATS_STATUS_N */
+	uint32_t		 ntop;		/* STATS_TOP_N */
+	uint32_t		 pad;
+	uint64_t		 checksum;	/* FNV-1a of the bytes above */
+	int64_t			 since;		/* counting began (or --reset);
+					   written in place, so not summed */
+};
+
+/* A rule's, a map entry's or the fallback's counters: 32 bytes. */
+struct stats_slot {
+	uint64_t	 id;		/* stats_rule_id(): kind, name, key */
+	uint64_t	 hits;
+	int64_t		 first, last;	/* time(2) of the first, last hit; 0 */
+};
+
+/* The answers of one status: 16 bytes. */
+struct stats_status {
+	uint32_t	 code;		/* stats_status_codes[i] */
+	uint32_t	 pad;
+	uint64_t	 hits;
+};
+
+/* One entry of the top missed paths (space-saving, stats.c): 128 bytes. */
+struct stats_miss {
+	uint64_t	 claim;		/* 0 empty, STATS_CLAIM_BUSY being
+					   written, else the path's hash | 2 */
+	uint64_t	 count;		/* an overestimate, see stats.c */
+	int64_t		 last;
+	uint32_t	 len;		/* the path's whole length */
+	char		 path[STATS_PATH_MAX]; /* its start, NUL-terminated */
+};
+#define STATS_CLAIM_BUSY	1
+
+/* An open counters file: its mapping and where its parts are. */
+struct stats {
+	unsigned char		*map;
+	size_t			 size;
+	int			 writable;
+	struct stats_header	*h;
+	struct stats_slot	*slots;
+	size_t			 nslots;
+	struct stats_status	*status;
+	struct stats_miss	*top;
+};
+
+#define STATS_OPEN_SERVE	0	/* read-write; rebuilt when stale */
+#define STATS_OPEN_READ		1	/* read-only, as it is (--stats) */
+#define STATS_OPEN_WRITE	2	/* read-write, as it is (--reset) */
+
+extern const int stats_status_codes[STATS_STATUS_N];
+
+const char	*stats_path(const char *, char *, size_t);
+uint64_t	 stats_rule_id(const struct rule *);
+struct stats	*stats_open(const struct ruleset *, const char *, const char *,
+		    int, char *, size_t);
+void		 stats_close(struct stats *);
+void		 stats_count(struct stats *, const struct decision *);
+void		 stats_count_miss(struct stats *, const char *, size_t,
+		    int64_t);
+size_t		 stats_status_index(int);
+const struct stats_slot *stats_find(const struct stats *, uint64_t, size_t);
+int		 stats_check(const unsigned char *, size_t, const char **);
+void		 stats_reset(struct stats *, const struct stats_slot *,
+		    int64_t);
 
 /* ---- serve/serve.c: CGI and FastCGI serving, signals ---- */
 
