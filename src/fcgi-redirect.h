@@ -758,6 +758,7 @@ struct reload;
 
 struct reload		*reload_new(const char *, const char *, long);
 const struct ruleset	*reload_rules(const struct reload *);
+unsigned long		 reload_generation(const struct reload *);
 int			 reload_poll(struct reload *, int);
 int			 reload_loading(const struct reload *);
 void			 reload_free(struct reload *);
@@ -953,6 +954,8 @@ struct serve_opts {
 	const char		*image_opt;	/* --image, FCGI_REDIRECT_IMAGE */
 	const char		*image;		/* its image (cache_path()), or
 						   NULL: images off */
+	const char		*stats;		/* its counters file
+						   (stats_path()), or NULL */
 	struct peer_list	 allow;		/* --allow and the environment */
 	long			 timeout_ms;	/* for a whole request head */
 	long			 settle_ms;	/* see reload_new() */

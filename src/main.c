@@ -696,6 +696,7 @@ main(int argc, char *argv[])
 		{ NULL,		0,		   NULL, 0 }
 	};
 	static char	 image_buf[4096];
+	static char	 stats_buf[4096];
 	const char	*config = NULL, *method = "GET", *listen_on = NULL;
 	const char	*output = NULL;
 	long		 mode = -1, workers = 0;
@@ -713,6 +714,7 @@ main(int argc, char *argv[])
 		o.rules = rules_path(NULL);
 		o.image = cache_path(o.rules, o.image_opt, image_buf,
 		    sizeof(image_buf));
+		o.stats = stats_path(o.rules, stats_buf, sizeof(stats_buf));
 		return serve(&o, serve_is_fastcgi(0));
 	}
 
@@ -831,6 +833,7 @@ main(int argc, char *argv[])
 	o.rules = rules_path(config);
 	o.image = cache_path(o.rules, o.image_opt, image_buf,
 	    sizeof(image_buf));
+	o.stats = stats_path(o.rules, stats_buf, sizeof(stats_buf));
 	if (check)
 		return cmd_check(o.rules, NULL);
 	if (compile) {
