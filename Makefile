@@ -192,7 +192,8 @@ deps:
 	apt-get install -y build-essential pkg-config libfcgi-dev libfcgi-bin \
 	    libinih-dev libpcre2-dev libcunit1-dev spawn-fcgi curl python3 \
 	    lighttpd apache2 libapache2-mod-fcgid nginx-light fcgiwrap \
-	    chromium clang libclang-rt-14-dev valgrind wrk gnuplot-nox time mandoc file
+	    chromium clang libclang-rt-14-dev valgrind wrk gnuplot-nox time mandoc file \
+	    python3-prometheus-client
 
 .PHONY: all test run install test-install test-completion clean deps FORCE
 

@@ -20,9 +20,11 @@
  *   serve/    the process: fastcgi.c reads and writes FastCGI records,
  *             serve.c serves CGI and FastCGI, reload.c notices a changed
  *             rule file, prefork.c and listen.c run --listen, peer.c says
- *             who may connect, log.c logs what went wrong with a request.
+ *             who may connect, log.c logs what went wrong with a request,
+ *             stats.c counts the answers in a file every process shares.
  *
- * At the top: main.c (the command line) and what every phase uses: the
+ * At the top: main.c (the command line), report.c (--stats, what the
+ * counters say) and what every phase uses: the
  * arena, bounded buffers, diagnostics, URL normalization and the hash
  * index (built at load time, read at request time).
  *
@@ -945,6 +947,25 @@ const struct stats_slot *stats_find(const struct stats *, uint64_t, size_t);
 int		 stats_check(const unsigned char *, size_t, const char **);
 void		 stats_reset(struct stats *, const struct stats_slot *,
 		    int64_t);
+
+/* ---- report.c: --stats, what the counters file says ---- */
+
+enum report_format {
+	REPORT_TEXT, REPORT_CSV, REPORT_JSON, REPORT_PROMETHEUS
+};
+
+struct report_opts {
+	const char		*stats;		/* the counters file */
+	enum report_format	 format;
+	size_t			 top;		/* --top: rows of each list */
+	long			 unused_days;	/* --unused */
+	int			 reset_given;	/* --reset */
+	const char		*reset;		/* its RULE, or NULL: all */
+};
+#define REPORT_TOP_DEFAULT	10
+#define REPORT_UNUSED_DEFAULT	30
+
+int	 report_stats(const struct ruleset *, const struct report_opts *);
 
 /* ---- serve/serve.c: CGI and FastCGI serving, signals ---- */
 
