@@ -326,6 +326,14 @@ $(B)/bench/floor: tests/bench/floor.c | $(B)/bench
 	$(CC) $(CFLAGS) $(WARN) $(shell $(PKG_CONFIG) --cflags $(FCGI_PC)) -o $@ $< \
 	    $(shell $(PKG_CONFIG) --libs $(FCGI_PC))
 
+# What counting an answer costs (tests/bench/stats.c): callgrind's
+# instructions per count of a rule hit, a map entry hit and a miss.
+$(B)/bench/stats: tests/bench/stats.c $(OBJS) $(HDR) | $(B)/bench
+	$(CC) -O2 -g $(CPPFLAGS_ALL) $(WARN) -o $@ tests/bench/stats.c $(OBJS) $(LDLIBS_ALL)
+
+bench-stats: $(B)/bench/stats
+	tests/bench/stats.sh $(B)/bench/stats
+
 $(B)/bench/cg_hook.so: tests/bench/cg_hook.c | $(B)/bench
 	$(CC) -O2 -shared -fPIC $(WARN) -o $@ $<
 
@@ -338,7 +346,7 @@ bench: $(B)/fcgi-redirect $(B)/bench-engine $(B)/bench/floor \
 	    $(B)/bench/floor $(B)/bench/cg_hook.so $(B)/bench/image \
 	    $(B)/bench/spawn
 
-.PHONY: bench
+.PHONY: bench bench-stats
 
 # ---- Test shims (tests/ops.sh): an LD_PRELOAD library that fakes the
 # number of CPUs (tests/ops/fake_cpus.c), for the default --workers.

@@ -667,6 +667,8 @@ struct match {
 					    rule's regex (no captures) */
 	int			 damaged; /* the image's rule is unreadable */
 	struct query		*query;	/* the request's (match_scratch's) */
+	uint64_t		 path_hash; /* index_hash(path, path_len, 0)
+					    when the lookup made it, else 0 */
 	size_t			 rest_off; /* prefix rules: where the rest starts */
 	size_t			 ncaptures;
 	size_t			 cap_off[CAPTURES_MAX + 1];
@@ -868,7 +870,7 @@ struct ruleset	*cache_load(const char *, const char *, int, struct diag *,
 #define STATS_TOP_WAYS		8	/* entries a path may take: a bucket */
 #define STATS_PATH_MAX		100	/* a missed path's bytes kept, NUL
 					   included */
-#define STATS_STATUS_N		12	/* stats_status_codes[], "other" last */
+#define STATS_STATUS_N		12	/* stats_status_codes[], "other" first */
 
 /* The first bytes of a counters file: 176. */
 struct stats_header {
@@ -941,8 +943,14 @@ struct stats	*stats_open(const struct ruleset *, const char *, const char *,
 void		 stats_close(struct stats *);
 void		 stats_count(struct stats *, const struct decision *);
 void		 stats_count_miss(struct stats *, const char *, size_t,
-		    int64_t);
-size_t		 stats_status_index(int);
+		    uint64_t, int64_t);
+/* The index in stats_status_codes[] of a status: a table lookup. */
+extern const unsigned char stats_status_table[600];
+static inline size_t
+stats_status_index(int code)
+{
+	return code >= 0 && code < 600 ? stats_status_table[code] : 0;
+}
 const struct stats_slot *stats_find(const struct stats *, uint64_t, size_t);
 int		 stats_check(const unsigned char *, size_t, const char **);
 void		 stats_reset(struct stats *, const struct stats_slot *,

@@ -80,33 +80,22 @@ _Static_assert(sizeof(struct stats_miss) == 128, "stats miss layout");
 /* How long a process waits for another one's rebuild of the file. */
 #define STATS_LOCK_WAIT_MS	1000
 
-/* The statuses counted apart; anything else counts as the last, 0. */
+/* The statuses counted apart; anything else counts as the first, 0. */
 const int stats_status_codes[STATS_STATUS_N] = {
-	301, 302, 303, 307, 308, 400, 404, 410, 414, 500, 503, 0
+	0, 301, 302, 303, 307, 308, 400, 404, 410, 414, 500, 503
 };
 
 /* The id of the fallback slot: no rule has kind 0xff. */
 #define STATS_FALLBACK_KIND	0xff
 
-/* The index in stats_status_codes[] of status code. */
-size_t
-stats_status_index(int code)
-{
-	switch (code) {
-	case 301: return 0;
-	case 302: return 1;
-	case 303: return 2;
-	case 307: return 3;
-	case 308: return 4;
-	case 400: return 5;
-	case 404: return 6;
-	case 410: return 7;
-	case 414: return 8;
-	case 500: return 9;
-	case 503: return 10;
-	default: return STATS_STATUS_N - 1;
-	}
-}
+/*
+ * stats_status_index()'s table: each status's index in
+ * stats_status_codes[]; 0, "other", for the rest.
+ */
+const unsigned char stats_status_table[600] = {
+	[301] = 1, [302] = 2, [303] = 3, [307] = 4, [308] = 5,
+	[400] = 6, [404] = 7, [410] = 8, [414] = 9, [500] = 10, [503] = 11
+};
 
 /*
  * The counters file of the rule file `rules`: rules + ".stats" into out.
@@ -576,12 +565,15 @@ stats_open(const struct ruleset *rs, const char *path, const char *lock,
  * Count a missed path in the top missed paths (see the head of this
  * file): at most STATS_TOP_WAYS entries looked at, one compare-and-swap
  * when the path takes one over; an observation that would have to wait is
- * dropped.
+ * dropped.  hash: index_hash(path, len, 0) when the caller has it (the
+ * lookup of exact paths makes it, match.c), else 0.
  */
 void
-stats_count_miss(struct stats *s, const char *path, size_t len, int64_t now)
+stats_count_miss(struct stats *s, const char *path, size_t len,
+    uint64_t hash, int64_t now)
 {
-	uint64_t		 h = index_hash(path, len, 0) | 2;
+	uint64_t		 h = (hash != 0 ? hash : index_hash(path, len,
+				    0)) | 2;
 	uint64_t		 c, n, min = UINT64_MAX, seen = 0;
 	struct stats_miss	*b, *victim = NULL;
 	size_t			 i, keep;
@@ -647,7 +639,8 @@ stats_count(struct stats *s, const struct decision *d)
 		    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 	__atomic_store_n(&sl->last, now, __ATOMIC_RELAXED);
 	if (d->miss)
-		stats_count_miss(s, d->req.path, d->req.path_len, now);
+		stats_count_miss(s, d->req.path, d->req.path_len,
+		    d->match.path_hash, now);
 }
 
 /*

@@ -538,9 +538,10 @@ test_stats_flood(void)
 	for (i = 1; i <= 100000; i++) {
 		n = snprintf(path, sizeof(path), "/scan/%016llx",
 		    (unsigned long long)next_random(&x));
-		stats_count_miss(s, path, (size_t)n, 1790000000);
+		stats_count_miss(s, path, (size_t)n, 0, 1790000000);
 		if (i % 50 == 0)
-			stats_count_miss(s, "/wp-login.php", 13, 1790000000);
+			stats_count_miss(s, "/wp-login.php", 13, 0,
+			    1790000000);
 	}
 	real = top_count(s, "/wp-login.php");
 	CU_ASSERT(real >= 2000);
@@ -557,8 +558,8 @@ test_stats_flood(void)
 	/* A long path is kept cut, its length whole. */
 	memset(path, 'x', sizeof(path));
 	path[0] = '/';
-	stats_count_miss(s, path, sizeof(path), 1790000000);
-	stats_count_miss(s, path, sizeof(path), 1790000000);
+	stats_count_miss(s, path, sizeof(path), 0, 1790000000);
+	stats_count_miss(s, path, sizeof(path), 0, 1790000000);
 	stats_close(s);
 	files_free(&f);
 }
