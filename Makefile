@@ -89,6 +89,7 @@ test: $(B)/fcgi-redirect $(B)/unit-tests
 	tests/fastcgi.sh $(B)/fcgi-redirect
 	tests/image.sh $(B)/fcgi-redirect
 	tests/e2e/run.sh $(B)/fcgi-redirect
+	tests/stats.sh $(B)/fcgi-redirect
 	tests/ops.sh $(B)/fcgi-redirect
 	tests/load.sh $(B)/fcgi-redirect
 	$(MAKE) --no-print-directory test-asan

@@ -35,7 +35,8 @@
  * the mapping, and stats_count() checks a rule number against the slots.
  * A refused file is rebuilt (carrying nothing over), one that is sound but
  * counts another image is rebuilt carrying its counts over by id.  The
- * rebuild writes a temporary file beside it and renames it in, under the
+ * rebuild writes a temporary file beside it (with the old file's owner
+ * and mode when it may) and renames it in, under the
  * flock(2) of the rule file that cache.c takes to compile, so one process
  * rebuilds at a time and nobody maps a half-written file.  Someone who
  * truncates the file in place makes the processes that map it take SIGBUS
@@ -443,6 +444,8 @@ stats_rebuild(const struct ruleset *rs, const char *path,
 	char		 tmp[4096];
 	size_t		 size = stats_size((uint64_t)rs->nrules + 1);
 	void		*p = MAP_FAILED;
+	struct stat	 st;
+	mode_t		 mode = 0644;
 	int		 fd, e = 0;
 
 	if (size == 0 || (size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX",
@@ -460,10 +463,17 @@ stats_rebuild(const struct ruleset *rs, const char *path,
 		return NULL;
 	}
 	/*
-	 * The blocks are reserved now: a full disk is an error here, not a
-	 * SIGBUS at the first count.
+	 * The old file's owner and mode carry over where we may give them
+	 * (root may): a file rebuilt by one user of several that serve the
+	 * rules stays writable by the others.  The blocks are reserved now:
+	 * a full disk is an error here, not a SIGBUS at the first count.
 	 */
-	if (fchmod(fd, 0644) == -1 || (e = posix_fallocate(fd, 0,
+	if (stat(path, &st) == 0) {
+		mode = st.st_mode & 0666;
+		if (st.st_uid != geteuid() || st.st_gid != getegid())
+			(void)fchown(fd, st.st_uid, st.st_gid);
+	}
+	if (fchmod(fd, mode) == -1 || (e = posix_fallocate(fd, 0,
 	    (off_t)size)) != 0 || (p = mmap(NULL, size, PROT_READ |
 	    PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED)
 		goto fail;
