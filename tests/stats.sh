@@ -20,6 +20,8 @@
 #   - damage: the counters file cut short, then random bytes: the next CGI
 #     request still answers, and counting starts afresh;
 #   - --reset a: its counters only; --reset: all of them;
+#   - a directory the server's user cannot write: answers, one line on
+#     stderr, no counters file;
 #   - stats = off: no counters file at all.
 #
 # Needs lighttpd, apache2 and libapache2-mod-fcgid, curl, python3 and
@@ -138,9 +140,7 @@ main() {
 		have_apache=0
 	fi
 	e2e_setup
-	E2E_USER=www-data
-	id -u "$E2E_USER" >/dev/null 2>&1 || E2E_USER=nobody
-	E2E_GROUP=$(id -gn "$E2E_USER")
+	e2e_server_user
 	mkdir "$E2E_DIR/bin"
 	cp "$bin" "$E2E_DIR/bin/fcgi-redirect"
 	cp -r "$E2E_TOP/tests/e2e/root" "$E2E_DIR/root"
@@ -296,6 +296,31 @@ print(int(v[("fcgi_redirect_rule_hits_total", (("rule", "a"), ("status", "307"))
 	check "--reset nosuch: exit 1" "$("$E2E_DIR/bin/fcgi-redirect" \
 	    --stats -c "$E2E_DIR/rules.ini" --reset nosuch 2>/dev/null
 	    echo $?)" 1
+
+	# A directory the server's user cannot write, its image compiled
+	# there beforehand: the answer as ever, one line on stderr, no file.
+	mkdir "$E2E_DIR/ro"
+	printf '%s' "$RULES_V2" >"$E2E_DIR/ro/rules.ini"
+	# Before the image: a chmod changes the rule file's ctime.
+	chmod a+r "$E2E_DIR/ro/rules.ini"
+	"$E2E_DIR/bin/fcgi-redirect" --compile -c "$E2E_DIR/ro/rules.ini" \
+	    >/dev/null
+	chmod 555 "$E2E_DIR/ro"
+	local as=()
+	[ "$(id -u)" = 0 ] && as=(setpriv --reuid=65534 --regid=65534 \
+	    --clear-groups)
+	out=$("${as[@]}" env -i GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET \
+	    REQUEST_URI=/a HTTP_HOST=x SERVER_NAME=x \
+	    FCGI_REDIRECT_RULES="$E2E_DIR/ro/rules.ini" \
+	    "$E2E_DIR/bin/fcgi-redirect" 2>"$E2E_DIR/ro.err" | head -1 |
+	    tr -d '\r')
+	check "unwritable directory: answered" "$out" \
+	    "Status: 307 Temporary Redirect"
+	check "unwritable directory: one line on stderr" \
+	    "$(wc -l <"$E2E_DIR/ro.err")$(grep -c "not counting: .*ro/rules.ini.stats cannot be created here" "$E2E_DIR/ro.err")" 11
+	check "unwritable directory: no counters file" \
+	    "$(ls "$E2E_DIR/ro" | grep -c stats)" 0
+	chmod 755 "$E2E_DIR/ro"
 
 	# stats = off: no counters file.
 	rm -f "$E2E_DIR/rules.ini.stats"
