@@ -17,6 +17,7 @@
 #   - --stats (text): the sections and the top missed path;
 #   - a reload: the rule file replaced by one without [b]; once every server
 #     has reloaded, [a] keeps its counts and goes on counting, [b] is gone;
+#   - --listen with two workers counts in the same file;
 #   - damage: the counters file cut short, then random bytes: the next CGI
 #     request still answers, and counting starts afresh;
 #   - --reset a: its counters only; --reset: all of them;
@@ -275,6 +276,26 @@ print(int(v[("fcgi_redirect_rule_hits_total", (("rule", "a"), ("status", "307"))
 	    ${abase:+"$E2E_DIR/fcgid-all/error.log"} 2>/dev/null |
 	    grep -c 'not counting')" 0
 	e2e_stop_all
+
+	# --listen: two pre-forked workers count in the same file.
+	if command -v cgi-fcgi >/dev/null 2>&1; then
+		"$E2E_DIR/bin/fcgi-redirect" --listen "$E2E_DIR/listen.sock" \
+		    --workers 2 -c "$E2E_DIR/rules.ini" 2>"$E2E_DIR/listen.log" &
+		e2e_track $!
+		for _ in $(seq 1 50); do
+			[ -S "$E2E_DIR/listen.sock" ] && break
+			sleep 0.1
+		done
+		for _ in $(seq 1 6); do
+			env -i REQUEST_METHOD=GET REQUEST_URI=/a HTTP_HOST=x \
+			    SERVER_NAME=x cgi-fcgi -bind -connect \
+			    "$E2E_DIR/listen.sock" >/dev/null
+		done
+		check "--listen workers: [a] counted" "$(csv_hits path a /a)" 44
+		e2e_stop_all
+	else
+		e2e_need cgi-fcgi libfcgi-bin
+	fi
 
 	# Damage: cut short, then random bytes; CGI answers and starts afresh.
 	truncate -s 1000 "$E2E_DIR/rules.ini.stats"
