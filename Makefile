@@ -89,6 +89,7 @@ test: $(B)/fcgi-redirect $(B)/unit-tests
 	tests/fastcgi.sh $(B)/fcgi-redirect
 	tests/image.sh $(B)/fcgi-redirect
 	tests/e2e/run.sh $(B)/fcgi-redirect
+	tests/stats.sh $(B)/fcgi-redirect
 	tests/ops.sh $(B)/fcgi-redirect
 	tests/load.sh $(B)/fcgi-redirect
 	$(MAKE) --no-print-directory test-asan
@@ -192,7 +193,8 @@ deps:
 	apt-get install -y build-essential pkg-config libfcgi-dev libfcgi-bin \
 	    libinih-dev libpcre2-dev libcunit1-dev spawn-fcgi curl python3 \
 	    lighttpd apache2 libapache2-mod-fcgid nginx-light fcgiwrap \
-	    chromium clang libclang-rt-14-dev valgrind wrk gnuplot-nox time mandoc file
+	    chromium clang libclang-rt-14-dev valgrind wrk gnuplot-nox time mandoc file \
+	    python3-prometheus-client
 
 .PHONY: all test run install test-install test-completion clean deps FORCE
 
@@ -325,6 +327,14 @@ $(B)/bench/floor: tests/bench/floor.c | $(B)/bench
 	$(CC) $(CFLAGS) $(WARN) $(shell $(PKG_CONFIG) --cflags $(FCGI_PC)) -o $@ $< \
 	    $(shell $(PKG_CONFIG) --libs $(FCGI_PC))
 
+# What counting an answer costs (tests/bench/stats.c): callgrind's
+# instructions per count of a rule hit, a map entry hit and a miss.
+$(B)/bench/stats: tests/bench/stats.c $(OBJS) $(HDR) | $(B)/bench
+	$(CC) -O2 -g $(CPPFLAGS_ALL) $(WARN) -o $@ tests/bench/stats.c $(OBJS) $(LDLIBS_ALL)
+
+bench-stats: $(B)/bench/stats
+	tests/bench/stats.sh $(B)/bench/stats
+
 $(B)/bench/cg_hook.so: tests/bench/cg_hook.c | $(B)/bench
 	$(CC) -O2 -shared -fPIC $(WARN) -o $@ $<
 
@@ -337,7 +347,7 @@ bench: $(B)/fcgi-redirect $(B)/bench-engine $(B)/bench/floor \
 	    $(B)/bench/floor $(B)/bench/cg_hook.so $(B)/bench/image \
 	    $(B)/bench/spawn
 
-.PHONY: bench
+.PHONY: bench bench-stats
 
 # ---- Test shims (tests/ops.sh): an LD_PRELOAD library that fakes the
 # number of CPUs (tests/ops/fake_cpus.c), for the default --workers.

@@ -20,9 +20,11 @@
  *   serve/    the process: fastcgi.c reads and writes FastCGI records,
  *             serve.c serves CGI and FastCGI, reload.c notices a changed
  *             rule file, prefork.c and listen.c run --listen, peer.c says
- *             who may connect, log.c logs what went wrong with a request.
+ *             who may connect, log.c logs what went wrong with a request,
+ *             stats.c counts the answers in a file every process shares.
  *
- * At the top: main.c (the command line) and what every phase uses: the
+ * At the top: main.c (the command line), report.c (--stats, what the
+ * counters say) and what every phase uses: the
  * arena, bounded buffers, diagnostics, URL normalization and the hash
  * index (built at load time, read at request time).
  *
@@ -236,6 +238,7 @@ struct draft {
 	const char		*base;		/* [defaults] base without a final
 						   '/', or NULL */
 	struct rule_opts	 defaults;
+	int			 stats_off;	/* [defaults] stats = off */
 };
 
 /* ---- index.c: hash indexes of exact paths, prefixes and anchors ---- */
@@ -343,6 +346,9 @@ struct image_opts {
 	uint32_t	 headers, nheaders;
 	uint32_t	 params;	/* strings offset, or IMAGE_NONE */
 };
+/* The image header's flags: what [defaults] says of the whole set. */
+#define IMAGE_FLAG_STATS_OFF	0x01	/* stats = off */
+
 #define IMAGE_HAS_FROM		0x01
 #define IMAGE_HAS_UNTIL		0x02
 
@@ -382,7 +388,8 @@ struct image_header {
 	int32_t			 fallback_status;
 	uint32_t		 base;		/* strings, or IMAGE_NONE */
 	uint32_t		 defaults;	/* options number */
-	uint32_t		 pad[2];
+	uint32_t		 flags;		/* IMAGE_FLAG_* */
+	uint32_t		 pad;
 	uint64_t		 lens[3];	/* exact, prefix, anchor */
 	struct image_part_pos	 part[IMAGE_NPARTS];
 	uint64_t		 checksum;	/* FNV-1a of the bytes above */
@@ -427,6 +434,7 @@ struct ruleset {
 	int			 fallback_status;
 	const char		*base;		/* [defaults] base, or NULL */
 	const struct rule_opts	*defaults;
+	int			 stats_off;	/* [defaults] stats = off */
 	struct image_source	 source;	/* what it was compiled from */
 	const char		*build;		/* the binary that compiled it */
 	struct regex_cache	*regexes;	/* per process, see above */
@@ -516,7 +524,7 @@ int	 target_compile(struct arena *, struct diag *, const char *,
 enum key_id {
 	KEY_STATUS, KEY_QUERY, KEY_CASE, KEY_SLASH, KEY_CACHE, KEY_HEADER,
 	KEY_HOST, KEY_METHODS, KEY_SCHEME, KEY_FROM, KEY_UNTIL, KEY_PARAMS,
-	KEY_FALLBACK, KEY_BASE, KEY_PATH, KEY_PREFIX, KEY_REGEX, KEY_TO,
+	KEY_FALLBACK, KEY_BASE, KEY_STATS, KEY_PATH, KEY_PREFIX, KEY_REGEX, KEY_TO,
 	KEY_N
 };
 #define KEY_BIT(k)	(1u << (k))
@@ -661,6 +669,8 @@ struct match {
 					    rule's regex (no captures) */
 	int			 damaged; /* the image's rule is unreadable */
 	struct query		*query;	/* the request's (match_scratch's) */
+	uint64_t		 path_hash; /* index_hash(path, path_len, 0)
+					    when the lookup made it, else 0 */
 	size_t			 rest_off; /* prefix rules: where the rest starts */
 	size_t			 ncaptures;
 	size_t			 cap_off[CAPTURES_MAX + 1];
@@ -710,6 +720,8 @@ struct decision {
 					    regex (match.c): 500 */
 	int			 too_large; /* the answer did not fit
 					    RESPONSE_MAX: 500 instead */
+	int			 miss;	/* no rule matched: the fallback (404,
+					   410 or its redirect) answered */
 	char			 location[LOCATION_MAX];
 	size_t			 location_len;
 	struct request		 req;	/* the request it was decided for */
@@ -752,6 +764,7 @@ struct reload;
 
 struct reload		*reload_new(const char *, const char *, long);
 const struct ruleset	*reload_rules(const struct reload *);
+unsigned long		 reload_generation(const struct reload *);
 int			 reload_poll(struct reload *, int);
 int			 reload_loading(const struct reload *);
 void			 reload_free(struct reload *);
@@ -833,12 +846,136 @@ void		 fastcgi_close(int);
 /* ---- serve/cache.c: the rule set, from an up-to-date image or the file ---- */
 
 const char	*cache_path(const char *, const char *, char *, size_t);
+int		 cache_dir_writable(const char *);
+int		 cache_lock_wait(int, long);
 int		 cache_is_image(const char *);
 struct ruleset	*cache_map(const char *, const char *, const char **);
 struct ruleset	*cache_load(const char *, const char *, int, struct diag *,
 		    int *);
 #define CACHE_HELD_CUT		1	/* no newline at its end */
 #define CACHE_HELD_EMPTY	2
+
+/* ---- serve/stats.c: hit counters shared by every serving process ---- */
+
+/*
+ * The counters file, FILE.stats beside the rule file: a header, one slot
+ * per rule and map entry in image order and one for the fallback, the
+ * answers by status, and the top missed paths.  The format is in stats.c's
+ * head.  Every number is in the byte order and width of the machine that
+ * wrote it (another is refused and the file rebuilt).
+ */
+#define STATS_MAGIC		"\177FRSTAT\n"	/* 8 bytes */
+#define STATS_MAGIC_LEN		8
+#define STATS_VERSION		1
+#define STATS_BYTE_ORDER	0x01020304u
+#define STATS_TOP_N		1024	/* the top missed paths table */
+#define STATS_TOP_WAYS		8	/* entries a path may take: a bucket */
+#define STATS_PATH_MAX		100	/* a missed path's bytes kept, NUL
+					   included */
+#define STATS_STATUS_N		12	/* stats_status_codes[], "other" first */
+
+/* The first bytes of a counters file: 176. */
+struct stats_header {
+	char			 magic[STATS_MAGIC_LEN];
+	uint32_t		 version;	/* STATS_VERSION */
+	uint32_t		 byte_order;	/* STATS_BYTE_ORDER */
+	uint32_t		 word_size;	/* sizeof(void *) */
+	uint32_t		 header_size;	/* sizeof(struct stats_header) */
+	uint64_t		 size;		/* the whole file */
+	/* The identity of the image it counts. */
+	char			 build[IMAGE_BUILD_MAX];
+	struct image_source	 source;
+	uint64_t		 ids;		/* a digest of the slots' ids */
+	uint32_t		 nslots;	/* rules and map entries + 1 */
+	uint32_t		 nstatus;	/* STATS_STATUS_N */
+	uint32_t		 ntop;		/* STATS_TOP_N */
+	uint32_t		 pad;
+	uint64_t		 checksum;	/* FNV-1a of the bytes above */
+	int64_t			 since;		/* counting began (or --reset);
+					   written in place, so not summed */
+};
+
+/* A rule's, a map entry's or the fallback's counters: 32 bytes. */
+struct stats_slot {
+	uint64_t	 id;		/* stats_rule_id(): kind, name, key */
+	uint64_t	 hits;
+	int64_t		 first, last;	/* time(2) of the first, last hit; 0 */
+};
+
+/* The answers of one status: 16 bytes. */
+struct stats_status {
+	uint32_t	 code;		/* stats_status_codes[i] */
+	uint32_t	 pad;
+	uint64_t	 hits;
+};
+
+/* One entry of the top missed paths (space-saving, stats.c): 128 bytes. */
+struct stats_miss {
+	uint64_t	 claim;		/* 0 empty, STATS_CLAIM_BUSY being
+					   written, else the path's hash | 2 */
+	uint64_t	 count;		/* an overestimate, see stats.c */
+	int64_t		 last;
+	uint32_t	 len;		/* the path's whole length */
+	char		 path[STATS_PATH_MAX]; /* its start, NUL-terminated */
+};
+#define STATS_CLAIM_BUSY	1
+
+/* An open counters file: its mapping and where its parts are. */
+struct stats {
+	unsigned char		*map;
+	size_t			 size;
+	int			 writable;
+	struct stats_header	*h;
+	struct stats_slot	*slots;
+	size_t			 nslots;
+	struct stats_status	*status;
+	struct stats_miss	*top;
+};
+
+#define STATS_OPEN_SERVE	0	/* read-write; rebuilt when stale */
+#define STATS_OPEN_READ		1	/* read-only, as it is (--stats) */
+#define STATS_OPEN_WRITE	2	/* read-write, as it is (--reset) */
+
+extern const int stats_status_codes[STATS_STATUS_N];
+
+const char	*stats_path(const char *, char *, size_t);
+uint64_t	 stats_rule_id(const struct rule *);
+struct stats	*stats_open(const struct ruleset *, const char *, const char *,
+		    int, char *, size_t);
+void		 stats_close(struct stats *);
+void		 stats_count(struct stats *, const struct decision *);
+void		 stats_count_miss(struct stats *, const char *, size_t,
+		    uint64_t, int64_t);
+/* The index in stats_status_codes[] of a status: a table lookup. */
+extern const unsigned char stats_status_table[600];
+static inline size_t
+stats_status_index(int code)
+{
+	return code >= 0 && code < 600 ? stats_status_table[code] : 0;
+}
+const struct stats_slot *stats_find(const struct stats *, uint64_t, size_t);
+int		 stats_check(const unsigned char *, size_t, const char **);
+void		 stats_reset(struct stats *, const struct stats_slot *,
+		    int64_t);
+
+/* ---- report.c: --stats, what the counters file says ---- */
+
+enum report_format {
+	REPORT_TEXT, REPORT_CSV, REPORT_JSON, REPORT_PROMETHEUS
+};
+
+struct report_opts {
+	const char		*stats;		/* the counters file */
+	enum report_format	 format;
+	size_t			 top;		/* --top: rows of each list */
+	long			 unused_days;	/* --unused */
+	int			 reset_given;	/* --reset */
+	const char		*reset;		/* its RULE, or NULL: all */
+};
+#define REPORT_TOP_DEFAULT	10
+#define REPORT_UNUSED_DEFAULT	30
+
+int	 report_stats(const struct ruleset *, const struct report_opts *);
 
 /* ---- serve/serve.c: CGI and FastCGI serving, signals ---- */
 
@@ -848,6 +985,8 @@ struct serve_opts {
 	const char		*image_opt;	/* --image, FCGI_REDIRECT_IMAGE */
 	const char		*image;		/* its image (cache_path()), or
 						   NULL: images off */
+	const char		*stats;		/* its counters file
+						   (stats_path()), or NULL */
 	struct peer_list	 allow;		/* --allow and the environment */
 	long			 timeout_ms;	/* for a whole request head */
 	long			 settle_ms;	/* see reload_new() */

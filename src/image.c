@@ -322,6 +322,7 @@ image_open(const unsigned char *p, size_t size, int mapped, const char *file,
 	    h->nopts == 0 || h->defaults >= h->nopts ||
 	    (h->fallback_status != 0 && h->fallback_status != 404 &&
 	    h->fallback_status != 410) ||
+	    (h->flags & ~IMAGE_FLAG_STATS_OFF) != 0 ||
 	    h->build[IMAGE_BUILD_MAX - 1] != '\0') {
 		*why = "a damaged image (its table of parts)";
 		return NULL;
@@ -367,6 +368,7 @@ image_open(const unsigned char *p, size_t size, int mapped, const char *file,
 	rs->exact_variants = h->exact_variants & 0x55;	/* 1 << (0, 2, 4, 6) */
 	rs->prefix_variants = h->prefix_variants & 0x05;	/* 1 << (0, 2) */
 	rs->fallback_status = h->fallback_status;
+	rs->stats_off = (h->flags & IMAGE_FLAG_STATS_OFF) != 0;
 	rs->base = h->base == IMAGE_NONE ? NULL : string_at(rs, h->base);
 	rs->defaults = &rs->opts[h->defaults];
 	rs->source = h->source;

@@ -8,6 +8,8 @@
  *   fcgi-redirect --check [-c FILE]            validate a rule file
  *   fcgi-redirect --compile [-c FILE] [-o IMAGE]  validate, write its image
  *   fcgi-redirect --explain [--follow] [-c FILE] [-X METHOD] [--at TIME] URL
+ *   fcgi-redirect --stats [-c FILE] [--format F] [--top N] [--unused DAYS]
+ *                 [--reset [RULE]]           the counters (report.c)
  *   fcgi-redirect --help | --version
  *
  * Only main decides to exit.  Under CGI, Apache may pass the words of an
@@ -69,6 +71,8 @@ usage(FILE *f)
 	    "       fcgi-redirect --compile [-c FILE] [-o IMAGE]\n"
 	    "       fcgi-redirect --explain [--follow] [-c FILE] [-X METHOD]\n"
 	    "                     [--at TIME] URL\n"
+	    "       fcgi-redirect --stats [-c FILE] [--format text|csv|json|prometheus]\n"
+	    "                     [--top N] [--unused DAYS] [--reset [RULE]]\n"
 	    "       fcgi-redirect --help | --version\n"
 	    "\n"
 	    "Answers web requests with redirects decided by an INI rule file,\n"
@@ -105,12 +109,21 @@ usage(FILE *f)
 	    "  -X, --method METHOD the method for --explain (default GET)\n"
 	    "  --at TIME           --explain as at an RFC 3339 time, such as\n"
 	    "                      2026-12-25T12:00:00Z (default now)\n"
+	    "  --stats             report what serving counted in FILE.stats: hits\n"
+	    "                      of each rule and map entry, misses, statuses\n"
+	    "  --format FORMAT     with --stats: text (default), csv, json or\n"
+	    "                      prometheus\n"
+	    "  --top N             with --stats: rows of each list (default %d)\n"
+	    "  --unused DAYS       with --stats: list rules unused for DAYS\n"
+	    "                      (default %d)\n"
+	    "  --reset [RULE]      with --stats: zero every counter, or those of\n"
+	    "                      the rule or map named RULE\n"
 	    "\n"
 	    "Environment (for servers that pass no arguments): FCGI_REDIRECT_RULES,\n"
 	    "FCGI_REDIRECT_IMAGE, FCGI_REDIRECT_ALLOW, FCGI_WEB_SERVER_ADDRS,\n"
 	    "FCGI_REDIRECT_TIMEOUT, FCGI_REDIRECT_SETTLE_MS.\n",
 	    RULES_DEFAULT, FOLLOW_MAX, WORKERS_MAX, TIMEOUT_DEFAULT_MS / 1000,
-	    SETTLE_DEFAULT_MS);
+	    SETTLE_DEFAULT_MS, REPORT_TOP_DEFAULT, REPORT_UNUSED_DEFAULT);
 }
 
 /*
@@ -508,6 +521,53 @@ cmd_explain(const char *path, const char *image, const char *method,
 }
 
 /*
+ * --stats: the report of the counters of the rule file at path (loaded
+ * as --explain loads it), or --reset.
+ */
+static int
+cmd_stats(const char *path, const char *image, const struct report_opts *ro)
+{
+	struct ruleset	*rs;
+	struct diag	 diag;
+	int		 rc, held;
+
+	if (ro->stats == NULL) {
+		fprintf(stderr, "fcgi-redirect: --stats: %s: name too long\n",
+		    path);
+		return EXIT_USAGE;
+	}
+	diag_init(&diag, stderr, path);
+	rs = cache_load(path, image, 0, &diag, &held);
+	diag_finish(&diag);
+	if (rs == NULL) {
+		fprintf(stderr, "%s: invalid; its counters cannot be matched "
+		    "to its rules\n", path);
+		return EXIT_INVALID;
+	}
+	rc = report_stats(rs, ro) == 0 ? EXIT_OK : EXIT_INVALID;
+	ruleset_free(rs);
+	return rc;
+}
+
+/* --format: text, csv, json or prometheus; 0, or -1 after a message. */
+static int
+opt_format(struct report_opts *ro, const char *v)
+{
+	static const char *const names[] = { "text", "csv", "json",
+	    "prometheus" };
+	size_t			 i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(v, names[i]) == 0) {
+			ro->format = (enum report_format)i;
+			return 0;
+		}
+	fprintf(stderr, "fcgi-redirect: --format: '%s' is not text, csv, "
+	    "json or prometheus\n", v);
+	return -1;
+}
+
+/*
  * A number of options and variables: digits only (no sign, no blank) in
  * `base`, from min to max, into *out.  0, or -1 when it is not one.
  */
@@ -693,15 +753,24 @@ main(int argc, char *argv[])
 		{ "settle",	required_argument, NULL, 's' },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ "version",	no_argument,	   NULL, 'V' },
+		{ "stats",	no_argument,	   NULL, 'S' },
+		{ "format",	required_argument, NULL, 'F' },
+		{ "top",	required_argument, NULL, 'N' },
+		{ "unused",	required_argument, NULL, 'U' },
+		{ "reset",	no_argument,	   NULL, 'R' },
 		{ NULL,		0,		   NULL, 0 }
 	};
 	static char	 image_buf[4096];
+	static char	 stats_buf[4096];
 	const char	*config = NULL, *method = "GET", *listen_on = NULL;
 	const char	*output = NULL;
 	long		 mode = -1, workers = 0;
 	int		 ch, check = 0, explain = 0, serve_opts_given = 0;
 	int		 compile = 0, image_given = 0;
-	int		 follow = 0;
+	int		 follow = 0, stats = 0, report_given = 0;
+	long		 n;
+	struct report_opts ro = { .top = REPORT_TOP_DEFAULT,
+	    .unused_days = REPORT_UNUSED_DEFAULT };
 	time_t		 now = time(NULL);
 	struct serve_opts o = { .timeout_ms = TIMEOUT_DEFAULT_MS,
 	    .settle_ms = SETTLE_DEFAULT_MS };
@@ -713,6 +782,7 @@ main(int argc, char *argv[])
 		o.rules = rules_path(NULL);
 		o.image = cache_path(o.rules, o.image_opt, image_buf,
 		    sizeof(image_buf));
+		o.stats = stats_path(o.rules, stats_buf, sizeof(stats_buf));
 		return serve(&o, serve_is_fastcgi(0));
 	}
 
@@ -785,6 +855,33 @@ main(int argc, char *argv[])
 				return EXIT_USAGE;
 			}
 			break;
+		case 'S':
+			stats = 1;
+			break;
+		case 'F':
+			if (opt_format(&ro, optarg) == -1)
+				return EXIT_USAGE;
+			report_given = 1;
+			break;
+		case 'N':
+		case 'U':
+			if (number_in(optarg, 10, ch == 'N' ? 1 : 0, 100000000,
+			    &n) == -1) {
+				fprintf(stderr, "fcgi-redirect: --%s: '%s' is not "
+				    "a number from %d to 100000000\n", ch == 'N' ?
+				    "top" : "unused", optarg, ch == 'N');
+				return EXIT_USAGE;
+			}
+			if (ch == 'N')
+				ro.top = (size_t)n;
+			else
+				ro.unused_days = n;
+			report_given = 1;
+			break;
+		case 'R':
+			ro.reset_given = 1;
+			report_given = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -797,9 +894,10 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 
-	if (check + compile + explain + (listen_on != NULL) > 1 ||
+	if (check + compile + explain + stats + (listen_on != NULL) > 1 ||
 	    ((check || compile) && argc != 0) || (explain && argc != 1) ||
-	    (!check && !compile && !explain && argc != 0)) {
+	    (stats && argc > (ro.reset_given ? 1 : 0)) ||
+	    (!check && !compile && !explain && !stats && argc != 0)) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -819,18 +917,25 @@ main(int argc, char *argv[])
 		    "--compile\n");
 		return EXIT_USAGE;
 	}
+	if (report_given && !stats) {
+		fprintf(stderr, "fcgi-redirect: --format, --top, --unused and "
+		    "--reset go with --stats\n");
+		return EXIT_USAGE;
+	}
 	if (follow && !explain) {
 		fprintf(stderr, "fcgi-redirect: --follow goes with --explain\n");
 		return EXIT_USAGE;
 	}
-	if ((check || compile || explain) && serve_opts_given) {
+	if ((check || compile || explain || stats) && serve_opts_given) {
 		fprintf(stderr, "fcgi-redirect: --allow, --timeout and --settle "
-		    "are for serving, not for --check, --compile or --explain\n");
+		    "are for serving, not for --check, --compile, --explain or "
+		    "--stats\n");
 		return EXIT_USAGE;
 	}
 	o.rules = rules_path(config);
 	o.image = cache_path(o.rules, o.image_opt, image_buf,
 	    sizeof(image_buf));
+	o.stats = stats_path(o.rules, stats_buf, sizeof(stats_buf));
 	if (check)
 		return cmd_check(o.rules, NULL);
 	if (compile) {
@@ -845,6 +950,11 @@ main(int argc, char *argv[])
 	if (explain)
 		return cmd_explain(o.rules, o.image, method, argv[0], now,
 		    follow);
+	if (stats) {
+		ro.stats = o.stats;
+		ro.reset = argc == 1 ? argv[0] : NULL;
+		return cmd_stats(o.rules, o.image, &ro);
+	}
 	if (listen_on != NULL)
 		return cmd_listen(listen_on, mode, workers, &o);
 	if (!serve_is_fastcgi(0) && getenv("REQUEST_METHOD") == NULL) {

@@ -59,7 +59,11 @@ complete_words() {
 rows=(
 	'--wor|--workers'
 	'--conf|--config'
-	'--s|--settle --socket-mode'
+	'--s|--settle --socket-mode --stats'
+	'--stats --format |csv json prometheus text'
+	'--stats --format = p|prometheus'
+	'--stats --top |'
+	'--stats --re|--reset'
 	'--ex|--explain'
 	'--he|--help'
 	'--ve|--version'

@@ -666,6 +666,7 @@ compile_bytes(const struct draft *dr, size_t *size, struct diag *d)
 	h->nmaps = (uint32_t)dr->nmaps;
 	h->nentries = (uint32_t)dr->nentries;
 	h->fallback_status = dr->fallback_status;
+	h->flags = dr->stats_off ? IMAGE_FLAG_STATS_OFF : 0;
 	/* The strings are in place; each other part is freed once copied. */
 	h->part[IMAGE_STRINGS].off = img->base;
 	h->part[IMAGE_STRINGS].len = img->len - img->base;

@@ -9,8 +9,8 @@
  * read.  rules.c dispatches to the parsers (rules_key()) and keeps what
  * concerns the section as a whole: keys unknown there or set twice, the
  * values that can only be checked when the section is complete (a rule's
- * path, prefix or regex and its `to`; [defaults]' base and fallback: their
- * parser is NULL), and what [defaults] passes on.
+ * path, prefix or regex and its `to`; [defaults]' base, fallback and
+ * stats: their parser is NULL), and what [defaults] passes on.
  *
  * The syntax of the values themselves (times, host patterns, tokens) is in
  * values.c.
@@ -325,6 +325,7 @@ const struct key_def keys_table[KEY_N] = {
 	[KEY_PARAMS]	= { "params",	RULES_MAPS, 0, key_params, NULL },
 	[KEY_FALLBACK]	= { "fallback",	KEY_IN_DEFAULTS, 0, NULL, NULL },
 	[KEY_BASE]	= { "base",	KEY_IN_DEFAULTS, 0, NULL, NULL },
+	[KEY_STATS]	= { "stats",	KEY_IN_DEFAULTS, 0, NULL, NULL },
 	[KEY_PATH]	= { "path",	KEY_IN_RULE, 0, NULL, NULL },
 	[KEY_PREFIX]	= { "prefix",	KEY_IN_RULE, 0, NULL, NULL },
 	[KEY_REGEX]	= { "regex",	KEY_IN_RULE, 0, NULL, NULL },

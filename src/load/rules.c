@@ -432,6 +432,13 @@ builder_section_done(struct builder *b)
 	case SEC_DEFAULTS:
 		if ((v = s->value[KEY_BASE]) != NULL)
 			builder_base(b, v, s->key_line[KEY_BASE]);
+		if ((v = s->value[KEY_STATS]) != NULL) {
+			if (strcmp(v, "on") == 0 || strcmp(v, "off") == 0)
+				b->rs->stats_off = v[1] == 'f';
+			else
+				diag_error(b->diag, s->key_line[KEY_STATS],
+				    "stats must be on or off, not '%s'", v);
+		}
 		builder_section_opts_done(b, s);
 		if ((v = s->value[KEY_FALLBACK]) != NULL) {
 			if (strcmp(v, "404") == 0 || strcmp(v, "410") == 0)

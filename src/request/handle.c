@@ -26,6 +26,7 @@ handle_decide(const struct ruleset *rs, char **envp, time_t now,
 	d->rule = NULL;
 	d->regex_error = 0;
 	d->too_large = 0;
+	d->miss = 0;
 	d->location[0] = '\0';
 	d->location_len = 0;
 	if (rs == NULL) {
@@ -53,11 +54,13 @@ handle_decide(const struct ruleset *rs, char **envp, time_t now,
 		return;
 	}
 	if (m->rule == NULL && rs->fallback_status != 0) {
+		d->miss = 1;
 		d->status = rs->fallback_status;
 		return;
 	}
 	if (m->rule == NULL) {
 		/* A redirect for every miss: the image's last rule. */
+		d->miss = 1;
 		if ((m->rule = ruleset_rule(rs, (uint32_t)rs->nrules,
 		    &m->found)) == NULL) {
 			d->status = 500;

@@ -351,6 +351,7 @@ match_lookup(const struct ruleset *rs, const struct request *req,
 	m->damaged = 0;
 	m->rest_off = 0;
 	m->ncaptures = 0;
+	m->path_hash = 0;
 	m->query = &scratch->query;
 	query_init(m->query, req);
 	if ((rs->exact_variants | rs->prefix_variants | rs->query_variants) &
@@ -368,7 +369,10 @@ match_lookup(const struct ruleset *rs, const struct request *req,
 		n = len;
 		if ((v & OPT_SLASH_EITHER) && n > 1 && key[n - 1] == '/')
 			n--;
-		r = index_find(&rs->exact, key, n, v, index_hash(key, n, v));
+		h = index_hash(key, n, v);
+		if (v == 0)
+			m->path_hash = h;	/* for stats.c's missed paths */
+		r = index_find(&rs->exact, key, n, v, h);
 		chain_first(rs, &rs->exact, r, req, m->query, &best);
 	}
 	if (rs->nsigs > 0 && req->query_len > 0)

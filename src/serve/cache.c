@@ -155,8 +155,8 @@ cache_fresh(const char *img, const char *rules, const struct stat *st,
 }
 
 /* Wait for flock(fd), up to ms milliseconds; 0 locked, -1 not. */
-static int
-lock_wait(int fd, long ms)
+int
+cache_lock_wait(int fd, long ms)
 {
 	struct timespec	 tick = { 0, LOCK_POLL_MS * 1000000L };
 	long		 waited;
@@ -173,8 +173,8 @@ lock_wait(int fd, long ms)
 }
 
 /* Is the directory of path writable by us? */
-static int
-dir_writable(const char *path)
+int
+cache_dir_writable(const char *path)
 {
 	char		 dir[4096];
 	const char	*slash = strrchr(path, '/');
@@ -218,9 +218,9 @@ cache_load(const char *rules, const char *img, int hold_cut, struct diag *d,
 	if (img != NULL && stat(rules, &st) == 0 && S_ISREG(st.st_mode)) {
 		if ((rs = cache_fresh(img, rules, &st, 0)) != NULL)
 			return rs;
-		writable = dir_writable(img);
+		writable = cache_dir_writable(img);
 		if (writable && (lockfd = open(rules, O_RDONLY | O_CLOEXEC |
-		    O_NONBLOCK)) != -1 && lock_wait(lockfd, LOCK_WAIT_BASE_MS +
+		    O_NONBLOCK)) != -1 && cache_lock_wait(lockfd, LOCK_WAIT_BASE_MS +
 		    (long)((st.st_size * LOCK_WAIT_NS_PER_BYTE) / 1000000)) ==
 		    -1) {
 			/* Another process is compiling it still: not us. */

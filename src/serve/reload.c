@@ -50,6 +50,7 @@ struct reload {
 	const char		*image;		/* its image, or NULL */
 	long			 settle_ms;	/* see reload_settled() */
 	struct ruleset		*current;	/* NULL: answer 503 */
+	unsigned long		 generation;	/* changes with `current` */
 	struct file_id		 seen;		/* the file last loaded or tried */
 	struct file_id		 image_seen;	/* its image, after that load */
 	int			 held;		/* `seen` was held back, see
@@ -297,6 +298,16 @@ reload_rules(const struct reload *r)
 }
 
 /*
+ * A number that changes whenever reload_rules() does: what a process
+ * compares to know its rule set is another one (a pointer may be reused).
+ */
+unsigned long
+reload_generation(const struct reload *r)
+{
+	return r->generation;
+}
+
+/*
  * Between requests: take a finished load into use, and start one when the
  * file has changed (checked at most once a second, or now when `force`,
  * after SIGHUP; SIGHUP also loads a file held back unchanged).  Never
@@ -322,6 +333,7 @@ reload_poll(struct reload *r, int force)
 		if (r->result != NULL) {
 			retire(r->current);
 			r->current = r->result;
+			r->generation++;
 			swapped = 1;
 		}
 		r->result = NULL;

@@ -21,6 +21,12 @@
  * When no rule set could be loaded, every request gets 503 and the reasons
  * are on stderr (the web server's error log): clients never see paths or
  * parser messages.
+ *
+ * Every answer is counted in the rule set's counters file (stats.c) unless
+ * [defaults] says `stats = off`: a FastCGI process opens the file of each
+ * rule set it takes into use (counting_follow()), a CGI process opens it
+ * for its one request.  A file that cannot be opened or rebuilt costs one
+ * line on stderr per rule set and leaves the answers alone.
  */
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -66,6 +72,8 @@ on_hup(int sig)
  */
 static sigjmp_buf		 bus_jump;
 static volatile sig_atomic_t	 bus_armed;
+/* Set while counting: a SIGBUS then comes from the counters file. */
+static volatile sig_atomic_t	 bus_counting;
 
 static void
 on_bus(int sig)
@@ -235,15 +243,71 @@ refuse_request(int conn, int verdict, const struct fastcgi_request *fr)
 }
 
 /*
+ * The counters of the rule set in use, in a FastCGI process: the file is
+ * opened when a rule set is taken into use, and dropped when it cannot
+ * be counted in any more (cut short under us: SIGBUS).
+ */
+struct counting {
+	struct stats	*stats;		/* NULL: not counting */
+	unsigned long	 generation;	/* of the rule set it counts */
+	int		 opened;	/* tried for that generation */
+};
+
+static struct counting	 counting;
+
+/*
+ * The counters file of rule set rs (serving with o), or NULL after one
+ * line on stderr saying why it is not counted; NULL quietly when rs is
+ * NULL, says `stats = off`, or o names no counters file.
+ */
+static struct stats *
+counting_open(const struct ruleset *rs, const struct serve_opts *o)
+{
+	struct stats	*s;
+	char		 err[1024];
+
+	if (rs == NULL || rs->stats_off || o->stats == NULL)
+		return NULL;
+	if ((s = stats_open(rs, o->stats, o->rules, STATS_OPEN_SERVE, err,
+	    sizeof(err))) == NULL)
+		fprintf(stderr, "fcgi-redirect: not counting: %s\n", err);
+	return s;
+}
+
+/* Follow reload.c: the counters of the rule set of generation gen. */
+static void
+counting_follow(const struct ruleset *rs, unsigned long gen,
+    const struct serve_opts *o)
+{
+	if (counting.opened && counting.generation == gen)
+		return;
+	stats_close(counting.stats);
+	counting.stats = counting_open(rs, o);
+	counting.generation = gen;
+	counting.opened = 1;
+}
+
+/*
  * Decide the request in envp with rs and format the answer into out (an
- * empty buffer), as handle_decide() and handle_respond() do, and log it;
- * when the image under rs goes away meanwhile, a 503.
+ * empty buffer), as handle_decide() and handle_respond() do, log it and
+ * count it in *stats (NULL: not counted); when the image under rs goes
+ * away meanwhile, a 503.  When the counters file goes away (cut short in
+ * place), the answer stands and *stats is dropped: closed and NULL.
  */
 static void
 decide(const struct ruleset *rs, char **envp, struct match_scratch *scratch,
-    struct decision *d, struct buf *out)
+    struct decision *d, struct buf *out, struct stats **stats)
 {
 	if (sigsetjmp(bus_jump, 0) != 0) {
+		if (bus_counting) {
+			bus_counting = 0;
+			log_connection("the counters file was cut short under "
+			    "a request; not counting until the rules are "
+			    "reloaded");
+			stats_close(*stats);
+			*stats = NULL;
+			return;
+		}
 		log_connection("the rules' image changed under a request (it "
 		    "was rewritten in place: replace it with mv); answered "
 		    "503 and reloading");
@@ -257,6 +321,11 @@ decide(const struct ruleset *rs, char **envp, struct match_scratch *scratch,
 	handle_decide(rs, envp, time(NULL), scratch, d);
 	handle_respond(d, out);
 	log_decision(d, rs);
+	if (*stats != NULL) {
+		bus_counting = 1;
+		stats_count(*stats, d);
+		bus_counting = 0;
+	}
 	bus_armed = 0;
 }
 
@@ -266,7 +335,8 @@ decide(const struct ruleset *rs, char **envp, struct match_scratch *scratch,
  */
 static void
 answer(int conn, struct fastcgi_request *fr, long long deadline,
-    struct reload *r, int watch, struct match_scratch *scratch)
+    struct reload *r, int watch, struct match_scratch *scratch,
+    const struct serve_opts *o)
 {
 	static char		 mem[RESPONSE_MAX];
 	static struct decision	 d;
@@ -277,7 +347,9 @@ answer(int conn, struct fastcgi_request *fr, long long deadline,
 	if (watch)
 		reload_poll(r, 0);
 	buf_init(&out, mem, sizeof(mem));
-	decide(reload_rules(r), fr->env.vars, scratch, &d, &out);
+	counting_follow(reload_rules(r), reload_generation(r), o);
+	decide(reload_rules(r), fr->env.vars, scratch, &d, &out,
+	    &counting.stats);
 	/*
 	 * An answer of a few KiB fits in any socket buffer; a longer one
 	 * could wait for ever on a peer that does not read.
@@ -349,12 +421,15 @@ serve_fastcgi(int fd, struct reload *r, int watch, const struct serve_opts *o)
 		deadline = fastcgi_now_ms() + o->timeout_ms;
 		v = fastcgi_read(conn, deadline, &open, &stop_requested, &fr);
 		if (v == FASTCGI_OK)
-			answer(conn, &fr, deadline, r, watch, scratch);
+			answer(conn, &fr, deadline, r, watch, scratch, o);
 		else
 			refuse_request(conn, v, &fr);
 		signals_let_in(&open, &signals_checked);
 	}
 	match_scratch_free(scratch);
+	stats_close(counting.stats);
+	counting.stats = NULL;
+	counting.opened = 0;
 	return 0;
 }
 
@@ -410,13 +485,17 @@ drain_body(void)
 	}
 }
 
-/* Answer the one CGI request in the environment.  Returns the exit status. */
+/*
+ * Answer the one CGI request in the environment with rs, counting it in
+ * o's counters file.  Returns the exit status.
+ */
 static int
-serve_cgi(const struct ruleset *rs)
+serve_cgi(const struct ruleset *rs, const struct serve_opts *o)
 {
 	static char		 mem[RESPONSE_MAX];
 	static struct decision	 d;
 	struct match_scratch	*scratch;
+	struct stats		*stats;
 	struct buf		 out;
 
 	if ((scratch = match_scratch_new()) == NULL) {
@@ -425,7 +504,9 @@ serve_cgi(const struct ruleset *rs)
 	}
 	drain_body();
 	buf_init(&out, mem, sizeof(mem));
-	decide(rs, environ, scratch, &d, &out);
+	stats = counting_open(rs, o);
+	decide(rs, environ, scratch, &d, &out, &stats);
+	stats_close(stats);
 	match_scratch_free(scratch);
 	return write_all(out.data, out.len) == 0 ? 0 : 1;
 }
@@ -486,7 +567,7 @@ serve(const struct serve_opts *o, int fastcgi)
 		diag_init(&d, stderr, o->rules);
 		rs = cache_load(o->rules, o->image, 0, &d, &held);
 		diag_finish(&d);
-		rc = serve_cgi(rs);
+		rc = serve_cgi(rs, o);
 		ruleset_free(rs);
 		return rc;
 	}

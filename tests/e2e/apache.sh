@@ -189,9 +189,7 @@ main() {
 		e2e_need mod_fcgid libapache2-mod-fcgid || setups="cgid cgi"
 	fi
 	e2e_setup
-	E2E_USER=www-data
-	id -u "$E2E_USER" >/dev/null 2>&1 || E2E_USER=nobody
-	E2E_GROUP=$(id -gn "$E2E_USER")
+	e2e_server_user
 
 	mkdir "$E2E_DIR/bin"
 	cp "$bin" "$E2E_DIR/bin/fcgi-redirect"

@@ -63,6 +63,14 @@ e2e_setup() {
 	trap 'exit 130' INT TERM
 }
 
+# The user a server started as root serves as: www-data, else nobody;
+# into E2E_USER and E2E_GROUP.
+e2e_server_user() {
+	E2E_USER=www-data
+	id -u "$E2E_USER" >/dev/null 2>&1 || E2E_USER=nobody
+	E2E_GROUP=$(id -gn "$E2E_USER")
+}
+
 e2e_summary() {
 	printf '%s: %d passed, %d failed, %d skipped\n' "$1" "$E2E_PASS" \
 	    "$E2E_FAIL" "$E2E_SKIP"

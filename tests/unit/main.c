@@ -26,6 +26,7 @@ main(int argc, char *argv[])
 		test_analysis_register,
 		test_image_register,
 		test_query_register,
+		test_stats_register,
 	};
 	size_t	 i;
 	int	 failed;

@@ -21,7 +21,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,61 +34,6 @@
 /* What the rows answer into: too large for the stack. */
 static struct decision	dec[2];
 static char		resp[2][RESPONSE_MAX];
-
-/* ---- a temporary directory ---- */
-
-/* A fresh directory under TMPDIR into dir[n]; 0, or -1. */
-static int
-tmp_dir(char *dir, size_t n)
-{
-	const char	*t = getenv("TMPDIR");
-	int		 rc;
-
-	rc = snprintf(dir, n, "%s/fcgi-redirect-image.XXXXXX",
-	    t != NULL && *t != '\0' ? t : "/tmp");
-	return rc < 0 || (size_t)rc >= n || mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-/* dir + "/" + name into out[n]; 0, or -1 when it does not fit. */
-static int
-path_join(char *out, size_t n, const char *dir, const char *name)
-{
-	int	 rc = snprintf(out, n, "%s/%s", dir, name);
-
-	return rc < 0 || (size_t)rc >= n ? -1 : 0;
-}
-
-/* Remove dir and the files in it (it has no subdirectories). */
-static void
-tmp_remove(const char *dir)
-{
-	char		 path[4096];
-	DIR		*dp;
-	struct dirent	*e;
-
-	if ((dp = opendir(dir)) != NULL) {
-		while ((e = readdir(dp)) != NULL)
-			if (strcmp(e->d_name, ".") != 0 &&
-			    strcmp(e->d_name, "..") != 0 &&
-			    path_join(path, sizeof(path), dir, e->d_name) == 0)
-				(void)unlink(path);
-		closedir(dp);
-	}
-	(void)rmdir(dir);
-}
-
-/* Write text to path; 0, or -1. */
-static int
-write_file(const char *path, const char *text)
-{
-	FILE	*f;
-	int	 rc;
-
-	if ((f = fopen(path, "w")) == NULL)
-		return -1;
-	rc = fputs(text, f) < 0 ? -1 : 0;
-	return fclose(f) != 0 ? -1 : rc;
-}
 
 /* ---- answers ---- */
 
@@ -294,11 +238,11 @@ make_generated_rules(const char *dir, time_t now)
 	    utc_at(now, 31622400, t[3], sizeof(t[3])));
 	if (rc < 0 || (size_t)rc >= sizeof(text))
 		return -1;
-	if (path_join(path, sizeof(path), dir, "timed.ini") != 0 ||
-	    write_file(path, text) != 0 ||
-	    path_join(path, sizeof(path), dir, "broken.ini") != 0)
+	if (unit_path_join(path, sizeof(path), dir, "timed.ini") != 0 ||
+	    unit_write_file(path, text) != 0 ||
+	    unit_path_join(path, sizeof(path), dir, "broken.ini") != 0)
 		return -1;
-	return write_file(path, "[oops]\npath   = /a\nstatus = 999\n"
+	return unit_write_file(path, "[oops]\npath   = /a\nstatus = 999\n"
 	    "to     = /b\n");
 }
 
@@ -338,7 +282,7 @@ case_rules(struct case_rules *set, size_t *n, const char *path,
 	if (c->mem == NULL)
 		return c;	/* @broken, @missing: 503 both ways */
 	snprintf(name, sizeof(name), "%zu.img", *n);
-	CU_ASSERT_EQUAL_FATAL(path_join(img, sizeof(img), dir, name), 0);
+	CU_ASSERT_EQUAL_FATAL(unit_path_join(img, sizeof(img), dir, name), 0);
 	CU_ASSERT_EQUAL_FATAL(stat(path, &st), 0);
 	image_source_stat(&src, &st);
 	if (compile_write(c->mem, &src, img, err, sizeof(err)) != 0) {
@@ -417,12 +361,12 @@ test_image_cases(void)
 	time_t			 now = time(NULL);
 	struct case_rules	*c;
 
-	CU_ASSERT_EQUAL_FATAL(path_join(top, sizeof(top), unit_fixture_dir,
+	CU_ASSERT_EQUAL_FATAL(unit_path_join(top, sizeof(top), unit_fixture_dir,
 	    "../.."), 0);
-	CU_ASSERT_EQUAL_FATAL(path_join(path, sizeof(path), top,
+	CU_ASSERT_EQUAL_FATAL(unit_path_join(path, sizeof(path), top,
 	    "tests/cases.tsv"), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f = fopen(path, "r"));
-	CU_ASSERT_EQUAL_FATAL(tmp_dir(dir, sizeof(dir)), 0);
+	CU_ASSERT_EQUAL_FATAL(unit_tmp_dir(dir, sizeof(dir)), 0);
 	CU_ASSERT_EQUAL_FATAL(make_generated_rules(dir, now), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(scratch = match_scratch_new());
 	while (fgets(line, sizeof(line), f) != NULL) {
@@ -431,8 +375,8 @@ test_image_cases(void)
 			continue;
 		/* @timed is timed.ini in dir; the others from the top. */
 		snprintf(name, sizeof(name), "%s.ini", col[4] + 1);
-		if (col[4][0] == '@' ? path_join(path, sizeof(path), dir,
-		    name) != 0 : path_join(path, sizeof(path), top,
+		if (col[4][0] == '@' ? unit_path_join(path, sizeof(path), dir,
+		    name) != 0 : unit_path_join(path, sizeof(path), top,
 		    col[4]) != 0) {
 			CU_FAIL("a rule file's path too long");
 			break;
@@ -456,7 +400,7 @@ test_image_cases(void)
 		ruleset_free(set[i].mapped);
 	}
 	match_scratch_free(scratch);
-	tmp_remove(dir);
+	unit_tmp_remove(dir);
 }
 
 /* ---- corruption ---- */
@@ -616,7 +560,7 @@ valid_image(const char *name, size_t *size)
 	char		 path[4096];
 	unsigned char	*p;
 
-	if (path_join(path, sizeof(path), unit_fixture_dir, name) != 0)
+	if (unit_path_join(path, sizeof(path), unit_fixture_dir, name) != 0)
 		return NULL;
 	diag_init(&d, stderr, path);
 	if ((rs = ini_load_file(path, &d)) == NULL)
@@ -854,12 +798,12 @@ struct cache_files {
 static int
 cache_files(struct cache_files *f, const char *text)
 {
-	if (tmp_dir(f->dir, sizeof(f->dir)) != 0)
+	if (unit_tmp_dir(f->dir, sizeof(f->dir)) != 0)
 		return -1;
-	if (path_join(f->rules, sizeof(f->rules), f->dir, "r.ini") != 0 ||
+	if (unit_path_join(f->rules, sizeof(f->rules), f->dir, "r.ini") != 0 ||
 	    cache_path(f->rules, NULL, f->img, sizeof(f->img)) == NULL)
 		return -1;
-	return write_file(f->rules, text);
+	return unit_write_file(f->rules, text);
 }
 
 /*
@@ -934,7 +878,7 @@ test_image_stale(void)
 	    after.st_ctim.tv_nsec != before.st_ctim.tv_nsec);
 	CU_ASSERT_EQUAL(cache_check(&f, 0, "/two", "rewritten in place"), 0);
 	CU_ASSERT_EQUAL(cache_check(&f, 1, "/two", "after the rewrite"), 0);
-	tmp_remove(f.dir);
+	unit_tmp_remove(f.dir);
 }
 
 /* Give the image file at path another build id (its checksum right). */
@@ -977,7 +921,7 @@ test_image_other_build(void)
 	CU_ASSERT_STRING_EQUAL(rs->build, image_build_id);
 	ruleset_free(rs);
 	CU_ASSERT_EQUAL(cache_check(&f, 1, "/one", "rebuilt"), 0);
-	tmp_remove(f.dir);
+	unit_tmp_remove(f.dir);
 }
 
 static void
@@ -998,7 +942,7 @@ test_image_unwritable(void)
 	CU_ASSERT_EQUAL(access(f.img, F_OK), -1);
 	CU_ASSERT_EQUAL(cache_check(&f, 0, "/one", "unwritable, again"), 0);
 	CU_ASSERT_EQUAL(chmod(f.dir, 0755), 0);
-	tmp_remove(f.dir);
+	unit_tmp_remove(f.dir);
 }
 
 int

@@ -1,9 +1,12 @@
 /*
  * unit.c: what the suites share: registering a suite from a table, and
- * printing bytes for a failing row's diagnostics.
+ * printing bytes for a failing row's diagnostics, temporary directories.
  */
+#include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fcgi-redirect.h"
 #include "unit.h"
@@ -79,4 +82,60 @@ unit_rule(const struct ruleset *rs, size_t i)
 	damaged.name = damaged.pattern = damaged.target = "";
 	damaged.opts = &none;
 	return &damaged;
+}
+
+/* ---- temporary directories and files ---- */
+
+/* A fresh directory under TMPDIR into dir[n]; 0, or -1. */
+int
+unit_tmp_dir(char *dir, size_t n)
+{
+	const char	*t = getenv("TMPDIR");
+	int		 rc;
+
+	rc = snprintf(dir, n, "%s/fcgi-redirect-unit.XXXXXX",
+	    t != NULL && *t != '\0' ? t : "/tmp");
+	return rc < 0 || (size_t)rc >= n || mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+/* dir + "/" + name into out[n]; 0, or -1 when it does not fit. */
+int
+unit_path_join(char *out, size_t n, const char *dir, const char *name)
+{
+	int	 rc = snprintf(out, n, "%s/%s", dir, name);
+
+	return rc < 0 || (size_t)rc >= n ? -1 : 0;
+}
+
+/* Remove dir and the files in it (it has no subdirectories). */
+void
+unit_tmp_remove(const char *dir)
+{
+	char		 path[4096];
+	DIR		*dp;
+	struct dirent	*e;
+
+	if ((dp = opendir(dir)) != NULL) {
+		while ((e = readdir(dp)) != NULL)
+			if (strcmp(e->d_name, ".") != 0 &&
+			    strcmp(e->d_name, "..") != 0 &&
+			    unit_path_join(path, sizeof(path), dir,
+			    e->d_name) == 0)
+				(void)unlink(path);
+		closedir(dp);
+	}
+	(void)rmdir(dir);
+}
+
+/* Write text to path; 0, or -1. */
+int
+unit_write_file(const char *path, const char *text)
+{
+	FILE	*f;
+	int	 rc;
+
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	rc = fputs(text, f) < 0 ? -1 : 0;
+	return fclose(f) != 0 ? -1 : rc;
 }

@@ -21,6 +21,7 @@ int	test_fastcgi_register(void);
 int	test_analysis_register(void);
 int	test_image_register(void);
 int	test_query_register(void);
+int	test_stats_register(void);
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -43,6 +44,12 @@ struct ruleset;
 struct rule;
 const struct rule *unit_rule(const struct ruleset *, size_t);
 #define UNIT_RULE(rs, i)	(*unit_rule((rs), (i)))
+
+/* unit.c: temporary directories (under TMPDIR) and files; 0, or -1. */
+int	unit_tmp_dir(char *, size_t);
+int	unit_path_join(char *, size_t, const char *, const char *);
+void	unit_tmp_remove(const char *);
+int	unit_write_file(const char *, const char *);
 
 /* The directory holding the rule-file fixtures (tests/rules). */
 extern const char *unit_fixture_dir;
