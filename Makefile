@@ -342,10 +342,12 @@ $(B)/bench:
 	mkdir -p $@
 
 bench: $(B)/fcgi-redirect $(B)/bench-engine $(B)/bench/floor \
-	    $(B)/bench/cg_hook.so $(B)/bench/image $(B)/bench/spawn
+	    $(B)/bench/cg_hook.so $(B)/bench/image $(B)/bench/spawn \
+	    $(B)/bench/stats
 	tests/bench/run.sh $(B)/fcgi-redirect $(B)/bench-engine \
 	    $(B)/bench/floor $(B)/bench/cg_hook.so $(B)/bench/image \
 	    $(B)/bench/spawn
+	tests/bench/stats.sh $(B)/bench/stats
 
 .PHONY: bench bench-stats
 

@@ -73,8 +73,16 @@ index_hash(const char *s, size_t n, unsigned variant)
 		h ^= h >> 32;
 	}
 	if (i < n) {
-		w = 0;
-		memcpy(&w, s + i, n - i);
+		/*
+		 * The last 1 to 7 bytes: the key's last eight (overlapping
+		 * the word before) when it has eight, else byte by byte: a
+		 * fixed-size copy, never a call to memcpy().
+		 */
+		if (n >= 8)
+			memcpy(&w, s + n - 8, 8);
+		else
+			for (w = 0; i < n; i++)
+				w = w << 8 | (unsigned char)s[i];
 		h = (h ^ w) * k;
 		h ^= h >> 32;
 	}
