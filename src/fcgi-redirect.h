@@ -617,8 +617,9 @@ struct query {
 struct request;
 
 int			 query_canon(const char *, size_t, char *, size_t);
-int			 query_rule(const char *, size_t, char, char *, char *,
+int			 query_rule(const char *, size_t, char, char *,
 			    const char **);
+void			 query_signature(const char *, char *);
 void			 query_init(struct query *, const struct request *);
 size_t			 query_count(struct query *);
 struct query_param	*query_param(struct query *, const char *, size_t);

@@ -111,17 +111,16 @@ param_cmp(const void *a, const void *b)
 /*
  * The parameters a rule asks for, s[0..n), separated by `sep` ('&' in a
  * key's query, ' ' in `params =`): "name=value" or "name" each.  Writes
- * the canonical query (sorted by name, '&'-separated) to canon and the
- * signature to sig (each of 4 * n + 8 bytes at least).  Returns 0, or -1
- * with *why a phrase for a FILE:LINE error.
+ * the canonical query (sorted by name, '&'-separated) to canon, of
+ * 4 * n + 8 bytes at least.  Returns 0, or -1 with *why a phrase for a
+ * FILE:LINE error.
  */
 int
-query_rule(const char *s, size_t n, char sep, char *canon, char *sig,
-    const char **why)
+query_rule(const char *s, size_t n, char sep, char *canon, const char **why)
 {
 	struct rule_param	 p[QUERY_RULE_PARAMS_MAX];
 	char			*buf, *b;
-	size_t			 np = 0, i, len, c = 0, g = 0;
+	size_t			 np = 0, i, len, c = 0;
 	const char		*part, *end = s + n, *eq;
 	int			 k;
 
@@ -187,10 +186,7 @@ query_rule(const char *s, size_t n, char sep, char *canon, char *sig,
 			canon[c++] = '&';
 		len = strlen(p[i].name);
 		memcpy(canon + c, p[i].name, len);
-		memcpy(sig + g, p[i].name, len);
 		c += len;
-		g += len;
-		sig[g++] = p[i].value != NULL ? '=' : '&';
 		if (p[i].value != NULL) {
 			canon[c++] = '=';
 			len = strlen(p[i].value);
@@ -199,12 +195,30 @@ query_rule(const char *s, size_t n, char sep, char *canon, char *sig,
 		}
 	}
 	canon[c] = '\0';
-	sig[g] = '\0';
 	free(buf);
 	return 0;
 fail:
 	free(buf);
 	return -1;
+}
+
+/*
+ * The signature of the canonical query c ("cat=3&id" gives "cat=id&":
+ * see the head) into out, of strlen(c) + 2 bytes at least.
+ */
+void
+query_signature(const char *c, char *out)
+{
+	size_t	 n, name;
+
+	for (; *c != '\0'; c += n + (c[n] != '\0')) {
+		n = span(c, '&', '&');
+		name = span(c, '=', '&');
+		memcpy(out, c, name);
+		out += name;
+		*out++ = name < n ? '=' : '&';
+	}
+	*out = '\0';
 }
 
 /* ---- a request's parameters (request time) ---- */

@@ -342,25 +342,6 @@ rule_key(struct layout *l, const struct rule *r, uint32_t pat, size_t *n,
 	return off;
 }
 
-/*
- * The signature of the canonical query c ("cat=3&id" gives "cat=id&":
- * query.c) into out, of strlen(c) + 2 bytes at least.
- */
-static void
-query_signature(const char *c, char *out)
-{
-	size_t	 n, name;
-
-	for (; *c != '\0'; c += n + (c[n] != '\0')) {
-		n = strcspn(c, "&");
-		name = strcspn(c, "=&");
-		memcpy(out, c, name);
-		out += name;
-		*out++ = name < n ? '=' : '&';
-	}
-	*out = '\0';
-}
-
 /* Add the signature of r's query to the set, once; 0, or -1 no memory. */
 static int
 sig_add(struct layout *l, const struct rule *r)

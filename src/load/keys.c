@@ -183,22 +183,19 @@ key_params(struct key_ctx *c, const struct key_def *k, const char *v,
     unsigned line)
 {
 	const char	*why;
-	char		*canon, *sig;
+	char		*canon;
 	size_t		 n = strlen(v);
 	int		 rc = 0;
 
-	canon = malloc(4 * n + 8);
-	sig = malloc(4 * n + 8);
-	if (canon == NULL || sig == NULL)
+	if ((canon = malloc(4 * n + 8)) == NULL)
 		rc = -2;
-	else if (query_rule(v, n, ' ', canon, sig, &why) != 0) {
+	else if (query_rule(v, n, ' ', canon, &why) != 0) {
 		diag_error(c->diag, line, "%s: %s", k->name, why);
 		rc = -1;
 	} else if ((c->opts->params = arena_strndup(c->arena, canon,
 	    strlen(canon))) == NULL)
 		rc = -2;
 	free(canon);
-	free(sig);
 	return rc;
 }
 

@@ -308,7 +308,7 @@ builder_key_query(struct builder *b, struct rule *r, const char **v,
     unsigned line)
 {
 	const char	*q = strchr(*v, '?'), *why;
-	char		*canon, *sig;
+	char		*canon;
 	size_t		 n;
 
 	r->query = NULL;
@@ -321,23 +321,17 @@ builder_key_query(struct builder *b, struct rule *r, const char **v,
 		return -1;
 	}
 	n = strlen(q + 1);
-	canon = malloc(4 * n + 8);
-	sig = malloc(4 * n + 8);
-	if (canon == NULL || sig == NULL) {
-		free(canon);
-		free(sig);
+	if ((canon = malloc(4 * n + 8)) == NULL) {
 		b->oom = 1;
 		return -1;
 	}
-	if (query_rule(q + 1, n, '&', canon, sig, &why) != 0) {
+	if (query_rule(q + 1, n, '&', canon, &why) != 0) {
 		diag_error(b->diag, line, "the query of '%s': %s", *v, why);
 		free(canon);
-		free(sig);
 		return -1;
 	}
 	r->query = builder_strdup(b, canon, strlen(canon));
 	free(canon);
-	free(sig);
 	*v = builder_strdup(b, *v, (size_t)(q - *v));
 	return r->query != NULL && *v != NULL ? 0 : -1;
 }
