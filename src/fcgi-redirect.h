@@ -850,6 +850,8 @@ const char	*cache_path(const char *, const char *, char *, size_t);
 int		 cache_dir_writable(const char *);
 int		 cache_lock_wait(int, long);
 int		 cache_is_image(const char *);
+void		*cache_map_file(const char *, int, size_t, const char *,
+		    size_t *, const char **);
 struct ruleset	*cache_map(const char *, const char *, const char **);
 struct ruleset	*cache_load(const char *, const char *, int, struct diag *,
 		    int *);

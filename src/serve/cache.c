@@ -88,6 +88,46 @@ cache_is_image(const char *path)
 }
 
 /*
+ * Map the regular file at path whole and shared, read-only or (writable)
+ * read-write, into *size bytes; NULL with *why (strerror's, "not a
+ * regular file", or `short` for a file under min bytes).  The image and
+ * the counters file (stats.c) are mapped this way.
+ */
+void *
+cache_map_file(const char *path, int writable, size_t min, const char *short_,
+    size_t *size, const char **why)
+{
+	struct stat	 st;
+	void		*p;
+	int		 fd;
+
+	if ((fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC |
+	    O_NONBLOCK)) == -1) {
+		*why = strerror(errno);
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1) {
+		*why = strerror(errno);
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode) || (size_t)st.st_size < min) {
+		*why = !S_ISREG(st.st_mode) ? "not a regular file" : short_;
+		close(fd);
+		return NULL;
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ | (writable ?
+	    PROT_WRITE : 0), MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED) {
+		*why = strerror(errno);
+		return NULL;
+	}
+	*size = (size_t)st.st_size;
+	return p;
+}
+
+/*
  * Map the image file at path read-only and shared, and read it (image.c
  * checks it).  `file` names the rule file in messages (NULL: the name the
  * image records).  A rule set, or NULL with *why: a static phrase, or
@@ -96,30 +136,15 @@ cache_is_image(const char *path)
 struct ruleset *
 cache_map(const char *path, const char *file, const char **why)
 {
-	struct stat	 st;
 	struct ruleset	*rs;
 	void		*p;
-	int		 fd;
+	size_t		 size;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
-		*why = strerror(errno);
+	if ((p = cache_map_file(path, 0, sizeof(struct image_header),
+	    "too short for an image", &size, why)) == NULL)
 		return NULL;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    (size_t)st.st_size < sizeof(struct image_header)) {
-		*why = S_ISREG(st.st_mode) ? "too short for an image" :
-		    "not a regular file";
-		close(fd);
-		return NULL;
-	}
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED) {
-		*why = strerror(errno);
-		return NULL;
-	}
-	if ((rs = image_open(p, (size_t)st.st_size, 1, file, why)) == NULL)
-		(void)munmap(p, (size_t)st.st_size);
+	if ((rs = image_open(p, size, 1, file, why)) == NULL)
+		(void)munmap(p, size);
 	return rs;
 }
 
@@ -202,7 +227,7 @@ cache_load(const char *rules, const char *img, int hold_cut, struct diag *d,
     int *held)
 {
 	struct stat		 st, after;
-	struct image_source	 src;
+	struct image_source	 src, now;
 	struct ruleset		*rs = NULL;
 	const char		*why;
 	char			*text, err[512];
@@ -243,23 +268,23 @@ cache_load(const char *rules, const char *img, int hold_cut, struct diag *d,
 	/* A file that may be cut short is not kept as an image. */
 	if (rs == NULL || img == NULL || !whole || busy)
 		goto done;
-	if (!writable)
+	if (!writable) {
 		fprintf(stderr, "fcgi-redirect: %s: its image %s cannot be "
 		    "written here (the directory is not writable); answering "
 		    "from the rule file, which costs every process a full "
 		    "load: write it with fcgi-redirect --compile where you "
 		    "can, and put it there\n", rules, img);
-	else if (stat(rules, &after) == 0 && after.st_mtim.tv_sec ==
-	    st.st_mtim.tv_sec && after.st_mtim.tv_nsec == st.st_mtim.tv_nsec &&
-	    after.st_ctim.tv_sec == st.st_ctim.tv_sec &&
-	    after.st_ctim.tv_nsec == st.st_ctim.tv_nsec &&
-	    after.st_size == st.st_size && after.st_ino == st.st_ino &&
-	    (size_t)st.st_size == len) {
-		image_source_stat(&src, &st);
-		if (compile_write(rs, &src, img, err, sizeof(err)) != 0)
-			fprintf(stderr, "fcgi-redirect: cannot write the image: "
-			    "%s; answering from the rule file\n", err);
+		goto done;
 	}
+	/* Only when the file that was read is the file that is there. */
+	image_source_stat(&src, &st);
+	if (stat(rules, &after) == -1 || (size_t)st.st_size != len)
+		goto done;
+	image_source_stat(&now, &after);
+	if (image_source_equal(&src, &now) &&
+	    compile_write(rs, &src, img, err, sizeof(err)) != 0)
+		fprintf(stderr, "fcgi-redirect: cannot write the image: %s; "
+		    "answering from the rule file\n", err);
 done:
 	if (lockfd != -1)
 		close(lockfd);	/* and the lock with it */

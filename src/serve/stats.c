@@ -277,35 +277,18 @@ static struct stats *
 stats_map(const char *path, int writable, const char **why)
 {
 	struct stats	*s;
-	struct stat	 st;
 	void		*p;
-	int		 fd;
+	size_t		 size;
 
-	if ((fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC |
-	    O_NONBLOCK)) == -1) {
-		*why = strerror(errno);
+	if ((p = cache_map_file(path, writable, sizeof(struct stats_header),
+	    "a truncated counters file", &size, why)) == NULL)
 		return NULL;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    (size_t)st.st_size < sizeof(struct stats_header)) {
-		*why = !S_ISREG(st.st_mode) ? "not a regular file" :
-		    "a truncated counters file";
-		close(fd);
-		return NULL;
-	}
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ | (writable ?
-	    PROT_WRITE : 0), MAP_SHARED, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED) {
-		*why = strerror(errno);
-		return NULL;
-	}
-	if (stats_check(p, (size_t)st.st_size, why) != 0 ||
+	if (stats_check(p, size, why) != 0 ||
 	    (s = calloc(1, sizeof(*s))) == NULL) {
-		(void)munmap(p, (size_t)st.st_size);
+		(void)munmap(p, size);
 		return NULL;
 	}
-	stats_view(s, p, (size_t)st.st_size, writable);
+	stats_view(s, p, size, writable);
 	return s;
 }
 
