@@ -36,13 +36,10 @@
 
 #include "fcgi-redirect.h"
 
+/* What stat(2) says of a file, as an image records it; or that it is not. */
 struct file_id {
-	dev_t		 dev;
-	ino_t		 ino;
-	off_t		 size;
-	struct timespec	 mtime;
-	struct timespec	 ctime;	/* changes when a tool restores mtime */
-	int		 exists;
+	struct image_source	 src;	/* all zero when it does not exist */
+	int			 exists;
 };
 
 struct reload {
@@ -83,11 +80,7 @@ file_id_of(const char *path, struct file_id *id)
 	if (path == NULL || stat(path, &st) == -1)
 		return;
 	id->exists = 1;
-	id->dev = st.st_dev;
-	id->ino = st.st_ino;
-	id->size = st.st_size;
-	id->mtime = st.st_mtim;
-	id->ctime = st.st_ctim;
+	image_source_stat(&id->src, &st);
 }
 
 /*
@@ -115,10 +108,11 @@ reload_settled(const struct timespec *mtime, const struct timespec *now,
 static int
 file_settled(const struct file_id *id, long settle_ms)
 {
-	struct timespec	 now;
+	struct timespec	 now, mtime = { .tv_sec = (time_t)id->src.mtime_sec,
+			    .tv_nsec = (long)id->src.mtime_nsec };
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	return reload_settled(&id->mtime, &now, settle_ms);
+	return reload_settled(&mtime, &now, settle_ms);
 }
 
 /*
@@ -140,11 +134,7 @@ reload_drops_most(size_t current, size_t next)
 static int
 file_id_equal(const struct file_id *a, const struct file_id *b)
 {
-	return a->exists == b->exists && a->dev == b->dev && a->ino == b->ino &&
-	    a->size == b->size && a->mtime.tv_sec == b->mtime.tv_sec &&
-	    a->mtime.tv_nsec == b->mtime.tv_nsec &&
-	    a->ctime.tv_sec == b->ctime.tv_sec &&
-	    a->ctime.tv_nsec == b->ctime.tv_nsec;
+	return a->exists == b->exists && image_source_equal(&a->src, &b->src);
 }
 
 /*
