@@ -90,6 +90,7 @@ test: $(B)/fcgi-redirect $(B)/unit-tests
 	tests/image.sh $(B)/fcgi-redirect
 	tests/e2e/run.sh $(B)/fcgi-redirect
 	tests/stats.sh $(B)/fcgi-redirect
+	tests/import.sh $(B)/fcgi-redirect
 	tests/ops.sh $(B)/fcgi-redirect
 	tests/load.sh $(B)/fcgi-redirect
 	$(MAKE) --no-print-directory test-asan

@@ -735,6 +735,96 @@ void	 handle_decide(const struct ruleset *, char **, time_t,
 	    struct match_scratch *, struct decision *);
 void	 handle_respond(struct decision *, struct buf *);
 
+/* ---- import/import.c: --import, the driver, source lines, the report ---- */
+
+/*
+ * --import turns another tool's redirects into a rule file on standard
+ * output (fcgi-redirect(8), IMPORT in README.md).  A format's importer reads
+ * its sources through import_getline(), writes what it can express through
+ * emit.c, and reports everything else with import_skip(): nothing is
+ * dropped without a FILE:LINE line on standard error.
+ */
+#define IMPORT_LINE_MAX	65536	/* a longer source line is reported */
+
+struct emit_map;
+
+/* One --import run: where the rule file goes, what it holds, the counts. */
+struct import {
+	FILE		*out;		/* the rule file: standard output */
+	const char	*format;
+	unsigned	 skipped;	/* source lines reported not imported */
+	unsigned	 rules;		/* rules and map entries written */
+	int		 failed;	/* a source or the output failed */
+	struct arena	 arena;		/* names, map options */
+	struct names	 names;		/* the names given so far */
+	struct emit_map	*maps;
+	size_t		 nmaps;
+};
+
+/* One source file, read a line at a time (import_getline()). */
+struct import_src {
+	struct import	*imp;
+	const char	*name;		/* as given; "-" is standard input */
+	FILE		*f;
+	unsigned	 line;		/* of the line last read, from 1 */
+	char		*buf;
+	size_t		 cap;
+};
+
+int	 import_main(const char *, char **, int);
+int	 import_getline(struct import_src *, char **, size_t *);
+void	 import_skip(struct import_src *, unsigned, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	 import_note(struct import_src *, unsigned, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+int	 import_regex_path(const char *, size_t, char *, size_t,
+	    const char **);
+void	 import_literal(struct buf *, const char *, size_t);
+
+/* ---- import/emit.c: writing imported rules and maps as a rule file ---- */
+
+/* The options of an imported rule or map; zeroed means the defaults. */
+struct emit_opts {
+	int		 status;	/* 301 302 303 307 308; 0: 307 */
+	unsigned	 flags;		/* OPT_QUERY_DROP, OPT_CASE_IGNORE,
+					   OPT_SLASH_EITHER */
+	const char	*hosts;		/* `host =`: patterns, blank-separated */
+	const char	*params;	/* `params =`, or NULL */
+	const char	*methods;	/* `methods =`, or NULL */
+	const char	*scheme;	/* "http", "https" or NULL */
+};
+
+/* A rule: one of path, prefix or regex, a target, its options. */
+struct emit_rule {
+	enum rule_kind	 kind;		/* RULE_PATH, RULE_PREFIX, RULE_REGEX */
+	const char	*match;		/* the path[?query], prefix or regex */
+	const char	*to;		/* a target as fcgi-redirect.ini(5) has
+					   it: placeholders, "$$" for '$' */
+	struct emit_opts opts;
+};
+
+int	 emit_rule(struct import_src *, unsigned, const char *,
+	    const struct emit_rule *);
+int	 emit_map_open(struct import *, const char *,
+	    const struct emit_opts *);
+void	 emit_map_opts(struct import *, int, const struct emit_opts *);
+int	 emit_map_entry(struct import_src *, unsigned, int, const char *,
+	    const char *);
+void	 emit_map_flush(struct import *, int);
+void	 emit_map_drop(struct import *, int, struct import_src *, unsigned,
+	    const char *);
+size_t	 emit_map_size(struct import *, int);
+void	 emit_flush_all(struct import *);
+void	 emit_free(struct import *);
+
+/* ---- import/FORMAT.c: the importers, one source file each call ---- */
+
+void	 apache_import(struct import_src *);
+void	 nginx_import(struct import_src *);
+void	 netlify_import(struct import_src *);
+void	 csv_import(struct import_src *);
+void	 redirection_import(struct import_src *);
+
 /* ---- serve/log.c: rate-limited request-time log lines ---- */
 
 void	 log_fault(FILE *, const char *, const struct decision *,

@@ -10,6 +10,8 @@
  *   fcgi-redirect --explain [--follow] [-c FILE] [-X METHOD] [--at TIME] URL
  *   fcgi-redirect --stats [-c FILE] [--format F] [--top N] [--unused DAYS]
  *                 [--reset [RULE]]           the counters (report.c)
+ *   fcgi-redirect --import FORMAT [FILE...]   another tool's redirects as a
+ *                                             rule file (import/)
  *   fcgi-redirect --help | --version
  *
  * Only main decides to exit.  Under CGI, Apache may pass the words of an
@@ -73,6 +75,8 @@ usage(FILE *f)
 	    "                     [--at TIME] URL\n"
 	    "       fcgi-redirect --stats [-c FILE] [--format text|csv|json|prometheus]\n"
 	    "                     [--top N] [--unused DAYS] [--reset [RULE]]\n"
+	    "       fcgi-redirect --import apache|nginx|netlify|csv|redirection\n"
+	    "                     [FILE...]\n"
 	    "       fcgi-redirect --help | --version\n"
 	    "\n"
 	    "Answers web requests with redirects decided by an INI rule file,\n"
@@ -118,6 +122,11 @@ usage(FILE *f)
 	    "                      (default %d)\n"
 	    "  --reset [RULE]      with --stats: zero every counter, or those of\n"
 	    "                      the rule or map named RULE\n"
+	    "  --import FORMAT     write the redirects of FILEs (or standard input)\n"
+	    "                      in another tool's format as a rule file on\n"
+	    "                      standard output; report what cannot be\n"
+	    "                      imported as FILE:LINE; exit 0 all imported,\n"
+	    "                      1 some not\n"
 	    "\n"
 	    "Environment (for servers that pass no arguments): FCGI_REDIRECT_RULES,\n"
 	    "FCGI_REDIRECT_IMAGE, FCGI_REDIRECT_ALLOW, FCGI_WEB_SERVER_ADDRS,\n"
@@ -758,12 +767,13 @@ main(int argc, char *argv[])
 		{ "top",	required_argument, NULL, 'N' },
 		{ "unused",	required_argument, NULL, 'U' },
 		{ "reset",	no_argument,	   NULL, 'R' },
+		{ "import",	required_argument, NULL, 'I' },
 		{ NULL,		0,		   NULL, 0 }
 	};
 	static char	 image_buf[4096];
 	static char	 stats_buf[4096];
 	const char	*config = NULL, *method = "GET", *listen_on = NULL;
-	const char	*output = NULL;
+	const char	*output = NULL, *import = NULL;
 	long		 mode = -1, workers = 0;
 	int		 ch, check = 0, explain = 0, serve_opts_given = 0;
 	int		 compile = 0, image_given = 0;
@@ -882,6 +892,9 @@ main(int argc, char *argv[])
 			ro.reset_given = 1;
 			report_given = 1;
 			break;
+		case 'I':
+			import = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -893,6 +906,18 @@ main(int argc, char *argv[])
 		}
 	argc -= optind;
 	argv += optind;
+
+	if (import != NULL) {
+		if (check || compile || explain || stats || listen_on != NULL ||
+		    config != NULL || output != NULL || image_given || follow ||
+		    report_given || serve_opts_given || mode >= 0 ||
+		    workers != 0) {
+			fprintf(stderr, "fcgi-redirect: --import takes only "
+			    "the files to read\n");
+			return EXIT_USAGE;
+		}
+		return import_main(import, argv, argc);
+	}
 
 	if (check + compile + explain + stats + (listen_on != NULL) > 1 ||
 	    ((check || compile) && argc != 0) || (explain && argc != 1) ||

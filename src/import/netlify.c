@@ -1,0 +1,14 @@
+/*
+ * netlify.c: --import netlify (not written yet).
+ */
+#include "fcgi-redirect.h"
+
+void
+netlify_import(struct import_src *src)
+{
+	char	*line;
+	size_t	 len;
+
+	while (import_getline(src, &line, &len) > 0)
+		import_skip(src, src->line, "the netlify importer is not written yet");
+}

@@ -1,0 +1,14 @@
+/*
+ * nginx.c: --import nginx (not written yet).
+ */
+#include "fcgi-redirect.h"
+
+void
+nginx_import(struct import_src *src)
+{
+	char	*line;
+	size_t	 len;
+
+	while (import_getline(src, &line, &len) > 0)
+		import_skip(src, src->line, "the nginx importer is not written yet");
+}
