@@ -780,6 +780,7 @@ void	 import_note(struct import_src *, unsigned, const char *, ...)
 int	 import_regex_path(const char *, size_t, char *, size_t,
 	    const char **);
 void	 import_literal(struct buf *, const char *, size_t);
+void	 import_path_encode(struct buf *, const char *, size_t);
 
 /* ---- import/emit.c: writing imported rules and maps as a rule file ---- */
 

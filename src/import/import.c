@@ -163,6 +163,25 @@ encoded_in_path(unsigned char c)
 }
 
 /*
+ * Append s[0..n), a path as the original tool compares it (decoded: Apache's
+ * Redirect and RewriteRule, nginx's location and map keys), to b in URL form
+ * as the rule file takes it: every byte that the normalized path carries
+ * percent-encoded ('%', '?', '#', blanks, non-ASCII...) written "%XX".
+ */
+void
+import_path_encode(struct buf *b, const char *s, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		if (encoded_in_path((unsigned char)s[i]))
+			buf_printf(b, "%%%02X", (unsigned char)s[i]);
+		else
+			buf_addc(b, s[i]);
+	}
+}
+
+/*
  * Translate a regex written against the decoded request path (Apache's
  * RewriteRule and RedirectMatch, nginx's location ~ and rewrite) into one
  * against fcgi-redirect's normalized path, where those bytes are
