@@ -751,6 +751,7 @@ struct emit_map;
 /* One --import run: where the rule file goes, what it holds, the counts. */
 struct import {
 	FILE		*out;		/* the rule file: standard output */
+	FILE		*report;	/* the report: standard error */
 	const char	*format;
 	unsigned	 skipped;	/* source lines reported not imported */
 	unsigned	 rules;		/* rules and map entries written */
@@ -772,6 +773,9 @@ struct import_src {
 };
 
 int	 import_main(const char *, char **, int);
+struct import	*import_new(const char *, FILE *, FILE *);
+void	 import_read(struct import *, const char *, FILE *);
+int	 import_end(struct import *);
 int	 import_getline(struct import_src *, char **, size_t *);
 void	 import_skip(struct import_src *, unsigned, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));

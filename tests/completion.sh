@@ -64,6 +64,8 @@ rows=(
 	'--stats --format = p|prometheus'
 	'--stats --top |'
 	'--stats --re|--reset'
+	'--import |apache csv netlify nginx redirection'
+	'--import n|netlify nginx'
 	'--ex|--explain'
 	'--he|--help'
 	'--ve|--version'

@@ -48,9 +48,10 @@ static void
 import_vreport(struct import_src *src, unsigned line, const char *what,
     const char *fmt, va_list ap)
 {
-	fprintf(stderr, "%s:%u: warning: %s", src->name, line, what);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	fprintf(src->imp->report, "%s:%u: warning: %s", src->name, line,
+	    what);
+	vfprintf(src->imp->report, fmt, ap);
+	fputc('\n', src->imp->report);
 }
 
 /*
@@ -273,72 +274,112 @@ import_format(const char *s)
 	return NULL;
 }
 
-/* Read one source (name "-": standard input) with the format's importer. */
-static void
-import_file(struct import *imp, const struct import_format *fmt,
-    const char *name)
+/*
+ * Start an import run in `format`, writing the rule file to out and the
+ * report to report.  NULL (after saying why on report) for an unknown
+ * format or when out of memory.
+ */
+struct import *
+import_new(const char *format, FILE *out, FILE *report)
+{
+	const struct import_format	*fmt;
+	struct import			*imp;
+	size_t				 i;
+
+	if ((fmt = import_format(format)) == NULL) {
+		fprintf(report, "fcgi-redirect: --import: unknown format '%s'; "
+		    "the formats are:\n", format);
+		for (i = 0; i < IMPORT_NFORMATS; i++)
+			fprintf(report, "  %-12s %s\n", import_formats[i].name,
+			    import_formats[i].what);
+		return NULL;
+	}
+	if ((imp = calloc(1, sizeof(*imp))) == NULL) {
+		fprintf(report, "fcgi-redirect: --import: out of memory\n");
+		return NULL;
+	}
+	imp->out = out;
+	imp->report = report;
+	imp->format = fmt->name;
+	arena_init(&imp->arena);
+	fprintf(imp->out, "; Imported by fcgi-redirect --import %s: check it "
+	    "with\n; fcgi-redirect --check -c FILE before a server reads it.  "
+	    "Each rule\n; names the source line it comes from.\n\n", fmt->name);
+	return imp;
+}
+
+/*
+ * Import one source, f, named `name` in comments and reports, and write
+ * its maps; the caller opens and closes f.
+ */
+void
+import_read(struct import *imp, const char *name, FILE *f)
 {
 	struct import_src	 src;
 
 	memset(&src, 0, sizeof(src));
 	src.imp = imp;
-	src.name = strcmp(name, "-") == 0 ? "(stdin)" : name;
-	src.f = strcmp(name, "-") == 0 ? stdin : fopen(name, "r");
-	if (src.f == NULL) {
-		fprintf(stderr, "fcgi-redirect: --import: %s: %s\n", name,
-		    strerror(errno));
-		imp->failed = 1;
-		return;
-	}
+	src.name = name;
+	src.f = f;
 	fprintf(imp->out, "; From %s, by fcgi-redirect --import %s.\n\n",
-	    src.name, fmt->name);
-	fmt->run(&src);
+	    name, imp->format);
+	import_format(imp->format)->run(&src);
 	emit_flush_all(imp);
-	if (src.f != stdin)
-		fclose(src.f);
 	free(src.buf);
 }
 
 /*
+ * End the run: flush the output, free everything.  Returns the exit
+ * status: 0 all imported, 1 some lines reported, 2 a source or the output
+ * failed.
+ */
+int
+import_end(struct import *imp)
+{
+	int	 rc;
+
+	emit_free(imp);
+	if (fflush(imp->out) != 0 || ferror(imp->out)) {
+		fprintf(imp->report, "fcgi-redirect: --import: writing the "
+		    "rule file: %s\n", strerror(errno));
+		imp->failed = 1;
+	}
+	names_free(&imp->names);
+	arena_free(&imp->arena);
+	rc = imp->failed ? 2 : imp->skipped > 0 ? 1 : 0;
+	free(imp);
+	return rc;
+}
+
+/*
  * --import FORMAT FILE...: write the rule file made of the files (standard
- * input when there are none) to standard output.  Returns the exit status.
+ * input when there are none, or for "-") to standard output.  Returns the
+ * exit status.
  */
 int
 import_main(const char *format, char **files, int nfiles)
 {
-	const struct import_format	*fmt;
-	struct import			 imp;
-	size_t				 i;
-	int				 k;
+	struct import	*imp;
+	FILE		*f;
+	int		 k;
 
-	if ((fmt = import_format(format)) == NULL) {
-		fprintf(stderr, "fcgi-redirect: --import: unknown format '%s'; "
-		    "the formats are:\n", format);
-		for (i = 0; i < IMPORT_NFORMATS; i++)
-			fprintf(stderr, "  %-12s %s\n", import_formats[i].name,
-			    import_formats[i].what);
+	if ((imp = import_new(format, stdout, stderr)) == NULL)
 		return 2;
-	}
-	memset(&imp, 0, sizeof(imp));
-	imp.out = stdout;
-	imp.format = fmt->name;
-	arena_init(&imp.arena);
-	fprintf(imp.out, "; Imported by fcgi-redirect --import %s: check it "
-	    "with\n; fcgi-redirect --check -c FILE before a server reads it.  "
-	    "Each rule\n; names the source line it comes from.\n\n", fmt->name);
 	if (nfiles == 0)
-		import_file(&imp, fmt, "-");
-	for (k = 0; k < nfiles; k++)
-		import_file(&imp, fmt, files[k]);
-	emit_free(&imp);
-	if (fflush(imp.out) != 0 || ferror(imp.out)) {
-		fprintf(stderr, "fcgi-redirect: --import: writing the rule "
-		    "file: %s\n", strerror(errno));
-		imp.failed = 1;
+		import_read(imp, "(stdin)", stdin);
+	for (k = 0; k < nfiles; k++) {
+		if (strcmp(files[k], "-") == 0) {
+			import_read(imp, "(stdin)", stdin);
+			continue;
+		}
+		if ((f = fopen(files[k], "r")) == NULL) {
+			fprintf(stderr, "fcgi-redirect: --import: %s: %s\n",
+			    files[k], strerror(errno));
+			imp->failed = 1;
+			continue;
+		}
+		import_read(imp, files[k], f);
+		fclose(f);
 	}
-	names_free(&imp.names);
-	arena_free(&imp.arena);
-	if (imp.failed)
-		return 2;
-	return imp.skipped > 0 ? 1 : 0;
+	return import_end(imp);
 }
