@@ -279,7 +279,7 @@ test-memcheck: $(B)/unit-tests $(B)/memcheck/run $(MEMCHECK_CASES)
 
 # libFuzzer harnesses: tests/fuzz/fuzz_NAME.c, with the project's objects
 # (but main.o) built again with coverage instrumentation.
-FUZZERS	 = load request records image
+FUZZERS	 = load request records image import
 FUZZ_FLAGS = $(SAN_FLAGS) -fsanitize=fuzzer-no-link
 FUZZ_OBJS = $(SRCS:src/%.c=$(B)/fuzz/obj/%.o)
 
