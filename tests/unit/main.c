@@ -27,6 +27,7 @@ main(int argc, char *argv[])
 		test_image_register,
 		test_query_register,
 		test_stats_register,
+		test_import_register,
 	};
 	size_t	 i;
 	int	 failed;

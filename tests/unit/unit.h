@@ -22,6 +22,7 @@ int	test_analysis_register(void);
 int	test_image_register(void);
 int	test_query_register(void);
 int	test_stats_register(void);
+int	test_import_register(void);
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
