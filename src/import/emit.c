@@ -31,6 +31,7 @@ struct emit_map {
 	size_t		 n;		/* entries in the spool */
 	const char	*src;		/* the source of its first entry */
 	unsigned	 line;
+	const char	*bad;		/* why its options are refused, or NULL */
 };
 
 /* A string kept for the run (NULL stays NULL); NULL when out of memory. */
@@ -400,12 +401,19 @@ emit_map_open(struct import *imp, const char *hint, const struct emit_opts *o)
 	return (int)imp->nmaps++;
 }
 
-/* Set the options of map k, for the entries written at its next flush. */
+/*
+ * Set the options of map k, for the entries written at its next flush.
+ * Options the loader would refuse make every entry of the map reported,
+ * with the reason, when it is added (or, for those already added, when it
+ * is flushed).
+ */
 void
 emit_map_opts(struct import *imp, int k, const struct emit_opts *o)
 {
 	struct emit_map	*m = &imp->maps[k];
 
+	m->bad = NULL;
+	(void)emit_check_opts(o, &m->bad);
 	m->opts = *o;
 	m->opts.hosts = emit_keep(imp, o->hosts);
 	m->opts.params = emit_keep(imp, o->params);
@@ -428,6 +436,10 @@ emit_map_entry(struct import_src *src, unsigned line, int k, const char *key,
 	struct buf	 b;
 	const char	*why;
 
+	if (m->bad != NULL) {
+		import_skip(src, line, "%s", m->bad);
+		return -1;
+	}
 	if (emit_check_path(key, 1, &why) != 0) {
 		import_skip(src, line, "%s", why);
 		return -1;
@@ -485,6 +497,16 @@ emit_map_flush(struct import *imp, int k)
 
 	if (m->n == 0)
 		return;
+	if (m->bad != NULL) {
+		fprintf(imp->report, "%s:%u: warning: not imported: %s (%zu "
+		    "entr%s, from there on)\n", m->src, m->line, m->bad, m->n,
+		    m->n == 1 ? "y" : "ies");
+		imp->skipped++;
+		fclose(m->spool);
+		m->spool = NULL;
+		m->n = 0;
+		return;
+	}
 	if ((name = emit_name(imp, m->hint)) == NULL) {
 		imp->failed = 1;
 		return;

@@ -258,6 +258,10 @@ test_import_maps(void)
 	CU_ASSERT_EQUAL(emit_map_entry(&r.src, 4, m, "/sp ace", "/z z"), 0);
 	CU_ASSERT_EQUAL(emit_map_size(r.imp, m), 3);
 	CU_ASSERT_EQUAL(emit_map_entry(&r.src, 5, n, "/n", "/n2"), 0);
+	/* Options the loader refuses: every entry reported, nothing written. */
+	o.status = 410;
+	CU_ASSERT_EQUAL(emit_map_entry(&r.src, 8, emit_map_open(r.imp, "gone",
+	    &o), "/g", "/h"), -1);
 	emit_map_drop(r.imp, n, &r.src, 6, "nothing uses it");
 	/* The status can come after the entries (nginx's map). */
 	o.status = 308;
@@ -274,6 +278,9 @@ test_import_maps(void)
 	    "/sp%20ace = /z%20z  ; src/.htaccess:4\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "[map bulk-2]\n"));
 	CU_ASSERT_PTR_NULL(strstr(r.out, "/n2"));
+	CU_ASSERT_PTR_NULL(strstr(r.out, "[map gone]"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.rep, "src/.htaccess:8: warning: "
+	    "not imported: a status that is not a redirect"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.rep, "src/.htaccess:3: warning: "
 	    "not imported: "));
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.rep, "src/.htaccess:6: warning: "
