@@ -412,8 +412,10 @@ csv_source(char *s, struct csv_source *cs, const char **why)
 			    "none, and fcgi-redirect's host ignores ports)";
 			return -1;
 		}
+		/* Without a scheme, a one-label host is a word, not a URL. */
 		if (n == 0 || n > HOST_MAX || values_host_pattern(s, n) != 0 ||
-		    s[0] == '*') {
+		    s[0] == '*' || (cs->scheme == NULL && memchr(s, '.', n) ==
+		    NULL)) {
 			*why = "the source is neither a /path nor a URL with "
 			    "a host name";
 			return -1;
