@@ -8,18 +8,19 @@
  *   include_subdomains,subpath_matching,preserve_path_suffix], no header,
  *   ',' only.  The source is host/path, with an optional http:// or
  *   https:// that then is the only scheme it matches.  A row with more than
- *   three fields, or whose source is host/path without a scheme, is one.
+ *   three fields is one, and so is a row whose source is host/path without
+ *   a scheme in a file that is not a spreadsheet's (below).
  *
  * - A spreadsheet: from,to[,status], perhaps a header row, ',' ';' or tab
  *   separated as Excel writes them.  A row whose `from` is a /path is one,
- *   and every row of a file whose first line is a header or whose separator
- *   is not ',' (Cloudflare has neither).
+ *   and every row of at most three fields in a file whose first line is a
+ *   header or whose separator is not ',' (Cloudflare has neither).
  *
- * A row whose source is a full URL and that has at most three fields
- * could be either; it takes the kind of the file when the file said it
- * (header, separator, an earlier /path row), else Cloudflare's, the
- * documented format.  The two readings differ only in the scheme: a
- * Cloudflare source URL matches its scheme only, a spreadsheet's any.
+ * A row of at most three fields whose source is a full URL, in a comma
+ * file without a header, could be either: it is a spreadsheet's after a
+ * /path row, else Cloudflare's, the documented format.  The two readings
+ * differ in the scheme only: a Cloudflare source URL matches its scheme
+ * alone, a spreadsheet's either (and a spreadsheet may say 303).
  *
  * Fields are RFC 4180: a field may be quoted, "" is a quote in it, and a
  * quoted field may hold a separator or run onto the next line (the record
@@ -734,19 +735,21 @@ csv_row(struct csv_reader *r)
 		csv_skip_record(r, why);
 		return;
 	}
-	if (r->sheet || cs.host[0] == '\0')
+	if (r->used > CSV_SHEET_FIELDS && cs.host[0] == '\0') {
+		csv_skip_record(r, "more than 3 fields in a from,to[,status] "
+		    "row (a Cloudflare row's source has a host)");
+		return;
+	}
+	if (r->used > CSV_SHEET_FIELDS)
+		kind = CSV_CLOUDFLARE;
+	else if (r->sheet || cs.host[0] == '\0')
 		kind = CSV_SHEET;
-	else if (r->used > CSV_SHEET_FIELDS || cs.scheme == NULL)
+	else if (cs.scheme == NULL)
 		kind = CSV_CLOUDFLARE;
 	else
 		kind = r->seen_path ? CSV_SHEET : CSV_CLOUDFLARE;
 	if (cs.host[0] == '\0')
 		r->seen_path = 1;
-	if (kind == CSV_SHEET && r->used > CSV_SHEET_FIELDS) {
-		csv_skip_record(r, "more than 3 fields in a from,to[,status] "
-		    "row");
-		return;
-	}
 	if (r->used > CSV_FIELDS) {
 		csv_skip_record(r, "more than 7 fields in a Cloudflare row");
 		return;
@@ -819,8 +822,12 @@ csv_row(struct csv_reader *r)
 		r->src->imp->failed = 1;
 		return;
 	}
-	snprintf(key, sizeof(key), "%s%s%s", cs.path, cs.query != NULL ?
-	    "?" : "", cs.query != NULL ? cs.query : "");
+	if (b.overflow || snprintf(key, sizeof(key), "%s%s%s", cs.path,
+	    cs.query != NULL ? "?" : "", cs.query != NULL ? cs.query : "") >=
+	    (int)sizeof(key)) {
+		csv_skip_record(r, "the row is too long");
+		return;
+	}
 	emit_map_entry(r->src, r->first, k, key, tobuf);
 }
 

@@ -63,6 +63,18 @@ imp_expect "scheme: https" "$(imp_answer "$T/cf.ini" /full example.com on)" \
 imp_expect "scheme: not http" \
     "$(imp_answer "$T/cf.ini" /full example.com off)" "404 -"
 
+# A Cloudflare list with a header row (which Cloudflare's page forbids):
+# the header is skipped, its seven-field rows stay Cloudflare's.  A quoted
+# URL may hold a comma ("CSV file format for Bulk Redirects").
+printf '%s\n' 'Source URL,Target URL,Status,Preserve query string,Include subdomains,Subpath matching,Preserve path suffix' \
+    '"example.com/a,b","https://example.net/x,y",307,TRUE,FALSE,TRUE,TRUE' >"$T/hdr.csv"
+imp_run csv "$T/hdr.ini" "$T/hdr.err" "$T/hdr.csv"
+imp_expect "header: exit status" "$IMP_RC" 0
+imp_check "$T/hdr.ini"
+imp_expect "header: a quoted comma, subpath" \
+    "$(imp_answer "$T/hdr.ini" '/a,b/c?q=1' example.com)" \
+    "307 https://example.net/x,y/c?q=1"
+
 # Tab-separated with a header, from standard input.
 printf 'source\ttarget\tcode\n/t\t/tab\t308\n' |
     "$IMP_BIN" --import csv >"$T/tab.ini" 2>"$T/tab.err"
