@@ -488,20 +488,25 @@ csv_group_cmp(const void *a, const void *b)
 }
 
 /*
- * Write the maps of the groups, in Cloudflare's precedence, and forget the
- * groups (a later row opens a new map).
+ * Write the maps of the groups whose host tier is at most `tier`, in
+ * Cloudflare's precedence, and forget them (a later row opens a new map);
+ * the others stay open.
  */
 static void
-csv_flush_groups(struct csv_reader *r)
+csv_flush_groups(struct csv_reader *r, enum csv_tier tier)
 {
-	size_t	 i;
+	size_t	 i, kept = 0;
 
 	qsort(r->groups, r->ngroups, sizeof(*r->groups), csv_group_cmp);
 	for (i = 0; i < r->ngroups; i++) {
+		if (r->groups[i].rank.tier > tier) {
+			r->groups[kept++] = r->groups[i];
+			continue;
+		}
 		emit_map_flush(r->src->imp, r->groups[i].map);
 		free(r->groups[i].hosts);
 	}
-	r->ngroups = 0;
+	r->ngroups = kept;
 }
 
 /*
@@ -523,15 +528,23 @@ csv_group(struct csv_reader *r, const struct emit_opts *o, const char *hosts,
 		    g->opts.scheme == o->scheme && strcmp(g->hosts, hosts) == 0)
 			return g->map;
 	}
+	/*
+	 * Too many maps open: write those of single hosts, which only an
+	 * entry for the same host and path in another scheme would need to
+	 * follow, and if that frees none, all of them.
+	 */
 	if (r->ngroups == CSV_GROUPS_MAX) {
+		csv_flush_groups(r, CSV_HOST_EXACT);
 		if (!r->noted_batch)
 			import_note(r->src, r->first, "more than %d host and "
-			    "option groups: the maps so far are written now, "
-			    "and an exact-host entry from here on may come "
-			    "after an include_subdomains entry for the same "
-			    "path above it", CSV_GROUPS_MAX);
+			    "option groups: the maps so far are written now; "
+			    "an entry from here on comes after one for the "
+			    "same path %s above it", CSV_GROUPS_MAX,
+			    r->ngroups == CSV_GROUPS_MAX ? "and any host" :
+			    "and host in another scheme");
 		r->noted_batch = 1;
-		csv_flush_groups(r);
+		if (r->ngroups == CSV_GROUPS_MAX)
+			csv_flush_groups(r, CSV_HOST_ANY);
 	}
 	if (r->groups == NULL && (r->groups = calloc(CSV_GROUPS_MAX,
 	    sizeof(*r->groups))) == NULL)
@@ -851,13 +864,17 @@ csv_import(struct import_src *src)
 			first = 0;
 			r.sheet = r.sep != ',';
 			if (csv_is_header(&r)) {
+				/* Column names: said here, not reported. */
+				fprintf(src->imp->out, "; %s:%u: a header row "
+				    "(column names), skipped.\n\n", src->name,
+				    r.first);
 				r.sheet = 1;
 				continue;
 			}
 		}
 		csv_row(&r);
 	}
-	csv_flush_groups(&r);
+	csv_flush_groups(&r, CSV_HOST_ANY);
 	qsort(r.held, r.nheld, sizeof(*r.held), csv_held_cmp);
 	for (i = 0; i < r.nheld; i++) {
 		csv_write_held(src, r.held[i]);

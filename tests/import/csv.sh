@@ -86,6 +86,19 @@ imp_expect "tab: answer" "$(imp_answer "$T/tab.ini" /t)" "308 /tab"
 imp_run csv "$T/none.ini" "$T/none.err" "$T/does-not-exist.csv"
 imp_expect "missing file: exit status" "$IMP_RC" 2
 
+# More hosts than maps open at once: single-host maps are written in
+# batches, the include_subdomains map stays after them all.
+awk 'BEGIN { printf "example.com/x,https://e.net/sub,,,TRUE\n"
+	for (i = 1; i <= 600; i++) printf "h%d.example.com/x,https://e.net/h%d\n", i, i }' >"$T/hosts.csv"
+imp_run csv "$T/hosts.ini" "$T/hosts.err" "$T/hosts.csv"
+imp_expect "hosts: exit status" "$IMP_RC" 0
+imp_check "$T/hosts.ini"
+imp_expect "hosts: noted" "$(grep -c 'warning: more than 256' "$T/hosts.err")" 1
+imp_expect "hosts: a late exact host" \
+    "$(imp_answer "$T/hosts.ini" /x h550.example.com)" "301 https://e.net/h550"
+imp_expect "hosts: a subdomain" \
+    "$(imp_answer "$T/hosts.ini" /x h9999.example.com)" "301 https://e.net/sub"
+
 # Bulk: 100,000 rows, exact rows of two hosts and options and some
 # subpath rows, as a few maps.
 awk 'BEGIN {
