@@ -497,7 +497,9 @@ csv_flush_groups(struct csv_reader *r, enum csv_tier tier)
 {
 	size_t	 i, kept = 0;
 
-	qsort(r->groups, r->ngroups, sizeof(*r->groups), csv_group_cmp);
+	if (r->ngroups > 1)
+		qsort(r->groups, r->ngroups, sizeof(*r->groups),
+		    csv_group_cmp);
 	for (i = 0; i < r->ngroups; i++) {
 		if (r->groups[i].rank.tier > tier) {
 			r->groups[kept++] = r->groups[i];
@@ -556,8 +558,11 @@ csv_group(struct csv_reader *r, const struct emit_opts *o, const char *hosts,
 	g->opts.hosts = g->hosts[0] != '\0' ? g->hosts : NULL;
 	g->rank = *rank;
 	base = r->src->f == stdin ? "stdin" : r->src->name;
-	snprintf(hint, sizeof(hint), "%s-%s%s%s", base, hosts[0] != '\0' ?
-	    hosts : "any", o->scheme != NULL ? "-" : "",
+	if (strrchr(base, '/') != NULL && strrchr(base, '/')[1] != '\0')
+		base = strrchr(base, '/') + 1;
+	/* A name's hint: cut to fit, emit_name() makes it unique. */
+	(void)snprintf(hint, sizeof(hint), "%.60s-%.58s%s%.5s", base,
+	    hosts[0] != '\0' ? hosts : "any", o->scheme != NULL ? "-" : "",
 	    o->scheme != NULL ? o->scheme : "");
 	if ((g->map = emit_map_open(r->src->imp, hint, &g->opts)) < 0) {
 		free(g->hosts);
@@ -875,7 +880,8 @@ csv_import(struct import_src *src)
 		csv_row(&r);
 	}
 	csv_flush_groups(&r, CSV_HOST_ANY);
-	qsort(r.held, r.nheld, sizeof(*r.held), csv_held_cmp);
+	if (r.nheld > 1)
+		qsort(r.held, r.nheld, sizeof(*r.held), csv_held_cmp);
 	for (i = 0; i < r.nheld; i++) {
 		csv_write_held(src, r.held[i]);
 		free(r.held[i]);
