@@ -713,6 +713,87 @@ csv_write_held(struct import_src *src, const struct csv_held *h)
 	emit_rule(src, h->line, NULL, &rule);
 }
 
+/* A Cloudflare row's parameters. */
+struct csv_params {
+	int	 status;
+	int	 keep_query;		/* preserve_query_string */
+	int	 subdomains;		/* include_subdomains */
+	int	 subpath;		/* subpath_matching */
+	int	 suffix;		/* preserve_path_suffix */
+};
+
+/*
+ * Which kind a row is (see the head of the file), from its fields and
+ * source and what the file said before it.  CSV_SHEET rows of more than
+ * three fields are the caller's to report.
+ */
+static enum csv_kind
+csv_kind(struct csv_reader *r, const struct csv_source *cs)
+{
+	if (cs->host[0] == '\0') {
+		r->seen_path = 1;
+		return CSV_SHEET;
+	}
+	if (r->used > CSV_SHEET_FIELDS)
+		return CSV_CLOUDFLARE;
+	if (r->sheet)
+		return CSV_SHEET;
+	if (cs->scheme == NULL)
+		return CSV_CLOUDFLARE;
+	return r->seen_path ? CSV_SHEET : CSV_CLOUDFLARE;
+}
+
+/*
+ * Read a row's status and, for a Cloudflare row, its parameters into *p,
+ * checked against what Cloudflare takes.  NULL, or why the row is not
+ * imported.
+ */
+static const char *
+csv_params(const struct csv_reader *r, const struct csv_source *cs,
+    enum csv_kind kind, struct csv_params *p)
+{
+	const char	*s;
+	int		 k, st;
+
+	memset(p, 0, sizeof(*p));
+	if (kind == CSV_SHEET && r->used > CSV_SHEET_FIELDS)
+		return "more than 3 fields in a from,to[,status] row (a "
+		    "Cloudflare row's source has a host)";
+	if (r->used > CSV_FIELDS)
+		return "more than 7 fields in a Cloudflare row";
+	if (csv_status(r->fields[2], &p->status) != 0)
+		return "the status is not a number";
+	st = p->status;
+	if (kind == CSV_SHEET)
+		return st != 301 && st != 302 && st != 303 && st != 307 &&
+		    st != 308 ? "a status that is not a redirect (301, 302, "
+		    "303, 307, 308)" : NULL;
+	if (st != 301 && st != 302 && st != 307 && st != 308)
+		return "a status Cloudflare does not take (301, 302, 307, 308)";
+	/*
+	 * Every boolean is FALSE when empty ("CSV file format for Bulk
+	 * Redirects") except preserve_path_suffix, TRUE ("URL redirect
+	 * parameters", "How Bulk Redirects work").
+	 */
+	if (csv_bool(r->fields[3], 0, &p->keep_query) != 0 ||
+	    csv_bool(r->fields[4], 0, &p->subdomains) != 0 ||
+	    csv_bool(r->fields[5], 0, &p->subpath) != 0 ||
+	    csv_bool(r->fields[6], 1, &p->suffix) != 0)
+		return "a parameter that is not TRUE, FALSE or empty";
+	if (cs->query != NULL)
+		return "a query in the source URL, which Cloudflare does not "
+		    "take";
+	if (p->keep_query && strchr(r->fields[1], '?') != NULL)
+		return "a target with a query and preserve_query_string TRUE, "
+		    "which Cloudflare does not take";
+	for (k = 0, s = cs->path; p->subpath && *s != '\0'; s++)
+		k += *s == '/';
+	if (k > CSV_SUBPATH_SLASHES_MAX)
+		return "a subpath source with more than 16 '/', which "
+		    "Cloudflare does not take";
+	return NULL;
+}
+
 /*
  * Import one record: a Cloudflare row or a spreadsheet row (see the head
  * of the file).  Everything it cannot express is reported.
@@ -724,126 +805,52 @@ csv_row(struct csv_reader *r)
 	static char	 key[IMPORT_LINE_MAX + 16];
 	char		 hosts[2 * HOST_MAX + 8];
 	struct csv_source cs;
+	struct csv_params p;
 	struct emit_opts o;
 	struct csv_rank	 rank;
 	struct buf	 b;
-	enum csv_kind	 kind;
+	enum csv_kind	 kind = CSV_CLOUDFLARE;
 	const char	*why;
-	int		 status, pqs = 0, subdom = 0, subpath = 0, suffix = 1;
 	int		 k;
-	size_t		 i;
 
 	if (r->used == 0)
 		return;			/* an empty row, as Excel writes them */
-	if (r->used < 2) {
-		csv_skip_record(r, "a row without a target (at least "
-		    "source,target)");
-		return;
+	if (r->used < 2)
+		why = "a row without a target (at least source,target)";
+	else if (r->first != r->last)
+		why = "a field holding a line break, which no URL does";
+	else if (r->fields[1][0] == '\0')
+		why = "an empty target";
+	else if (csv_source(r->fields[0], &cs, &why) == 0) {
+		kind = csv_kind(r, &cs);
+		why = csv_params(r, &cs, kind, &p);
 	}
-	if (r->first != r->last) {
-		csv_skip_record(r, "a field holding a line break, which no "
-		    "URL does");
-		return;
-	}
-	if (r->fields[1][0] == '\0') {
-		csv_skip_record(r, "an empty target");
-		return;
-	}
-	if (csv_source(r->fields[0], &cs, &why) != 0) {
+	if (why != NULL) {
 		csv_skip_record(r, why);
 		return;
 	}
-	if (r->used > CSV_SHEET_FIELDS && cs.host[0] == '\0') {
-		csv_skip_record(r, "more than 3 fields in a from,to[,status] "
-		    "row (a Cloudflare row's source has a host)");
-		return;
-	}
-	if (r->used > CSV_SHEET_FIELDS)
-		kind = CSV_CLOUDFLARE;
-	else if (r->sheet || cs.host[0] == '\0')
-		kind = CSV_SHEET;
-	else if (cs.scheme == NULL)
-		kind = CSV_CLOUDFLARE;
-	else
-		kind = r->seen_path ? CSV_SHEET : CSV_CLOUDFLARE;
-	if (cs.host[0] == '\0')
-		r->seen_path = 1;
-	if (r->used > CSV_FIELDS) {
-		csv_skip_record(r, "more than 7 fields in a Cloudflare row");
-		return;
-	}
-	if (csv_status(r->fields[2], &status) != 0) {
-		csv_skip_record(r, "the status is not a number");
-		return;
-	}
-	if (kind == CSV_CLOUDFLARE) {
-		if (status != 301 && status != 302 && status != 307 &&
-		    status != 308) {
-			csv_skip_record(r, "a status Cloudflare does not take "
-			    "(301, 302, 307, 308)");
-			return;
-		}
-		/*
-		 * Every boolean is FALSE when empty ("CSV file format for
-		 * Bulk Redirects") except preserve_path_suffix: "URL redirect
-		 * parameters" and "How Bulk Redirects work" say true.
-		 */
-		if (csv_bool(r->fields[3], 0, &pqs) != 0 ||
-		    csv_bool(r->fields[4], 0, &subdom) != 0 ||
-		    csv_bool(r->fields[5], 0, &subpath) != 0 ||
-		    csv_bool(r->fields[6], 1, &suffix) != 0) {
-			csv_skip_record(r, "a parameter that is not TRUE, "
-			    "FALSE or empty");
-			return;
-		}
-		if (cs.query != NULL) {
-			csv_skip_record(r, "a query in the source URL, which "
-			    "Cloudflare does not take");
-			return;
-		}
-		if (pqs && strchr(r->fields[1], '?') != NULL) {
-			csv_skip_record(r, "a target with a query and "
-			    "preserve_query_string TRUE, which Cloudflare "
-			    "does not take");
-			return;
-		}
-	} else if (status != 301 && status != 302 && status != 303 &&
-	    status != 307 && status != 308) {
-		csv_skip_record(r, "a status that is not a redirect "
-		    "(301, 302, 303, 307, 308)");
-		return;
-	}
-	if (subpath) {
-		for (k = 0, i = 0; cs.path[i] != '\0'; i++)
-			k += cs.path[i] == '/';
-		if (k > CSV_SUBPATH_SLASHES_MAX) {
-			csv_skip_record(r, "a subpath source with more than "
-			    "16 '/', which Cloudflare does not take");
-			return;
-		}
-	}
 	memset(&o, 0, sizeof(o));
-	o.status = status;
-	o.flags = pqs ? 0 : OPT_QUERY_DROP;
-	o.scheme = kind == CSV_CLOUDFLARE ? cs.scheme : NULL;
+	o.status = p.status;
+	o.flags = p.keep_query ? 0 : OPT_QUERY_DROP;
 	if (kind == CSV_SHEET)
 		cs.scheme = NULL;
-	csv_host(&cs, subdom, hosts, sizeof(hosts), &rank);
+	o.scheme = cs.scheme;
+	csv_host(&cs, p.subdomains, hosts, sizeof(hosts), &rank);
 	buf_init(&b, tobuf, sizeof(tobuf));
 	import_literal(&b, r->fields[1], strlen(r->fields[1]));
-	if (subpath) {
-		csv_hold(r, cs.path, tobuf, &o, hosts, &rank, suffix);
+	if (b.overflow || snprintf(key, sizeof(key), "%s%s%s", cs.path,
+	    cs.query != NULL ? "?" : "", cs.query != NULL ? cs.query : "") >=
+	    (int)sizeof(key)) {
+		csv_skip_record(r, "the row is too long");
+		return;
+	}
+	if (p.subpath) {
+		csv_hold(r, cs.path, tobuf, &o, hosts, &rank, p.suffix);
 		return;
 	}
 	if ((k = csv_group(r, &o, hosts, &rank)) < 0) {
 		import_skip(r->src, r->first, "out of memory");
 		r->src->imp->failed = 1;
-		return;
-	}
-	if (b.overflow || snprintf(key, sizeof(key), "%s%s%s", cs.path,
-	    cs.query != NULL ? "?" : "", cs.query != NULL ? cs.query : "") >=
-	    (int)sizeof(key)) {
-		csv_skip_record(r, "the row is too long");
 		return;
 	}
 	emit_map_entry(r->src, r->first, k, key, tobuf);
