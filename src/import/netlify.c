@@ -90,6 +90,8 @@ struct nf_state {
 	char		 map_host[HOST_MAX + 1];
 	char		 map_scheme[6];
 	unsigned	 noted;
+	char		**hosts;	/* the hosts of from URLs so far */
+	size_t		 nhosts;
 };
 
 /* Is c a character of a JavaScript \w, which Netlify's names are made of? */
@@ -301,6 +303,19 @@ nf_param(struct nf_line *l, const struct nf_tok *t, const char **why)
 	return 0;
 }
 
+/* Is h[0..n) a host name, and one that a rule's host = takes? */
+static int
+nf_host_name(const char *h, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)h[i]) && h[i] != '-' &&
+		    h[i] != '.')
+			return 0;
+	return values_host_pattern(h, n) == 0;
+}
+
 /*
  * Split from into scheme, host and path ("http://host/path" or a path).
  * Returns 0, or -1 with *why.
@@ -324,11 +339,10 @@ nf_from(struct nf_line *l, const char **why)
 			*why = "a from URL without a host";
 			return -1;
 		}
-		if (n >= sizeof(l->host) || memchr(h, ':', n) != NULL ||
-		    memchr(h, '@', n) != NULL || memchr(h, '?', n) != NULL ||
-		    memchr(h, '#', n) != NULL) {
+		if (n >= sizeof(l->host) || !nf_host_name(h, n)) {
 			*why = "a from URL whose host is not a plain name "
-			    "(a port, user information or a query)";
+			    "(letters, digits, '-' and '.': no port, user "
+			    "information or pattern)";
 			return -1;
 		}
 		memcpy(l->host, h, n);
@@ -514,13 +528,48 @@ nf_target(const struct nf_line *l, struct buf *out, int *used,
 }
 
 /*
+ * Is h[0..n) a host that the file's rules name (st->hosts), so that
+ * --check follows a target there as a /path?
+ */
+static int
+nf_own_host(const struct nf_state *st, const char *h, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < st->nhosts; i++)
+		if (strlen(st->hosts[i]) == n &&
+		    strncasecmp(st->hosts[i], h, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Remember the host of a from URL (st->hosts); -1 when out of memory. */
+static int
+nf_add_host(struct nf_state *st, const char *h)
+{
+	char	**v;
+
+	if (h[0] == '\0' || nf_own_host(st, h, strlen(h)))
+		return 0;
+	if ((v = realloc(st->hosts, (st->nhosts + 1) * sizeof(*v))) == NULL)
+		return -1;
+	st->hosts = v;
+	if ((v[st->nhosts] = strdup(h)) == NULL)
+		return -1;
+	st->nhosts++;
+	return 0;
+}
+
+/*
  * The path part of the target t when the next request would come back to
- * this rule's site (a /path, or a URL to the rule's own host), normalized
- * into out without a trailing slash; NULL otherwise, and when the target
- * takes anything from the request (then --check does not follow it).
+ * this rule's site (a /path, or a URL to the rule's own host or, for a
+ * rule without one, to a host the file's rules name), normalized into out
+ * without a trailing slash; NULL otherwise, and when the target takes
+ * anything from the request (then --check does not follow it).
  */
 static const char *
-nf_target_path(const struct nf_line *l, const char *t, char *out, size_t cap)
+nf_target_path(const struct nf_state *st, const struct nf_line *l,
+    const char *t, char *out, size_t cap)
 {
 	const char	*h, *p;
 	size_t		 n;
@@ -529,12 +578,12 @@ nf_target_path(const struct nf_line *l, const char *t, char *out, size_t cap)
 	if (strchr(t, '$') != NULL)
 		return NULL;
 	if (t[0] != '/') {
-		h = strstr(t, "://");
-		if (h == NULL || l->host[0] == '\0')
+		if ((h = strstr(t, "://")) == NULL)
 			return NULL;
 		h += 3;
 		n = strcspn(h, "/?#");
-		if (n != strlen(l->host) || strncasecmp(h, l->host, n) != 0)
+		if (l->host[0] != '\0' ? n != strlen(l->host) ||
+		    strncasecmp(h, l->host, n) != 0 : !nf_own_host(st, h, n))
 			return NULL;
 		t = h[n] == '/' ? h + n : "/";
 	}
@@ -553,8 +602,8 @@ nf_target_path(const struct nf_line *l, const char *t, char *out, size_t cap)
  * '!' it serves the file the target names instead.
  */
 static int
-nf_self_redirect(const struct nf_line *l, enum rule_kind kind,
-    const char *match, const char *to)
+nf_self_redirect(const struct nf_state *st, const struct nf_line *l,
+    enum rule_kind kind, const char *match, const char *to)
 {
 	char		 tp[LINE_MAX_LEN];
 	const char	*t;
@@ -564,7 +613,7 @@ nf_self_redirect(const struct nf_line *l, enum rule_kind kind,
 	int		 err, rc;
 
 	if (l->nparams > 0 ||
-	    (t = nf_target_path(l, to, tp, sizeof(tp))) == NULL)
+	    (t = nf_target_path(st, l, to, tp, sizeof(tp))) == NULL)
 		return 0;
 	if (kind == RULE_PATH)
 		return strcmp(t, match) == 0;
@@ -739,6 +788,11 @@ nf_line(struct nf_state *st, const char *text, size_t len)
 		import_skip(st->src, l.line, "%s", why);
 		return;
 	}
+	if (nf_add_host(st, l.host) != 0) {
+		import_skip(st->src, l.line, "out of memory");
+		st->src->imp->failed = 1;
+		return;
+	}
 	memset(&r, 0, sizeof(r));
 	r.opts.status = l.status;
 	r.opts.flags = OPT_SLASH_EITHER;
@@ -755,7 +809,7 @@ nf_line(struct nf_state *st, const char *text, size_t len)
 			    "long");
 			return;
 		}
-		if (nf_self_redirect(&l, RULE_PATH, path.data, to.data)) {
+		if (nf_self_redirect(st, &l, RULE_PATH, path.data, to.data)) {
 			import_skip(st->src, l.line, "the target is the path "
 			    "itself (Netlify ignores a trailing slash): a "
 			    "redirect loop");
@@ -777,7 +831,7 @@ nf_line(struct nf_state *st, const char *text, size_t len)
 		if (l.nparams > 0)
 			r.opts.params = l.query;
 	}
-	if (nf_self_redirect(&l, r.kind, r.match, r.to)) {
+	if (nf_self_redirect(st, &l, r.kind, r.match, r.to)) {
 		import_skip(st->src, l.line, "the target matches the rule's "
 		    "own from: a redirect loop (Netlify, without '!', would "
 		    "serve the file there instead)");
@@ -805,6 +859,7 @@ netlify_import(struct import_src *src)
 	struct nf_state	 st;
 	char		*line;
 	size_t		 len;
+	size_t		 i;
 
 	memset(&st, 0, sizeof(st));
 	st.src = src;
@@ -812,4 +867,7 @@ netlify_import(struct import_src *src)
 	while (import_getline(src, &line, &len) > 0)
 		nf_line(&st, line, len);
 	nf_map_flush(&st);
+	for (i = 0; i < st.nhosts; i++)
+		free(st.hosts[i]);
+	free(st.hosts);
 }
