@@ -92,6 +92,8 @@ struct nf_state {
 	unsigned	 noted;
 	char		**hosts;	/* the hosts of from URLs so far */
 	size_t		 nhosts;
+	/* The least and the greatest path among the map's waiting entries. */
+	char		 key_min[NF_OUT_MAX], key_max[NF_OUT_MAX];
 };
 
 /* Is c a character of a JavaScript \w, which Netlify's names are made of? */
@@ -656,12 +658,47 @@ nf_notes(struct nf_state *st, const struct nf_line *l)
 	}
 }
 
-/* Write the map's entries now, before a rule, so that order is kept. */
+/*
+ * Write the map's waiting entries now, when the rule about to be written
+ * (whose paths all start with lit) could match a path of one of them:
+ * then the rule must come after them, as it does in the source.  When no
+ * waiting entry's path starts with lit, the two match no request in
+ * common, and the rule may stand before them: no answer changes (a path
+ * matched by an entry is its key, or the key and a '/', and all keys lie
+ * between key_min and key_max).  NULL lit: write them in any case.
+ */
 static void
-nf_map_flush(struct nf_state *st)
+nf_map_flush(struct nf_state *st, const char *lit)
 {
-	if (st->map >= 0)
-		emit_map_flush(st->src->imp, st->map);
+	size_t	 n;
+
+	if (st->map < 0 || emit_map_size(st->src->imp, st->map) == 0)
+		return;
+	if (lit != NULL) {
+		n = strlen(lit);
+		if (n > 1 && lit[n - 1] == '/')
+			n--;
+		/* The keys that start with lit[0..n) are an interval. */
+		if (strncmp(st->key_max, lit, n) < 0 ||
+		    (strncmp(st->key_min, lit, n) > 0))
+			return;
+	}
+	emit_map_flush(st->src->imp, st->map);
+}
+
+/* Count path (a key's path) among the map's waiting entries' range. */
+static void
+nf_map_range(struct nf_state *st, const char *path)
+{
+	if (emit_map_size(st->src->imp, st->map) == 0) {
+		snprintf(st->key_min, sizeof(st->key_min), "%s", path);
+		snprintf(st->key_max, sizeof(st->key_max), "%s", path);
+		return;
+	}
+	if (strcmp(path, st->key_min) < 0)
+		snprintf(st->key_min, sizeof(st->key_min), "%s", path);
+	if (strcmp(path, st->key_max) > 0)
+		snprintf(st->key_max, sizeof(st->key_max), "%s", path);
 }
 
 /*
@@ -669,8 +706,8 @@ nf_map_flush(struct nf_state *st)
  * status and host, flushing the map first when they change.
  */
 static void
-nf_map_entry(struct nf_state *st, const struct nf_line *l, const char *key,
-    const char *to)
+nf_map_entry(struct nf_state *st, const struct nf_line *l, const char *path,
+    const char *key, const char *to)
 {
 	struct import	*imp = st->src->imp;
 	struct emit_opts o;
@@ -694,6 +731,7 @@ nf_map_entry(struct nf_state *st, const struct nf_line *l, const char *key,
 	st->map_status = l->status;
 	memcpy(st->map_host, l->host, sizeof(st->map_host));
 	memcpy(st->map_scheme, l->scheme, sizeof(st->map_scheme));
+	nf_map_range(st, path);
 	if (emit_map_entry(st->src, l->line, st->map, key, to) == 0)
 		nf_notes(st, l);
 }
@@ -795,7 +833,8 @@ nf_line(struct nf_state *st, const char *text, size_t len)
 	}
 	memset(&r, 0, sizeof(r));
 	r.opts.status = l.status;
-	r.opts.flags = OPT_SLASH_EITHER;
+	/* slash = either is for exact paths: the regex ends in "/?", a
+	   prefix matches both. */
 	r.opts.hosts = l.host[0] != '\0' ? l.host : NULL;
 	r.opts.scheme = l.scheme[0] != '\0' ? l.scheme : NULL;
 	r.to = to.data;
@@ -815,7 +854,7 @@ nf_line(struct nf_state *st, const char *text, size_t len)
 			    "redirect loop");
 			return;
 		}
-		nf_map_entry(st, &l, key.data, to.data);
+		nf_map_entry(st, &l, path.data, key.data, to.data);
 		return;
 	}
 	if (l.splat && l.placeholders == 0 && l.nparams == 0 && splat_last &&
@@ -844,7 +883,7 @@ nf_line(struct nf_state *st, const char *text, size_t len)
 		for (c = l.query; (c = strchr(c, '&')) != NULL; c++)
 			*c = ' ';
 	}
-	nf_map_flush(st);
+	nf_map_flush(st, lit.data);
 	if (emit_rule(st->src, l.line, text, &r) == 0)
 		nf_notes(st, &l);
 }
@@ -856,17 +895,17 @@ nf_line(struct nf_state *st, const char *text, size_t len)
 void
 netlify_import(struct import_src *src)
 {
-	struct nf_state	 st;
+	static struct nf_state st;
 	char		*line;
 	size_t		 len;
 	size_t		 i;
 
-	memset(&st, 0, sizeof(st));
+	memset(&st, 0, offsetof(struct nf_state, key_min));
 	st.src = src;
 	st.map = -1;
 	while (import_getline(src, &line, &len) > 0)
 		nf_line(&st, line, len);
-	nf_map_flush(&st);
+	nf_map_flush(&st, NULL);
 	for (i = 0; i < st.nhosts; i++)
 		free(st.hosts[i]);
 	free(st.hosts);
