@@ -13,8 +13,9 @@
  * "Redirect options"):
  *   - an exact from path is a [map] entry; its query conditions go in the
  *     key (/store?id=42); the entries of a run of lines with the same
- *     status and host share one map, written before the next rule that is
- *     not an entry, so that every line keeps its place in the order;
+ *     status and host share one map, written before the next rule that
+ *     could match one of their paths (nf_map_flush()), so that every line
+ *     keeps its place in the first-match order;
  *   - "/a/\*" with a target ending in "/:splat" is a prefix rule (which
  *     matches /a, /a/ and /a/..., as Netlify's splat does, and appends the
  *     rest as :splat did); any other splat or :placeholder is a regex whose
@@ -24,14 +25,24 @@
  *     placeholder in the target is ${param:name}; name=value asks for
  *     that value;
  *   - "https://host/path" in from sets host and scheme;
- *   - slash = either everywhere: Netlify normalizes the trailing slash
- *     before its rules see the path, so /a and /a/ match each other;
+ *   - a trailing slash is optional (slash = either on maps, "/?" at the
+ *     end of a regex): Netlify normalizes it before its rules see the
+ *     path, so /a and /a/ match each other ("Trailing slash");
  *   - case = exact ("Paths are case-sensitive"), query = keep (Netlify
  *     passes the request's query on to the target).
  * Reported, not imported: statuses other than 301, 302 and 303 (200
  * rewrites and proxies, 404 custom pages; Netlify renders the target with
  * any status but those three), conditions (Country, Language, Role,
- * Cookie, Sign), and every line that does not parse.
+ * Cookie, Sign), what Netlify does not document the meaning of (a bare
+ * query name, a ':' inside a segment, a '*' before the end), a rule that
+ * would redirect its own target again (--check refuses the file), and
+ * every line that does not parse.  Said once a file (import_note()): a
+ * rule without '!' is shadowed on Netlify by an existing file, and the
+ * parameters a rule matched on are not passed on.
+ *
+ * XXX A loop through two or more lines (/a -> /b, /b -> /a) is left to
+ * --check, which refuses it: finding it here would hold every rule in
+ * memory.  Netlify loops on it too when the rules are forced.
  */
 #include <ctype.h>
 #include <stddef.h>
@@ -45,6 +56,13 @@
 #define NF_PARAMS_MAX	32	/* as a rule of the rule file */
 #define NF_NAMES_MAX	(CAPTURES_MAX + NF_PARAMS_MAX)
 #define NF_OUT_MAX	(LINE_MAX_LEN * 2)
+/*
+ * The from URL hosts remembered for the self-redirect check, which scans
+ * them for each line: a real file names a few.  XXX Past this many, a
+ * target to a host first named after them is not followed, and --check,
+ * which follows it, may find a self-redirect this check let through.
+ */
+#define NF_HOSTS_MAX	1024
 
 /* Notes said once for each source file. */
 #define NF_NOTED_SHADOW	0x01
@@ -551,7 +569,8 @@ nf_add_host(struct nf_state *st, const char *h)
 {
 	char	**v;
 
-	if (h[0] == '\0' || nf_own_host(st, h, strlen(h)))
+	if (h[0] == '\0' || st->nhosts >= NF_HOSTS_MAX ||
+	    nf_own_host(st, h, strlen(h)))
 		return 0;
 	if ((v = realloc(st->hosts, (st->nhosts + 1) * sizeof(*v))) == NULL)
 		return -1;
