@@ -172,20 +172,22 @@ nf_is_url(const struct nf_tok *t)
 static int
 nf_status(const struct nf_tok *t, struct nf_line *l)
 {
-	size_t	 i, n = t->n;
-	long	 v = 0;
+	char	 num[4], *end;
+	size_t	 n = t->n;
+	long	 v;
 
 	if (n > 0 && t->s[n - 1] == '!') {
 		l->force = 1;
 		n--;
 	}
-	if (n == 0 || n > 3)
+	/* Three digits: strtol() would also take blanks and a sign. */
+	if (n != 3 || !isdigit((unsigned char)t->s[0]))
 		return -1;
-	for (i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)t->s[i]))
-			return -1;
-		v = v * 10 + (t->s[i] - '0');
-	}
+	memcpy(num, t->s, n);
+	num[n] = '\0';
+	v = strtol(num, &end, 10);
+	if (*end != '\0' || v < 100 || v > 999)
+		return -1;
 	l->status = (int)v;
 	return 0;
 }
@@ -737,7 +739,9 @@ nf_map_entry(struct nf_state *st, const struct nf_line *l, const char *path,
 	o.hosts = l->host[0] != '\0' ? l->host : NULL;
 	o.scheme = l->scheme[0] != '\0' ? l->scheme : NULL;
 	if (st->map < 0) {
-		if ((st->map = emit_map_open(imp, st->src->name, &o)) < 0) {
+		/* Named as emit_rule() names rules: "stdin" for "-". */
+		if ((st->map = emit_map_open(imp, st->src->f == stdin ?
+		    "stdin" : st->src->name, &o)) < 0) {
 			import_skip(st->src, l->line, "out of memory");
 			return;
 		}
@@ -790,7 +794,8 @@ nf_fields(struct nf_line *l, const char *p, const char *end,
 	l->to = t;
 	l->status = 301;
 	if (nf_field(&p, end, &t) && nf_status(&t, l) != 0) {
-		*why = "a status that is not a number (with an optional '!')";
+		*why = "a status that is not a number of three digits (with "
+		    "an optional '!')";
 		return -1;
 	}
 	if (nf_field(&p, end, &t)) {
