@@ -462,7 +462,11 @@ skip_stmt(struct ngx *nx, const struct nstmt *st, const char *why)
 {
 	unsigned	 l;
 
-	import_skip(nx->src, st->line, "%s", why);
+	if (st->n > 0 && strstr(why, "not a redirect") == why)
+		import_skip(nx->src, st->line, "'%.80s': %s", WORD(st, 0),
+		    why);
+	else
+		import_skip(nx->src, st->line, "%s", why);
 	for (l = st->line + 1; l <= st->last; l++)
 		import_skip(nx->src, l, "part of the statement at line %u",
 		    st->line);
@@ -2068,6 +2072,9 @@ close_block(struct ngx *nx, const struct nstmt *st)
 		return;
 	}
 	f = &nx->stack[nx->depth - 1];
+	if (f->ctx == C_SKIP)
+		import_skip(nx->src, st->line, "the end of the block at line "
+		    "%u, which is not imported", f->line);
 	if (f->ctx == C_SERVER && nx->server != NULL)
 		server_end(nx);
 	nx->depth--;
