@@ -1529,78 +1529,100 @@ within(const char *re, const struct nloc *l)
 }
 
 /*
- * Write rule r of location l (NULL: of the server) as the first match
- * among the rules: the location's own region, the regex r runs, and the
- * exclusions of the locations nginx prefers.
+ * Append regex re (case-insensitive when ci) to b as a part that matches
+ * where re would match in the path, after a '^' and lookaheads: an
+ * anchored re without alternatives keeps its start, another is searched.
+ */
+static void
+re_main(struct buf *b, const char *re, int ci)
+{
+	if (re[0] == '^' && strchr(re, '|') == NULL)
+		re_part(b, ci ? "" : "(?:", re + 1, ci, ci ? "" : ")");
+	else
+		re_part(b, ".*?", re, ci, "");
+}
+
+/* Append the region of prefix or exact location l to b, as it consumes. */
+static void
+loc_region(struct buf *b, const struct nserver *sv, const struct nloc *l)
+{
+	re_quote(b, l->match, strlen(l->match));
+	if (l->kind == L_EXACT)
+		buf_addc(b, '$');
+	if (l->kind == L_NOREGEX)
+		longest(b, sv, l);
+}
+
+/*
+ * Write rule r of location l (NULL: of the server) so that it is the first
+ * match for the requests nginx gives it: the location's region, the regex
+ * r runs (its groups numbered first, as $1..$9 name them), and the
+ * exclusions of the locations nginx prefers that do not always redirect.
  */
 static void
 write_loc_rule(struct ngx *nx, const struct nserver *sv, const struct nloc *l,
     const struct nrule *r)
 {
-	static char	 mem[LINE_MAX_LEN];
+	static char	 mem[LINE_MAX_LEN], exmem[LINE_MAX_LEN];
 	struct buf	 b, ex;
-	static char	 exmem[LINE_MAX_LEN];
+	const char	*main = r->main;
+	int		 ci = r->main_ci, region = l != NULL;
 
-	buf_init(&ex, exmem, sizeof(exmem));
+	buf_init(&ex, exmem, sizeof(exmem) - 1);
 	if (l != NULL)
 		exclusions(&ex, sv, l);
-	if (ex.overflow) {
-		import_skip(nx->src, r->line, "the rule is too long");
-		return;
-	}
+	ex.data[ex.overflow ? 0 : ex.len] = '\0';
+	if (l != NULL && l->kind == L_REGEX && main == NULL) {
+		/* A return in a regex location: its groups. */
+		main = l->match;
+		ci = l->ci;
+		region = 0;
+	} else if (l != NULL && main != NULL && l->kind != L_REGEX &&
+	    within(main, l))
+		region = 0;	/* the rewrite's regex says the location */
 	buf_init(&b, mem, sizeof(mem) - 1);
-	if (l == NULL || (l->kind == L_REGEX && r->main == NULL)) {
-		/* The server's rewrites; returns in a regex location. */
-		const char *re = l == NULL ? r->main : l->match;
-		int ci = l == NULL ? r->main_ci : l->ci;
-
-		if (re == NULL) {
-			buf_adds(&b, "^/");
-			ci = 0;
-		} else if (ex.len == 0) {
-			buf_adds(&b, re);
-		} else {
-			re_part(&b, "^(?=.*?(?:", re, ci, "))");
-			buf_add(&b, ex.data, ex.len);
-			ci = 0;
-		}
-		if (b.overflow) {
-			import_skip(nx->src, r->line, "the rule is too long");
-			return;
-		}
-		b.data[b.len] = '\0';
-		write_rule(nx, sv, r, RULE_REGEX, b.data, ci);
-		return;
-	}
-	if (r->main == NULL && ex.len == 0 && l->kind == L_EXACT) {
+	if (!region && main == NULL) {
+		buf_adds(&b, "^/");	/* the server's return */
+		ci = 0;
+	} else if (!region && ex.len == 0) {
+		buf_adds(&b, main);
+	} else if (main == NULL && ex.len == 0 && l->kind == L_EXACT) {
 		write_rule(nx, sv, r, RULE_PATH, l->match, 0);
 		return;
+	} else if (ex.len == 0 || re_groups(ex.data, 0) == 0) {
+		/* The exclusions first: they hold no group. */
+		buf_addc(&b, '^');
+		buf_add(&b, ex.data, ex.len);
+		if (region && l->kind == L_REGEX)
+			re_part(&b, "(?=.*?(?:", l->match, l->ci, "))");
+		else if (region && main == NULL)
+			loc_region(&b, sv, l);
+		else if (region) {
+			buf_adds(&b, "(?=");
+			loc_region(&b, sv, l);
+			buf_addc(&b, ')');
+		}
+		if (main != NULL)
+			re_main(&b, main, ci);
+		ci = 0;
+	} else {
+		/* The groups of main first, in a lookahead. */
+		buf_addc(&b, '^');
+		if (main != NULL)
+			re_part(&b, "(?=.*?(?:", main, ci, "))");
+		buf_add(&b, ex.data, ex.len);
+		if (region && l->kind == L_REGEX)
+			re_part(&b, "(?=.*?(?:", l->match, l->ci, "))");
+		else if (region)
+			loc_region(&b, sv, l);
+		ci = 0;
 	}
-	if (r->main != NULL && ex.len == 0 && l->kind != L_REGEX &&
-	    within(r->main, l)) {
-		/* A rewrite whose regex says the location already. */
-		write_rule(nx, sv, r, RULE_REGEX, r->main, r->main_ci);
-		return;
-	}
-	buf_addc(&b, '^');
-	if (r->main != NULL)
-		re_part(&b, "(?=.*?(?:", r->main, r->main_ci, "))");
-	buf_add(&b, ex.data, ex.len);
-	if (l->kind == L_REGEX)
-		re_part(&b, "(?=.*?(?:", l->match, l->ci, "))");
-	else {
-		re_quote(&b, l->match, strlen(l->match));
-		if (l->kind == L_EXACT)
-			buf_addc(&b, '$');
-		if (l->kind == L_NOREGEX)
-			longest(&b, sv, l);
-	}
-	if (b.overflow) {
+	if (ex.overflow || b.overflow) {
 		import_skip(nx->src, r->line, "the rule is too long");
 		return;
 	}
 	b.data[b.len] = '\0';
-	write_rule(nx, sv, r, RULE_REGEX, b.data, 0);
+	write_rule(nx, sv, r, RULE_REGEX, b.data, ci);
 }
 
 /*
