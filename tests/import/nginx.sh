@@ -139,6 +139,10 @@ ngx_conf() {
         ~^/maprx/(\d+)$    /num/$1;
         ~*^/MAPCI/(.+)$    /mapci/$1;
     }
+    map $request_uri $by_ruri {
+        /ru/a?x=1          /ruri-a;
+        /ru/b              /ruri-b;
+    }
     server {
         listen 127.0.0.1:PORT;
         server_name example.org www.example.org;
@@ -155,6 +159,8 @@ ngx_conf() {
         location = /exact/ { return 301 /exact-slash; }
         location /pre { return 302 /prefix; }
         location /pre/deeper { return 302 /deeper; }
+        location ~ \.gif$ { return 301 /gif; }
+        location = /pre/exact { return 301 /pre-exact; }
         location ^~ /static/ { return 404; }
         location /static/old { return 301 /static-old; }
         location ~ \.php$ { return 403; }
@@ -174,7 +180,31 @@ ngx_conf() {
         location ^~ /nore/ { return 307 /nore-new; }
         location /nore/longer/ { try_files $uri =404; }
         location ~ ^/nore/ { return 308 /nore-regex; }
+        location /sch { return 302 $scheme://$host/s; }
+        location "/q uote" {
+            return 301 '/q\'x';   # a quoted location, an escape
+        }
         location / { try_files $uri =404; }
+    }
+    server {
+        listen 127.0.0.1:PORT;
+        server_name cond.example alias.example;
+        if ($host = alias.example) {
+            return 301 https://cond.example$request_uri;
+        }
+        if ($uri ~ ^/u/(\d+)$) { return 302 /user/$1; }
+        location = / { return 302 /home; }
+    }
+    server {
+        listen 127.0.0.1:PORT;
+        server_name scheme.example;
+        if ($scheme = https) { return 302 /never; }
+        if ($scheme = http) { return 301 https://$host$request_uri; }
+    }
+    server {
+        listen 127.0.0.1:PORT;
+        server_name ruri.example;
+        if ($by_ruri != "") { return 302 $by_ruri; }
     }
     server {
         listen 127.0.0.1:PORT;
@@ -244,6 +274,8 @@ differential() {
 	done
 	imp_expect "differential: reports" \
 	    "$(grep -c 'not imported' "$T/diff.err")" 7
+	imp_expect "differential: the \$request_uri map is noted" \
+	    "$(grep -c 'warning: a map of \$request_uri' "$T/diff.err")" 1
 	ngx_start diff "$T/diff.conf" || return
 
 	# The map: case, encoded bytes, query dropped, regex keys, "".
@@ -274,6 +306,12 @@ differential() {
 	same /pre/x
 	same /pre/deeper/x
 	same /pre/deeperx
+	same /pre/exact
+	same /pre/exact/
+	same /pre/a.gif
+	same /pre/deeper/a.gif
+	same /static/a.gif
+	same /nore/a.gif
 	# Precedence: ^~, regexes in file order, then the longest prefix.
 	same /static/a
 	same /static/a.php
@@ -308,6 +346,17 @@ differential() {
 	same /x wild.example
 	same /x a.b.wild.example
 	same /exact old.example
+	# Server-level ifs: $host, $uri ~, $scheme; a map of $request_uri.
+	same '/u/12?x=1' alias.example
+	same '/u/12?x=1' cond.example
+	same /u/12x cond.example
+	same / cond.example
+	same '/a?b=1' scheme.example
+	same '/ru/a?x=1' ruri.example
+	same /ru/b ruri.example
+	same /ru/a ruri.example
+	same /sch
+	same /q%20uote
 
 	differs /internal example.org "404 -" \
 	    "an internal rewrite (last) is reported, not followed"
@@ -319,6 +368,10 @@ differential() {
 	    "nginx gives an unknown host to the default server, the import is for the server's names"
 	differs /rx/1/a%3Fb example.org "301 /rx-new/a%3Fb/1" \
 	    "nginx puts the decoded '?' of a capture raw into return's Location"
+	differs '/ru/b?utm=1' ruri.example "302 /ruri-b" \
+	    "a \$request_uri map key without a query: nginx wants no query at all"
+	differs '/ru/a?utm=1&x=1' ruri.example "302 /ruri-a" \
+	    "a \$request_uri map key's query: fcgi-redirect asks for its parameters among others"
 	ngx_stop
 }
 
