@@ -578,6 +578,12 @@ re_matches(const char *re, int ci, const char *path)
 
 /* ---- targets ---- */
 
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+struct ntarget;
+static int	 ngx_target_whole(const char *, int, int,
+		    const struct nserver *, struct buf *, struct ntarget *);
+
 /* What translating an nginx URL into a target found. */
 struct ntarget {
 	int		 keep_query;	/* $request_uri, $is_args$args at the
@@ -616,6 +622,34 @@ static int
 ngx_target(const char *s, int ncap, const struct nserver *sv, struct buf *b,
     struct ntarget *t)
 {
+	return ngx_target_whole(s, ncap, 0, sv, b, t);
+}
+
+/*
+ * Is group 1 of regex re (as nginx has it) the whole path, as in the idiom
+ * rewrite ^(.*)$ https://new.example$1?  Then $1 is ${path}, which may
+ * follow a URL's host where a capture may not.
+ */
+static int
+whole_group(const char *re)
+{
+	static const char *const whole[] = {
+		"^(.*)$", "^(.*)", "(.*)", "^(.+)$", "^(.+)", "(.+)",
+		"^(/.*)$", "^(/.*)",
+	};
+	size_t	 i;
+
+	for (i = 0; i < NELEM(whole); i++)
+		if (strcmp(re, whole[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* ngx_target(), where $whole (when not 0) is the whole path. */
+static int
+ngx_target_whole(const char *s, int ncap, int whole, const struct nserver *sv,
+    struct buf *b, struct ntarget *t)
+{
 	const char	*p, *v;
 	size_t		 n, skip;
 	int		 braced;
@@ -638,7 +672,9 @@ ngx_target(const char *s, int ncap, const struct nserver *sv, struct buf *b,
 		if (braced)
 			v++;
 #define VAR(s) (n == sizeof(s) - 1 && strncmp(v, s, n) == 0)
-		if (n == 1 && v[0] >= '1' && v[0] <= '9') {
+		if (n == 1 && v[0] - '0' == whole && whole > 0)
+			buf_adds(b, "${path}");
+		else if (n == 1 && v[0] >= '1' && v[0] <= '9') {
 			if (v[0] - '0' > ncap) {
 				t->why = ncap < 0 ? "a $N without a regex" :
 				    "a $N beyond the regex's groups";
@@ -782,7 +818,6 @@ name_in(const char *name, const char *const *names, size_t n,
 			return 1;
 	return 0;
 }
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 static int
 quiet(const char *name)
@@ -873,11 +908,13 @@ server_names(struct ngx *nx, struct nserver *sv, const struct nstmt *st)
 			continue;
 		if (w[0] == '~' || strchr(w, '$') != NULL ||
 		    (strchr(w, '*') != NULL && strncmp(w, "*.", 2) != 0) ||
-		    strchr(w + 1, '*') != NULL) {
+		    strchr(w + 1, '*') != NULL ||
+		    values_host_pattern(w[0] == '.' ? w + 1 : w,
+		    strlen(w[0] == '.' ? w + 1 : w)) != 0) {
 			import_skip(nx->src, st->w[i].line, "the server name "
-			    "'%s' (a regex, a trailing wildcard or a "
-			    "variable): the server's rules are for its other "
-			    "names", w);
+			    "'%.200s' (a regex, a trailing wildcard, a "
+			    "variable or not a host name): the server's rules "
+			    "are for its other names", w);
 			bad = 1;
 			continue;
 		}
@@ -1064,7 +1101,8 @@ parse_rewrite(struct ngx *nx, struct nserver *sv, const struct nstmt *st,
 		drop = 1;
 	}
 	buf_init(&b, mem, sizeof(mem));
-	if (ngx_target(repl, ncap, sv, &b, &t) != 0) {
+	if (ngx_target_whole(repl, ncap, whole_group(WORD(st, 1)), sv, &b,
+	    &t) != 0) {
 		skip_stmt(nx, st, t.why);
 		return -1;
 	}

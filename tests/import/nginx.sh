@@ -40,7 +40,7 @@ imp_expect "site.conf: exit status" "$IMP_RC" 1
 imp_check "$T/site.ini"
 imp_table "$T/site.ini" "$DATA/site.tsv"
 # What is reported: content, not redirects.
-reported "$DATA/site.conf" "$T/site.err" 29 30 33
+reported "$DATA/site.conf" "$T/site.err" 29 30 34
 imp_expect "site.conf: reports" "$(grep -c 'not imported' "$T/site.err")" 3
 # Each rule names its source line.
 imp_expect "site.conf: comments" \
