@@ -181,6 +181,7 @@ ngx_conf() {
         location /nore/longer/ { try_files $uri =404; }
         location ~ ^/nore/ { return 308 /nore-regex; }
         location /sch { return 302 $scheme://$host/s; }
+        location /nocode { return https://x.example/r; }
         location "/q uote" {
             return 301 '/q\'x';   # a quoted location, an escape
         }
@@ -200,6 +201,11 @@ ngx_conf() {
         server_name scheme.example;
         if ($scheme = https) { return 302 /never; }
         if ($scheme = http) { return 301 https://$host$request_uri; }
+    }
+    server {
+        listen 127.0.0.1:PORT;
+        server_name moved.example;
+        rewrite ^(.*)$ https://new.example$1 permanent;
     }
     server {
         listen 127.0.0.1:PORT;
@@ -356,6 +362,9 @@ differential() {
 	same /ru/b ruri.example
 	same /ru/a ruri.example
 	same /sch
+	same '/nocode?x=1'
+	same '/a/b%20c?d=e' moved.example
+	same / moved.example
 	same /q%20uote
 
 	differs /internal example.org "404 -" \
