@@ -12,20 +12,25 @@
  *   - locations "= /x", "/x", "^~ /x", "~ re" and "~* re", written in an
  *     order in which the first matching rule is the location nginx picks
  *     (ngx_http_core_find_location(): "=" first, then the longest prefix if
- *     it is "^~", then the first matching regex, then the longest prefix);
- *     a location that does not always redirect (content: proxy_pass, root,
- *     try_files...) keeps the requests nginx gives it away from the rules
- *     below it by negative lookaheads;
+ *     it is "^~", then the first matching regex in file order, then the
+ *     longest prefix); a location that does not always redirect (content:
+ *     proxy_pass, root, try_files...) keeps the requests nginx gives it
+ *     away from the rules below it by negative lookaheads;
  *   - server_name as `host =`, listen ... ssl / 443 as `scheme =`;
+ *   - server-level if ($host = name), if ($scheme = http), if ($uri ~ re)
+ *     around a return;
  *   - the bulk idiom map $uri $new { ... } with if ($new) { return 301
- *     $new; } at server level, spooled as a [map] section.
+ *     $new; } at server level: the exact keys as a [map] section written
+ *     where the if stands, the regex keys and a default after it.
  *
- * Everything else that a server or location holds is reported with its
- * line.  Nothing is held but the current server's locations and a map's
- * regex keys: a map's entries stream to emit.c's spool.
+ * Everything else is reported with its line, and every line of a block
+ * that is not imported.  Held in memory: the current server's locations
+ * and rules, servers without names (written last) and maps' regex keys; a
+ * map's exact entries stream to emit.c's spool.
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -403,7 +408,8 @@ struct nframe {
 	enum nctx	 ctx;
 	unsigned	 line;
 	const char	*what;		/* C_SKIP: why its statements are not */
-	struct nloc	*loc;
+	struct nloc	*loc;		/* C_LOCATION */
+	struct nmap	*map;		/* C_MAP */
 	struct nrule	 cond;		/* C_IF: the condition */
 	int		 done;		/* C_LOCATION, C_IF: returned already */
 };
@@ -869,22 +875,37 @@ push_skip(struct ngx *nx, const struct nstmt *st, const char *why)
 
 /* ---- servers: collecting ---- */
 
-/* Append a rule to an array in arena a; NULL when out of memory. */
+/*
+ * Make room for element n of array arr (of elements of size bytes) in
+ * arena a: the array doubles when n is a power of two, by a copy (what it
+ * holds is small: a server's locations and rules, a map's regex keys).
+ * Returns the array, perhaps moved, or NULL when out of memory.
+ */
+static void *
+grow(struct arena *a, void *arr, size_t n, size_t size)
+{
+	void	*p;
+
+	if (n != 0 && (n & (n - 1)) != 0)
+		return arr;
+	if (n > SIZE_MAX / 2 / size ||
+	    (p = arena_alloc(a, (n == 0 ? 1 : n * 2) * size)) == NULL)
+		return NULL;
+	if (n > 0)
+		memcpy(p, arr, n * size);
+	return p;
+}
+
+/* Append a zeroed rule to an array in arena a; NULL when out of memory. */
 static struct nrule *
 rule_add(struct arena *a, struct nrule **rules, size_t *n)
 {
 	struct nrule	*r;
 
-	/* Arrays grow by copying into the arena: servers are small. */
-	if ((*n & (*n - 1)) == 0) {
-		r = arena_alloc(a, (*n == 0 ? 1 : *n * 2) * sizeof(*r));
-		if (r == NULL)
-			return NULL;
-		if (*n > 0)
-			memcpy(r, *rules, *n * sizeof(*r));
-		*rules = r;
-	}
-	r = &(*rules)[(*n)++];
+	if ((r = grow(a, *rules, *n, sizeof(*r))) == NULL)
+		return NULL;
+	*rules = r;
+	r = &r[(*n)++];
 	memset(r, 0, sizeof(*r));
 	return r;
 }
@@ -1127,7 +1148,6 @@ open_location(struct ngx *nx, struct nserver *sv, const struct nstmt *st)
 	struct nloc	*l, *ls;
 	struct nframe	*f;
 	const char	*mod = "", *arg;
-	size_t		 cap;
 
 	if (st->n == 3) {
 		mod = WORD(st, 1);
@@ -1161,18 +1181,11 @@ open_location(struct ngx *nx, struct nserver *sv, const struct nstmt *st)
 		push_skip(nx, st, "a nested location");
 		return;
 	}
-	cap = sv->nlocs;
-	if ((cap & (cap - 1)) == 0) {
-		ls = arena_alloc(&sv->a, (cap == 0 ? 1 : cap * 2) *
-		    sizeof(*ls));
-		if (ls == NULL) {
-			nx->src->imp->failed = 1;
-			return;
-		}
-		if (cap > 0)
-			memcpy(ls, sv->locs, cap * sizeof(*ls));
-		sv->locs = ls;
+	if ((ls = grow(&sv->a, sv->locs, sv->nlocs, sizeof(*ls))) == NULL) {
+		nx->src->imp->failed = 1;
+		return;
 	}
+	sv->locs = ls;
 	l = &sv->locs[sv->nlocs++];
 	memset(l, 0, sizeof(*l));
 	l->line = st->line;
@@ -1268,14 +1281,7 @@ open_map(struct ngx *nx, const struct nstmt *st)
 		    "fcgi-redirect compares the normalized path and asks "
 		    "only for the key's parameters");
 	if ((f = push(nx, C_MAP, st->line, NULL)) != NULL)
-		f->loc = (struct nloc *)(void *)m;
-}
-
-/* The map of the innermost C_MAP frame. */
-static struct nmap *
-cur_map(struct ngx *nx)
-{
-	return (struct nmap *)(void *)nx->stack[nx->depth - 1].loc;
+		f->map = m;
 }
 
 /* Is a map value one that makes `if ($var)` false ("" or "0")? */
@@ -1289,7 +1295,7 @@ value_false(const char *v)
 static void
 map_stmt(struct ngx *nx, const struct nstmt *st)
 {
-	struct nmap	*m = cur_map(nx);
+	struct nmap	*m = nx->stack[nx->depth - 1].map;
 	struct nmapre	*re;
 	struct ntarget	 t;
 	struct buf	 b;
@@ -1337,17 +1343,11 @@ map_stmt(struct ngx *nx, const struct nstmt *st)
 			}
 			k = mem;
 		}
-		if ((m->nre & (m->nre - 1)) == 0) {
-			re = arena_alloc(&nx->a, (m->nre == 0 ? 1 :
-			    m->nre * 2) * sizeof(*re));
-			if (re == NULL) {
-				nx->src->imp->failed = 1;
-				return;
-			}
-			if (m->nre > 0)
-				memcpy(re, m->re, m->nre * sizeof(*re));
-			m->re = re;
+		if ((re = grow(&nx->a, m->re, m->nre, sizeof(*re))) == NULL) {
+			nx->src->imp->failed = 1;
+			return;
 		}
+		m->re = re;
 		re = &m->re[m->nre++];
 		re->line = st->line;
 		re->re = keep(&nx->a, k, strlen(k));
