@@ -166,12 +166,15 @@ emit_check_path(const char *path, int query, const char **why)
 }
 
 /*
- * Check a target with target_compile(), the loader's own check; ncaptures
- * as there.  0, or -1 with the loader's message in why[cap].
+ * Check a target as it will be written (emit_target_text() of `to`) with
+ * target_compile(), the loader's own check; ncaptures as there.  0, or -1
+ * with the loader's message in why[cap].
  */
 static int
 emit_check_target(const char *to, int ncaptures, char *why, size_t cap)
 {
+	static char	 text[LINE_MAX_LEN];
+	struct buf	 b;
 	struct arena	 a;
 	struct diag	 d;
 	struct rule	 r;
@@ -180,6 +183,14 @@ emit_check_target(const char *to, int ncaptures, char *why, size_t cap)
 	size_t		 len = 0;
 	int		 rc;
 
+	buf_init(&b, text, sizeof(text));
+	emit_target_text(&b, to);
+	if (b.overflow) {
+		snprintf(why, cap, "the target is too long for a rule file "
+		    "line");
+		return -1;
+	}
+	to = text;
 	memset(&r, 0, sizeof(r));
 	arena_init(&a);
 	diag_init(&d, NULL, "");
