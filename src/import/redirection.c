@@ -39,6 +39,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,8 @@ enum red_query {
 /* One redirect of the export, as the plugin would run it. */
 struct red_entry {
 	unsigned	 line;
+	long		 idx;		/* JSON: its index in "redirects";
+					   CSV: -1 */
 	const char	*url;		/* the source, as stored (decoded) */
 	const char	*to;		/* the target */
 	int		 regex;
@@ -92,6 +95,31 @@ struct red_file {
 };
 
 /* ---- The entries, whatever the format ---- */
+
+static void red_report(struct red_file *, const struct red_entry *, int,
+    const char *, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * Report entry e: not imported (skip set) or a note; a JSON entry's report
+ * names its index too, as a one-line export has every entry on line 1.
+ */
+static void
+red_report(struct red_file *rf, const struct red_entry *e, int skip,
+    const char *fmt, ...)
+{
+	char	 msg[512], idx[32] = "";
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (e->idx >= 0)
+		snprintf(idx, sizeof(idx), "redirect %ld: ", e->idx);
+	if (skip)
+		import_skip(rf->src, e->line, "%s%s", idx, msg);
+	else
+		import_note(rf->src, e->line, "%s%s", idx, msg);
+}
 
 /*
  * Decode %XX escapes of s[0..n) into b, as PHP's rawurldecode() does (the
@@ -151,11 +179,11 @@ red_opts(const struct red_entry *e, struct emit_opts *o)
  * cannot ask for a query with no other parameter.
  */
 static void
-red_note_exact(struct red_file *rf, unsigned line)
+red_note_exact(struct red_file *rf, const struct red_entry *e)
 {
 	if (rf->noted_exact++)
 		return;
-	import_note(rf->src, line, "flag_query \"exact\" (the plugin's "
+	red_report(rf, e, 0, "flag_query \"exact\" (the plugin's "
 	    "default) matches only a request without other query parameters "
 	    "than the source's; fcgi-redirect cannot ask for that: this entry "
 	    "and every later one with \"exact\" in this file match whatever "
@@ -207,13 +235,13 @@ red_plain(struct red_file *rf, const struct red_entry *e)
 	    e->to[0] != '\0' ? strlen(e->to) : 1);
 	buf_addc(&to, '\0');
 	if (key.overflow || dec.overflow || to.overflow || host.overflow) {
-		import_skip(rf->src, e->line, "the source or the target is too "
+		red_report(rf, e, 1, "the source or the target is too "
 		    "long for a rule file line");
 		return;
 	}
 	red_opts(e, &o);
 	if (e->query != RED_QUERY_PASS && e->query != RED_QUERY_IGNORE)
-		red_note_exact(rf, e->line);
+		red_note_exact(rf, e);
 	if (host.len > 0) {
 		buf_addc(&host, '\0');
 		for (i = 0; hmem[i] != '\0'; i++)
@@ -241,7 +269,7 @@ red_plain(struct red_file *rf, const struct red_entry *e)
 		    (o.flags & OPT_SLASH_EITHER) ? "-slash" : "",
 		    (k & 1) ? "-query" : "");
 		if ((rf->maps[k] = emit_map_open(imp, hint, &o)) < 0) {
-			import_skip(rf->src, e->line, "out of memory");
+			red_report(rf, e, 1, "out of memory");
 			return;
 		}
 	}
@@ -275,6 +303,18 @@ red_regex_query(const char *p)
 			return 1;
 	}
 	return 0;
+}
+
+/* Does the pattern end in ".*" or ".+", maybe inside a group's ')'? */
+static int
+red_regex_greedy_end(const char *p)
+{
+	size_t	 n = strlen(p);
+
+	while (n > 0 && p[n - 1] == ')')
+		n--;
+	return n >= 2 && p[n - 2] == '.' && (p[n - 1] == '*' ||
+	    p[n - 1] == '+') && (n < 3 || p[n - 3] != '\\');
 }
 
 /*
@@ -332,13 +372,13 @@ red_regex(struct red_file *rf, const struct red_entry *e)
 			 absolute;
 
 	if (red_regex_query(e->url)) {
-		import_skip(rf->src, e->line, "the regex matches the query "
+		red_report(rf, e, 1, "the regex matches the query "
 		    "string ('?'); fcgi-redirect's regex sees the path only");
 		return;
 	}
 	if (import_regex_path(e->url, strlen(e->url), pmem, sizeof(pmem),
 	    &why) != 0) {
-		import_skip(rf->src, e->line, "regex: %s", why);
+		red_report(rf, e, 1, "regex: %s", why);
 		return;
 	}
 	code = pcre2_compile((PCRE2_SPTR)pmem, PCRE2_ZERO_TERMINATED,
@@ -347,7 +387,7 @@ red_regex(struct red_file *rf, const struct red_entry *e)
 		PCRE2_UCHAR	 msg[160];
 
 		pcre2_get_error_message(err, msg, sizeof(msg));
-		import_skip(rf->src, e->line, "regex: %s at offset %zu (the "
+		red_report(rf, e, 1, "regex: %s at offset %zu (the "
 		    "plugin never matches it either)", (char *)msg, (size_t)off);
 		return;
 	}
@@ -364,7 +404,7 @@ red_regex(struct red_file *rf, const struct red_entry *e)
 	absolute = strncasecmp(e->to, "http://", 7) == 0 ||
 	    strncasecmp(e->to, "https://", 8) == 0;
 	if (!absolute && e->to[0] != '/') {
-		import_skip(rf->src, e->line, "a target that is neither a "
+		red_report(rf, e, 1, "a target that is neither a "
 		    "/path nor an http(s):// URL");
 		return;
 	}
@@ -377,7 +417,7 @@ red_regex(struct red_file *rf, const struct red_entry *e)
 	shift = before + whole;
 	rest = ends ? 0 : (int)groups + shift + 1;
 	if ((int)groups + shift > CAPTURES_MAX || rest > CAPTURES_MAX) {
-		import_skip(rf->src, e->line, "the regex has %u groups; with "
+		red_report(rf, e, 1, "the regex has %u groups; with "
 		    "the text before and after the match that is more than "
 		    "fcgi-redirect's $1..$9", groups);
 		return;
@@ -406,7 +446,7 @@ red_regex(struct red_file *rf, const struct red_entry *e)
 		buf_printf(&to, "$%d", rest);
 	buf_addc(&to, '\0');
 	if (re.overflow || to.overflow) {
-		import_skip(rf->src, e->line, "the regex or the target is too "
+		red_report(rf, e, 1, "the regex or the target is too "
 		    "long for a rule file line");
 		return;
 	}
@@ -419,16 +459,17 @@ red_regex(struct red_file *rf, const struct red_entry *e)
 	if (emit_rule(rf->src, e->line, e->text, &r) != 0)
 		return;
 	if (!rf->noted_regex++)
-		import_note(rf->src, e->line, "the plugin matches a regex "
+		red_report(rf, e, 0, "the plugin matches a regex "
 		    "against the path and its query string; fcgi-redirect "
 		    "against the path only, and keeps the request's query "
 		    "(this and every later regex in this file)");
 	if (absolute && !anchored)
-		import_note(rf->src, e->line, "anchored at the start of the "
+		red_report(rf, e, 0, "anchored at the start of the "
 		    "path: the plugin would put the text before the match "
 		    "in front of the absolute target");
-	if (!anchored && !ends)
-		import_note(rf->src, e->line, "the plugin replaces every "
+	/* A pattern that ends in ".*" takes the rest: no second match. */
+	if (!anchored && !ends && !red_regex_greedy_end(pmem))
+		red_report(rf, e, 0, "the plugin replaces every "
 		    "match of the regex in the URL (preg_replace); "
 		    "fcgi-redirect the first only");
 }
@@ -438,7 +479,7 @@ static void
 red_entry_import(struct red_file *rf, const struct red_entry *e)
 {
 	if (e->url[0] == '\0') {
-		import_skip(rf->src, e->line, "an empty source URL");
+		red_report(rf, e, 1, "an empty source URL");
 		return;
 	}
 	if (e->regex)
@@ -617,9 +658,10 @@ red_csv_record(struct red_file *rf, struct red_csv *c, unsigned line)
 
 	memset(&e, 0, sizeof(e));
 	e.line = line;
+	e.idx = -1;
 	e.text = c->rec;
 	if (c->nfields < 2) {
-		import_skip(rf->src, line, "not a record of the export "
+		red_report(rf, &e, 1, "not a record of the export "
 		    "(source,target,regex,code,...)");
 		return;
 	}
@@ -628,12 +670,12 @@ red_csv_record(struct red_file *rf, struct red_csv *c, unsigned line)
 	if (strcmp(e.url, "source") == 0 && strcmp(e.to, "target") == 0)
 		return;				/* the header */
 	if (c->nfields > 7 && strcmp(red_trim(c->field[7]), "disabled") == 0) {
-		import_skip(rf->src, line, "disabled in the plugin");
+		red_report(rf, &e, 1, "disabled in the plugin");
 		return;
 	}
 	if (c->nfields > 4 && (s = red_trim(c->field[4]))[0] != '\0' &&
 	    strcmp(s, "url") != 0) {
-		import_skip(rf->src, line, "action type \"%.40s\" is not a "
+		red_report(rf, &e, 1, "action type \"%.40s\" is not a "
 		    "redirect to a URL", s);
 		return;
 	}
@@ -651,23 +693,28 @@ red_csv_record(struct red_file *rf, struct red_csv *c, unsigned line)
 		if (end == s || errno != 0)
 			code = 0;
 		if (code > 400 && code < 500) {
-			import_skip(rf->src, line, "code %ld is an error "
+			red_report(rf, &e, 1, "code %ld is an error "
 			    "action, not a redirect", code);
 			return;
 		}
 	}
 	if ((e.code = red_code(code, &why, &note)) == 0) {
-		import_skip(rf->src, line, "%s", why);
+		red_report(rf, &e, 1, "%s", why);
 		return;
 	}
 	if (strcmp(e.url, e.to) == 0) {
-		import_skip(rf->src, line, "the source is its own target (the "
+		red_report(rf, &e, 1, "the source is its own target (the "
 		    "plugin refuses it)");
 		return;
 	}
 	if (note)
-		import_note(rf->src, line, "code '%.20s' is not a redirect "
+		red_report(rf, &e, 0, "code '%.20s' is not a redirect "
 		    "code: 301, as the plugin takes it", c->field[3]);
+	/* fileio/csv.php item_as_csv(): a match without a URL target. */
+	if (strcmp(e.to, "/unknown") == 0)
+		red_report(rf, &e, 0, "the target /unknown is what the "
+		    "CSV export writes for a redirect that is not a plain URL "
+		    "match (login, referrer...): check it in the plugin");
 	red_entry_import(rf, &e);
 }
 
@@ -726,6 +773,7 @@ struct red_json {
 	size_t		 len, cap;
 	int		 toolong;
 	int		 failed;	/* the structure broke: stop */
+	struct json_tokener *tok;	/* reset for each element */
 };
 
 /* The next byte, or EOF; lines counted. */
@@ -942,7 +990,7 @@ rj_group_off(const struct red_file *rf, long id)
 static struct json_object *
 rj_parse(struct red_json *j, const char *what, size_t idx, unsigned line)
 {
-	struct json_tokener	*tok;
+	struct json_tokener	*tok = j->tok;
 	struct json_object	*o;
 	enum json_tokener_error	 err;
 
@@ -956,11 +1004,7 @@ rj_parse(struct red_json *j, const char *what, size_t idx, unsigned line)
 		    what, idx);
 		return NULL;
 	}
-	if ((tok = json_tokener_new_ex(RED_JSON_DEPTH)) == NULL) {
-		import_skip(j->rf->src, line, "out of memory");
-		return NULL;
-	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	json_tokener_reset(tok);
 	o = json_tokener_parse_ex(tok, j->text, (int)j->len);
 	err = json_tokener_get_error(tok);
 	if (o != NULL && (err != json_tokener_success ||
@@ -972,7 +1016,6 @@ rj_parse(struct red_json *j, const char *what, size_t idx, unsigned line)
 		import_skip(j->rf->src, line, "%s %zu: malformed JSON: %s",
 		    what, idx, err == json_tokener_continue ?
 		    "it ends too early" : json_tokener_error_desc(err));
-	json_tokener_free(tok);
 	return o;
 }
 
@@ -1078,8 +1121,10 @@ rj_redirect(struct red_json *j, size_t idx, unsigned line)
 		return;
 	memset(&e, 0, sizeof(e));
 	e.line = line;
+	e.idx = (long)idx;
 	if ((e.url = rj_string(o, "url", &bad)) == NULL) {
-		why = "no \"url\" string";
+		why = bad ? "\"url\" is not a string (or holds a NUL)" :
+		    "no \"url\"";
 		goto skip;
 	}
 	e.text = e.url;
@@ -1093,29 +1138,27 @@ rj_redirect(struct red_json *j, size_t idx, unsigned line)
 		goto skip;
 	}
 	if (strcmp(s, "url") != 0) {
-		import_skip(rf->src, line, "redirect %zu: match_type \"%.40s\" "
-		    "(a condition on the visitor) cannot be expressed", idx, s);
+		red_report(rf, &e, 1, "match_type \"%.40s\" (a condition on "
+		    "the visitor) cannot be expressed", s);
 		goto done;
 	}
 	s = rj_string(o, "action_type", &bad);
 	if (bad || s == NULL || strcmp(s, "url") != 0) {
-		import_skip(rf->src, line, "redirect %zu: action_type \"%.40s\" "
-		    "is not a redirect to a URL", idx, s != NULL ? s :
-		    "(none)");
+		red_report(rf, &e, 1, "action_type \"%.40s\" is not a "
+		    "redirect to a URL", s != NULL ? s : "(none)");
 		goto done;
 	}
-	if ((rc = rj_bool(o, "enabled", 1)) == 0 ||
+	if (rj_bool(o, "enabled", 1) == 0 ||
 	    ((s = rj_string(o, "enabled", &bad)) != NULL &&
 	    strcmp(s, "disabled") == 0) ||
 	    ((s = rj_string(o, "status", &bad)) != NULL &&
 	    strcmp(s, "disabled") == 0)) {
-		import_skip(rf->src, line, "redirect %zu: disabled in the "
-		    "plugin", idx);
+		red_report(rf, &e, 1, "disabled in the plugin");
 		goto done;
 	}
 	if (rj_int(o, "group_id", &n) == 1 && rj_group_off(rf, n)) {
-		import_skip(rf->src, line, "redirect %zu: its group %ld is "
-		    "disabled in the plugin", idx, n);
+		red_report(rf, &e, 1, "its group %ld is disabled in the "
+		    "plugin", n);
 		goto done;
 	}
 	if ((rc = rj_int(o, "action_code", &n)) < 0 ||
@@ -1139,12 +1182,12 @@ rj_redirect(struct red_json *j, size_t idx, unsigned line)
 	if (rj_flags(o, &e, &why) != 0)
 		goto skip;
 	if (note)
-		import_note(rf->src, line, "redirect %zu: action_code %ld is "
-		    "not a redirect code: 301, as the plugin takes it", idx, n);
+		red_report(rf, &e, 0, "action_code %ld is not a redirect "
+		    "code: 301, as the plugin takes it", n);
 	red_entry_import(rf, &e);
 	goto done;
 skip:
-	import_skip(rf->src, line, "redirect %zu: %s", idx, why);
+	red_report(rf, &e, 1, "%s", why);
 done:
 	json_object_put(o);
 }
@@ -1196,10 +1239,14 @@ red_json_import(struct red_file *rf, int c, unsigned line)
 	j.line = line;
 	j.back = -1;
 	j.cap = 4096;
-	if ((j.text = malloc(j.cap)) == NULL) {
-		import_skip(rf->src, line, "out of memory");
+	if ((j.text = malloc(j.cap)) == NULL ||
+	    (j.tok = json_tokener_new_ex(RED_JSON_DEPTH)) == NULL) {
+		fprintf(stderr, "fcgi-redirect: --import: out of memory\n");
+		rf->src->imp->failed = 1;
+		free(j.text);
 		return;
 	}
+	json_tokener_set_flags(j.tok, JSON_TOKENER_STRICT);
 	if (c != '{') {
 		rj_fail(&j, "the export is an object ({\"redirects\": ...})");
 		goto out;
@@ -1258,6 +1305,7 @@ out:
 		    strerror(errno ? errno : EIO));
 		rf->src->imp->failed = 1;
 	}
+	json_tokener_free(j.tok);
 	free(j.text);
 }
 
