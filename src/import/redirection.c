@@ -240,8 +240,6 @@ red_plain(struct red_file *rf, const struct red_entry *e)
 		return;
 	}
 	red_opts(e, &o);
-	if (e->query != RED_QUERY_PASS && e->query != RED_QUERY_IGNORE)
-		red_note_exact(rf, e);
 	if (host.len > 0) {
 		buf_addc(&host, '\0');
 		for (i = 0; hmem[i] != '\0'; i++)
@@ -253,7 +251,9 @@ red_plain(struct red_file *rf, const struct red_entry *e)
 		r.to = tmem;
 		r.opts = o;
 		red_flush(rf);
-		(void)emit_rule(rf->src, e->line, e->text, &r);
+		if (emit_rule(rf->src, e->line, e->text, &r) == 0 &&
+		    e->query == RED_QUERY_EXACT)
+			red_note_exact(rf, e);
 		return;
 	}
 	for (k = 0; k < RED_NCODES && red_codes[k] != e->code; k++)
@@ -273,7 +273,9 @@ red_plain(struct red_file *rf, const struct red_entry *e)
 			return;
 		}
 	}
-	(void)emit_map_entry(rf->src, e->line, rf->maps[k], kmem, tmem);
+	if (emit_map_entry(rf->src, e->line, rf->maps[k], kmem, tmem) == 0 &&
+	    e->query == RED_QUERY_EXACT)
+		red_note_exact(rf, e);
 }
 
 /*
