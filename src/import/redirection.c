@@ -27,8 +27,11 @@
  * Order: fcgi-redirect takes the first rule in file order; the maps are
  * written before each regex rule, so that an exact entry still stands
  * before the regexes that follow it in the export, and maps with a query
- * before those without.  The plugin tries its candidates by position, then
- * id; the exports list them in that order.
+ * before those without.  XXX The plugin tries its candidates by position,
+ * then id (models/redirect/redirect.php sort_urls()); an export of one
+ * module lists them so, but the export of "all" is in the database's order
+ * (Red_Item::get_all()), and a stream cannot be sorted in bounded memory:
+ * entries are taken in the file's order.
  *
  * The JSON is read as a stream (json-c has no incremental object reader
  * that keeps line numbers): a small scanner finds each element of the
@@ -92,6 +95,7 @@ struct red_file {
 	int		 noted_regex;
 	long		*off_groups;		/* JSON: disabled group ids */
 	size_t		 noff, offcap;
+	int		 seen_redirects;	/* JSON: "redirects" was read */
 };
 
 /* ---- The entries, whatever the format ---- */
@@ -1032,6 +1036,13 @@ rj_group(struct red_json *j, size_t idx, unsigned line)
 	if ((o = rj_parse(j, "group", idx, line)) == NULL)
 		return;
 	if (rj_int(o, "id", &id) == 1 && rj_bool(o, "enabled", 1) == 0) {
+		/* XXX the export writes "groups" first; a file that does not
+		   is read in one pass all the same. */
+		if (rf->seen_redirects)
+			import_note(rf->src, line, "group %zu (id %ld) is "
+			    "disabled, but comes after the redirects: those of "
+			    "its redirects that are enabled were imported",
+			    idx, id);
 		if (rf->noff == rf->offcap) {
 			p = realloc(rf->off_groups, (rf->offcap * 2 + 8) *
 			    sizeof(*p));
@@ -1276,6 +1287,7 @@ red_json_import(struct red_file *rf, int c, unsigned line)
 		}
 		c = rj_ws(&j);
 		if (c == '[' && strcmp(key, "redirects") == 0) {
+			rf->seen_redirects = 1;
 			if (rj_array(&j, rj_redirect) != 0)
 				goto out;
 		} else if (c == '[' && strcmp(key, "groups") == 0) {
