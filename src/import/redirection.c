@@ -73,6 +73,7 @@ struct red_entry {
 					   CSV: -1 */
 	const char	*url;		/* the source, as stored (decoded) */
 	const char	*to;		/* the target */
+	const char	*host;		/* a "server" match's host, or NULL */
 	int		 regex;
 	int		 code;		/* 301 302 303 307 308 */
 	enum red_query	 query;
@@ -195,9 +196,33 @@ red_note_exact(struct red_file *rf, const struct red_entry *e)
 }
 
 /*
+ * Append the host of url ("http://host[:port]/..." or "https://...") to b,
+ * lowercase, without its port; returns what follows it, or url itself when
+ * it does not start with a scheme (then b is left as it was).
+ */
+static const char *
+red_host(struct buf *b, const char *url)
+{
+	const char	*p;
+
+	if (strncasecmp(url, "http://", 7) != 0 &&
+	    strncasecmp(url, "https://", 8) != 0)
+		return url;
+	for (p = strstr(url, "://") + 3; *p != '\0' && strchr("/?#", *p) ==
+	    NULL; p++)
+		if (*p != ':' || b->len == 0)
+			buf_addc(b, (char)tolower((unsigned char)*p));
+		else
+			while (p[1] != '\0' && strchr("/?#", p[1]) == NULL)
+				p++;
+	return p;
+}
+
+/*
  * Import a plain (non-regex) entry as a map entry, or as a rule with a
- * host condition when its source is an absolute URL (the plugin's CSV
- * import turns http://host/path into a "server" match on host).
+ * host condition: for a "server" match, and when its source is an absolute
+ * URL (redirect-sanitizer.php set_server() makes that a "server" match on
+ * the URL's host).
  */
 static void
 red_plain(struct red_file *rf, const struct red_entry *e)
@@ -208,18 +233,15 @@ red_plain(struct red_file *rf, const struct red_entry *e)
 	struct emit_opts o;
 	struct emit_rule r;
 	struct buf	 key, dec, to, host;
-	const char	*url = e->url, *q, *p;
+	const char	*url = e->url, *q;
 	char		 hint[160];
-	size_t		 k, i;
+	size_t		 k;
 
 	buf_init(&host, hmem, sizeof(hmem));
-	if (strncasecmp(url, "http://", 7) == 0 ||
-	    strncasecmp(url, "https://", 8) == 0) {
-		url = strstr(url, "://") + 3;
-		p = url + strcspn(url, "/?#");
-		buf_add(&host, url, (size_t)(p - url));
-		url = p;
-	}
+	if (e->host != NULL)
+		buf_adds(&host, e->host);
+	else
+		url = red_host(&host, url);
 	/* The plugin puts a '/' in front of a source without one. */
 	buf_init(&key, kmem, sizeof(kmem));
 	buf_init(&dec, dmem, sizeof(dmem));
@@ -246,8 +268,6 @@ red_plain(struct red_file *rf, const struct red_entry *e)
 	red_opts(e, &o);
 	if (host.len > 0) {
 		buf_addc(&host, '\0');
-		for (i = 0; hmem[i] != '\0'; i++)
-			hmem[i] = (char)tolower((unsigned char)hmem[i]);
 		o.hosts = hmem;
 		memset(&r, 0, sizeof(r));
 		r.kind = RULE_PATH;
@@ -461,6 +481,7 @@ red_regex(struct red_file *rf, const struct red_entry *e)
 	r.match = rmem;
 	r.to = tmem;
 	red_opts(e, &r.opts);
+	r.opts.hosts = e->host;
 	red_flush(rf);
 	if (emit_rule(rf->src, e->line, e->text, &r) != 0)
 		return;
@@ -1119,16 +1140,98 @@ rj_flags(struct json_object *o, struct red_entry *e, const char **why)
 	return 0;
 }
 
+/*
+ * The rest of an entry whose match_type is url, from the action_code on:
+ * its status, flags and target (action_data.url, or key when not NULL).
+ * 0, or -1 with *why.
+ */
+static int
+rj_action(struct red_file *rf, struct json_object *o, struct red_entry *e,
+    const char *key, const char **why)
+{
+	struct json_object	*ad;
+	long			 n;
+	int			 bad, note, rc;
+
+	if ((rc = rj_int(o, "action_code", &n)) < 0 ||
+	    (rc == 1 && (n < 100 || n > 999))) {
+		*why = "\"action_code\" is not an HTTP status";
+		return -1;
+	}
+	if (rc == 0)
+		n = 0;
+	if ((e->code = red_code(n, why, &note)) == 0)
+		return -1;
+	/* action_data: {"url": ...}, or the URL alone (fileio/json.php). */
+	if ((ad = rj_member(o, "action_data", json_type_object, &bad)) != NULL)
+		e->to = rj_string(ad, key != NULL ? key : "url", &bad);
+	else if (bad && key == NULL)
+		e->to = rj_string(o, "action_data", &bad);
+	if (e->to == NULL) {
+		*why = "no target (\"action_data\": {\"url\": ...})";
+		return -1;
+	}
+	if (rj_flags(o, e, why) != 0)
+		return -1;
+	if (note)
+		red_report(rf, e, 0, "action_code %ld is not a redirect "
+		    "code: 301, as the plugin takes it", n);
+	return 0;
+}
+
+/*
+ * A "server" match (matches/server.php): to url_from when the request's
+ * host is the one of action_data.server, else to url_notfrom when it is
+ * not empty.  Two rules: the first with a host condition.
+ */
+static void
+rj_server(struct red_file *rf, struct json_object *o, struct red_entry *e)
+{
+	static char	 hmem[256];
+	struct json_object *ad;
+	struct buf	 host;
+	const char	*why = NULL, *server, *notfrom = NULL;
+	int		 bad;
+
+	ad = rj_member(o, "action_data", json_type_object, &bad);
+	if ((server = rj_string(ad, "server", &bad)) == NULL) {
+		red_report(rf, e, 1, "a server match without "
+		    "\"action_data.server\"");
+		return;
+	}
+	buf_init(&host, hmem, sizeof(hmem));
+	if (red_host(&host, server) == server || host.len == 0 ||
+	    host.overflow) {
+		red_report(rf, e, 1, "server \"%.80s\" is not an "
+		    "http(s):// URL", server);
+		return;
+	}
+	buf_addc(&host, '\0');
+	e->host = hmem;
+	if (rj_action(rf, o, e, "url_from", &why) != 0) {
+		red_report(rf, e, 1, "%s", why);
+		return;
+	}
+	notfrom = rj_string(ad, "url_notfrom", &bad);
+	if (e->to[0] != '\0')
+		red_entry_import(rf, e);
+	if (notfrom != NULL && notfrom[0] != '\0') {
+		e->host = NULL;
+		e->to = notfrom;
+		red_entry_import(rf, e);
+	}
+}
+
 /* An element of "redirects": a redirect, imported or reported. */
 static void
 rj_redirect(struct red_json *j, size_t idx, unsigned line)
 {
 	struct red_file		*rf = j->rf;
-	struct json_object	*o, *ad;
+	struct json_object	*o;
 	struct red_entry	 e;
 	const char		*why = NULL, *s;
 	long			 n;
-	int			 bad, note, rc;
+	int			 bad;
 
 	if ((o = rj_parse(j, "redirect", idx, line)) == NULL)
 		return;
@@ -1149,6 +1252,10 @@ rj_redirect(struct red_json *j, size_t idx, unsigned line)
 	if (s == NULL) {
 		why = "no \"match_type\" (the plugin refuses it)";
 		goto skip;
+	}
+	if (strcmp(s, "server") == 0) {
+		rj_server(rf, o, &e);
+		goto done;
 	}
 	if (strcmp(s, "url") != 0) {
 		red_report(rf, &e, 1, "match_type \"%.40s\" (a condition on "
@@ -1174,29 +1281,8 @@ rj_redirect(struct red_json *j, size_t idx, unsigned line)
 		    "plugin", n);
 		goto done;
 	}
-	if ((rc = rj_int(o, "action_code", &n)) < 0 ||
-	    (rc == 1 && (n < 100 || n > 999))) {
-		why = "\"action_code\" is not an HTTP status";
+	if (rj_action(rf, o, &e, NULL, &why) != 0)
 		goto skip;
-	}
-	if (rc == 0)
-		n = 0;
-	if ((e.code = red_code(n, &why, &note)) == 0)
-		goto skip;
-	/* action_data: {"url": ...}, or the URL alone (fileio/json.php). */
-	if ((ad = rj_member(o, "action_data", json_type_object, &bad)) != NULL)
-		e.to = rj_string(ad, "url", &bad);
-	else if (bad)
-		e.to = rj_string(o, "action_data", &bad);
-	if (e.to == NULL) {
-		why = "no target (\"action_data\": {\"url\": ...})";
-		goto skip;
-	}
-	if (rj_flags(o, &e, &why) != 0)
-		goto skip;
-	if (note)
-		red_report(rf, &e, 0, "action_code %ld is not a redirect "
-		    "code: 301, as the plugin takes it", n);
 	red_entry_import(rf, &e);
 	goto done;
 skip:
