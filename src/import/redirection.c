@@ -23,6 +23,10 @@
  *    ^(.*?)(?:PATTERN)(.*)$ with the target "/$1TARGET$N" (groups
  *    renumbered; leading slashes of a Location collapse to one), matched
  *    against the path only, the query kept.
+ *  - A "server" match (or a CSV source that is an absolute URL) is a rule
+ *    with `host =`; any other match_type (login, referrer, agent, cookie,
+ *    ...), any action but "url" (error, pass, random, nothing), a disabled
+ *    entry or group, and code 304 are reported.
  *
  * Order: fcgi-redirect takes the first rule in file order; the maps are
  * written before each regex rule, so that an exact entry still stands
@@ -331,6 +335,36 @@ red_regex_query(const char *p)
 	return 0;
 }
 
+/*
+ * Does the pattern have a '|' outside any group and class?  Then a '^' at
+ * its start or a '$' at its end anchors one alternative only.
+ */
+static int
+red_regex_alt(const char *p)
+{
+	int	 depth = 0, in_class = 0;
+
+	for (; *p != '\0'; p++) {
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		else if (in_class)
+			in_class = *p != ']';
+		else if (*p == '[') {
+			in_class = 1;
+			if (p[1] == '^')
+				p++;
+			if (p[1] == ']')
+				p++;
+		} else if (*p == '(')
+			depth++;
+		else if (*p == ')')
+			depth--;
+		else if (*p == '|' && depth == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* Does the pattern end in ".*" or ".+", maybe inside a group's ')'? */
 static int
 red_regex_greedy_end(const char *p)
@@ -394,8 +428,8 @@ red_regex(struct red_file *rf, const struct red_entry *e)
 	pcre2_code	*code;
 	uint32_t	 groups = 0;
 	PCRE2_SIZE	 off;
-	int		 err, n, whole = 0, anchored, ends, before, shift, rest,
-			 absolute;
+	int		 err, n, whole = 0, maxref = 0, anchored, ends, alt,
+			 before, shift, rest, absolute;
 
 	if (red_regex_query(e->url)) {
 		red_report(rf, e, 1, "the regex matches the query "
@@ -424,9 +458,13 @@ red_regex(struct red_file *rf, const struct red_entry *e)
 			p++;
 		else if (n == 0)
 			whole = 1;
-	anchored = pmem[0] == '^';
+		else if (n <= (int)groups && n > maxref)
+			maxref = n;
+	alt = red_regex_alt(pmem);
+	anchored = pmem[0] == '^' && !alt;
 	n = (int)strlen(pmem);
-	ends = n > 0 && pmem[n - 1] == '$' && (n < 2 || pmem[n - 2] != '\\');
+	ends = n > 0 && pmem[n - 1] == '$' && (n < 2 || pmem[n - 2] != '\\') &&
+	    !alt;
 	absolute = strncasecmp(e->to, "http://", 7) == 0 ||
 	    strncasecmp(e->to, "https://", 8) == 0;
 	if (!absolute && e->to[0] != '/') {
@@ -441,8 +479,11 @@ red_regex(struct red_file *rf, const struct red_entry *e)
 	 */
 	before = !anchored && !absolute;
 	shift = before + whole;
-	rest = ends ? 0 : (int)groups + shift + 1;
-	if ((int)groups + shift > CAPTURES_MAX || rest > CAPTURES_MAX) {
+	/* The rest of the path: empty after a final '$', but kept if it can. */
+	rest = (int)groups + shift + 1;
+	if (rest > CAPTURES_MAX && ends)
+		rest = 0;
+	if (maxref + shift > CAPTURES_MAX || rest > CAPTURES_MAX) {
 		red_report(rf, e, 1, "the regex has %u groups; with "
 		    "the text before and after the match that is more than "
 		    "fcgi-redirect's $1..$9", groups);
