@@ -737,6 +737,12 @@ red_csv_record(struct red_file *rf, struct red_csv *c, unsigned line)
 	e.to = red_trim(c->field[1]);
 	if (strcmp(e.url, "source") == 0 && strcmp(e.to, "target") == 0)
 		return;				/* the header */
+	/* csv_as_item() takes either word for a header. */
+	if (strcmp(e.url, "source") == 0 || strcmp(e.to, "target") == 0) {
+		red_report(rf, &e, 1, "the plugin takes a record whose source "
+		    "is 'source' or whose target is 'target' for the header");
+		return;
+	}
 	if (c->nfields > 7 && strcmp(red_trim(c->field[7]), "disabled") == 0) {
 		red_report(rf, &e, 1, "disabled in the plugin");
 		return;

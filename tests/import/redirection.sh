@@ -124,7 +124,7 @@ awk 'BEGIN { printf "/long,/"; for (i = 0; i < 70000; i++) printf "x"; print "" 
 imp_run redirection "$T/garbage.ini" "$T/garbage.err" "$T/garbage.csv"
 imp_expect "garbage.csv: exit status" "$IMP_RC" 1
 imp_check "$T/garbage.ini"
-each_reported "$T/garbage.err" "$(seq 1 21)" "$T/garbage.csv"
+each_reported "$T/garbage.err" "$(seq 1 22)" "$T/garbage.csv"
 imp_expect "garbage.csv: nothing imported" "$(grep -c '^/' "$T/garbage.ini")" 0
 
 imp_run redirection "$T/broken.ini" "$T/broken.err" broken.json
