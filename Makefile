@@ -19,7 +19,7 @@ RULES_DEFAULT ?= $(SYSCONFDIR)/fcgi-redirect/redirects.ini
 
 CC	?= cc
 PKG_CONFIG ?= pkg-config
-LIBS_PC	 = inih libpcre2-8
+LIBS_PC	 = inih libpcre2-8 json-c
 # libfcgi is not linked into fcgi-redirect (src/serve/fastcgi.c says why): the
 # record fuzzer checks our reader against it, and the bench floor uses it.
 FCGI_PC	 = fcgi
