@@ -119,7 +119,7 @@ struct ap_condset {
 	char		 params[AP_TEXT_MAX / 4];
 	const char	*scheme;
 	char		 group_param[257];	/* %1 of the last condition */
-	int		 group_n;
+	int		 group_n;	/* its %N; 0: none */
 	int		 query;		/* a QUERY_STRING condition */
 };
 
@@ -842,7 +842,8 @@ ap_query_literal(const char *p, const char *end, struct buf *b, int name)
 /*
  * A RewriteCond %{QUERY_STRING}: "^name=value$" or "(^|&)name=value(&|$)"
  * becomes the parameter name=value; a value "([^&]*)" or "([^&]+)" the
- * parameter name with any value, and its %1 ${param:name}.  Returns 0, or
+ * parameter name with any value, and its %1 (%2 in the second form)
+ * ${param:name}.  Returns 0, or
  * -1 with *why.
  */
 static int
@@ -891,7 +892,8 @@ ap_cond_query(struct ap_state *st, const struct ap_cond *c,
 			return -1;
 		memcpy(cs->group_param, cs->params + at + (at > 0), nl);
 		cs->group_param[nl] = '\0';
-		cs->group_n = 1;
+		/* (^|&) is group 1 of the second form. */
+		cs->group_n = exact ? 1 : 2;
 		if (g == 1)
 			import_note(st->src, c->span.first, "Apache asks "
 			    "for a value that is not empty; here an empty "
@@ -1112,7 +1114,7 @@ ap_subst(const char *s, const struct ap_flags *f, const struct ap_condset *cs,
 			*why = "a RewriteMap (${...}) in the target";
 			return -1;
 		} else if (*s == '%' && isdigit((unsigned char)s[1])) {
-			if (s[1] != '1' || cs->group_n != 1) {
+			if (s[1] - '0' != cs->group_n) {
 				*why = "a %N of a condition group fcgi-redirect "
 				    "cannot express (a literal '%' is \\%)";
 				return -1;
@@ -1750,15 +1752,19 @@ ap_emit_list(struct ap_state *st, const struct ap_list *l, const char *hosts,
 /*
  * The end of the file: write every server's rules, the <VirtualHost>s
  * first (each with the main server's Redirects after its own), then the
- * main server's, for any host.
+ * main server's, for any host.  With <VirtualHost>s, the main server's
+ * RewriteRules apply only where RewriteOptions Inherit takes them: every
+ * request goes to a <VirtualHost> (the first when no other names its
+ * host), and Apache does not merge them into one without it.
  */
 static void
 ap_finish(struct ap_state *st)
 {
 	static char	 hosts[AP_TEXT_MAX];
 	struct ap_server *v;
+	struct ap_rule	*ru;
 	struct buf	 b;
-	int		 engine;
+	int		 engine, inherited = 0;
 
 	while (st->depth > 0) {
 		struct ap_block	*blk = &st->stack[--st->depth];
@@ -1783,6 +1789,7 @@ ap_finish(struct ap_state *st)
 			    "<VirtualHost> names too; here its rules answer "
 			    "only its own names");
 		engine = v->engine >= 0 ? v->engine : st->main.engine;
+		inherited |= v->inherit;
 		if (v->inherit == 2)
 			ap_emit_list(st, &st->main.rewrite, b.len ? hosts :
 			    NULL, 1, engine);
@@ -1794,7 +1801,13 @@ ap_finish(struct ap_state *st)
 		ap_emit_list(st, &v->alias, b.len ? hosts : NULL, 0, 1);
 		ap_emit_list(st, &st->main.alias, b.len ? hosts : NULL, 0, 1);
 	}
-	ap_emit_list(st, &st->main.rewrite, NULL, 1, st->main.engine);
+	if (st->nvhosts == 0)
+		ap_emit_list(st, &st->main.rewrite, NULL, 1, st->main.engine);
+	else if (!inherited)
+		for (ru = st->main.rewrite.head; ru != NULL; ru = ru->next)
+			ap_skip_rule(st, ru, "a RewriteRule of the main server, "
+			    "which Apache applies in no <VirtualHost> without "
+			    "RewriteOptions Inherit");
 	ap_emit_list(st, &st->main.alias, NULL, 0, 1);
 }
 
