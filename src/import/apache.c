@@ -1537,8 +1537,11 @@ ap_container(struct ap_state *st, char *s)
 			return;
 		}
 		blk = &st->stack[--st->depth];
-		if (blk->kind == AP_REFUSED)
+		if (blk->kind == AP_REFUSED) {
 			st->refused--;
+			ap_skip(st, "closes the <%s> at line %u", blk->name,
+			    blk->line);
+		}
 		if (blk->kind == AP_VHOST) {
 			ap_conds_drop(st, "a RewriteCond that no RewriteRule "
 			    "of its <VirtualHost> follows");

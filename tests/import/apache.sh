@@ -176,4 +176,129 @@ if [ "$have_apache" = 1 ]; then
 		stop_started
 	fi
 fi
+# A garbage file: every line reported, with its number.
+{
+	cat <<'GARBAGE'
+Redirect
+Redirect /a
+Redirect 999 /a http://x.test/
+Redirect permanent /a
+Redirect /a http://x.test/ extra
+Redirect gone /a
+Redirect 404 /a
+Redirect 300 /a http://x.test/
+Redirect /a relative
+Redirect a http://x.test/
+Redirect "/a http://x.test/
+RedirectMatch ( http://x.test/
+RedirectMatch ^/a ftp://x.test/
+RedirectMatch ^/a$ http://x.test/$0
+RedirectMatch ^/a$ http://x.test/$3
+RedirectTemp /a
+RewriteRule
+RewriteRule ^a$
+RewriteRule ^a$ /b [R=301,L] extra
+RewriteRule ^a$ /b [R=404]
+RewriteRule ^a$ /b [R=abc]
+RewriteRule ^a$ /b [X]
+RewriteRule ^a$ /b R
+RewriteRule !^a$ /b [R]
+RewriteRule ^a$ - [R]
+RewriteRule ^a$ /b%1 [R]
+RewriteRule ^a$ /${map:x} [R]
+RewriteRule ^a$ /%{REMOTE_ADDR} [R]
+RewriteRule ^a$ /b [R,QSA,QSD]
+RewriteRule ^a$ /b [R,C]
+RewriteCond %{HTTP_HOST}
+RewriteCond %{REMOTE_ADDR} ^1
+RewriteRule ^a$ /b [R]
+RewriteCond %{HTTP_HOST} ^(a|b$ [NC]
+RewriteRule ^a$ /b [R]
+RewriteCond %{QUERY_STRING} id=1 [OR]
+RewriteRule ^a$ /b [R]
+RewriteCond %{HTTPS} maybe
+RewriteEngine maybe
+RewriteBase /x
+RewriteOptions MaxRedirects=10
+ServerName x.test
+ServerAlias y.test
+<Location /
+</NoSuch>
+<Directory />
+Redirect /in http://x.test/
+</Directory>
+<If "true">
+</If>
+"quoted
+Options All
+RewriteCond %{HTTP_HOST} ^x\.test$
+GARBAGE
+	printf '\001\002 binary\n\303\251t\303\251 garbage\n'
+	printf 'Redirect /nul\000 http://x.test/\n'
+	printf '<IfModule x>\n'
+} >"$T/garbage.conf"
+imp_run apache "$T/garbage.ini" "$T/garbage.err" "$T/garbage.conf"
+imp_expect "garbage: exit status" "$IMP_RC" 1
+imp_check "$T/garbage.ini"
+n=$(wc -l <"$T/garbage.conf")
+missing=
+for i in $(seq 1 "$n"); do
+	grep -q "^$T/garbage.conf:$i: warning: not imported:" "$T/garbage.err" ||
+	    missing="$missing $i"
+done
+imp_expect "garbage: lines not reported" "${missing# }" ""
+imp_expect "garbage: rules written" "$(grep -c '^\[' "$T/garbage.ini")" 0
+
+# Bulk: 100,000 lines, exact RewriteRules (one [map]) and Redirects.
+awk 'BEGIN {
+	print "RewriteEngine On"
+	for (i = 1; i <= 50000; i++)
+		printf "RewriteRule ^p/%d\\.html$ /q/%d [R=301,L]\n", i, i
+	for (i = 1; i <= 50000; i++)
+		printf "Redirect 301 /old/%d http://new.example.test/n/%d\n", i, i
+}' >"$T/bulk.htaccess"
+start=$(date +%s)
+imp_run apache "$T/bulk.ini" "$T/bulk.err" "$T/bulk.htaccess"
+imp_expect "bulk: exit status" "$IMP_RC" 0
+imp_expect "bulk: imported in under 10 s" "$(( $(date +%s) - start < 10 ))" 1
+imp_expect "bulk: one map" "$(grep -c '^\[map ' "$T/bulk.ini")" 1
+imp_check "$T/bulk.ini"
+imp_expect "bulk: /p/49999.html" "$(imp_answer "$T/bulk.ini" /p/49999.html?x=1)" \
+    "301 /q/49999?x=1"
+imp_expect "bulk: /old/777/a" "$(imp_answer "$T/bulk.ini" /old/777/a)" \
+    "301 http://new.example.test/n/777/a"
+imp_expect "bulk: /old/7770" "$(imp_answer "$T/bulk.ini" /old/7770)" \
+    "301 http://new.example.test/n/7770"
+
+# A new user's .htaccess: some 200 mixed lines, imported, checked, and a
+# sample of its requests answered as Apache answers them.
+mkdir -p "$T/new"
+awk 'BEGIN {
+	print "<IfModule mod_rewrite.c>"
+	print "RewriteEngine On"
+	print "RewriteBase /"
+	for (i = 1; i <= 50; i++) {
+		printf "RewriteRule ^article-%d\\.html$ articles/%d [R=301,L]\n", i, i
+		printf "RewriteRule ^prod/%d/?$ https://shop.example.test/p/%d [R=302,L,NC]\n", i, i
+	}
+	print "</IfModule>"
+	for (i = 1; i <= 50; i++) {
+		printf "Redirect 301 /page-%d http://www.example.test/pages/%d\n", i, i
+		printf "RedirectMatch 301 ^/cat/%d/(.*)$ /category/%d/$1\n", i, i
+	}
+}' >"$T/new/.htaccess"
+imp_run apache "$T/new.ini" "$T/new.err" "$T/new/.htaccess"
+imp_expect "new user: exit status" "$IMP_RC" 0
+imp_check "$T/new.ini"
+for i in 1 7 23 50; do
+	printf '/article-%s.html?utm=x\t127.0.0.1\n/article-%s.htm\t127.0.0.1\n' "$i" "$i"
+	printf '/prod/%s\t127.0.0.1\n/PROD/%s/\t127.0.0.1\n/prod/%s/x\t127.0.0.1\n' "$i" "$i" "$i"
+	printf '/page-%s\t127.0.0.1\n/page-%s/a?b=1\t127.0.0.1\n/page-%sx\t127.0.0.1\n' "$i" "$i" "$i"
+	printf '/cat/%s/a/b\t127.0.0.1\n/cat/%s\t127.0.0.1\n' "$i" "$i"
+done >"$T/new.requests"
+if [ "$have_apache" = 1 ] && ap_start new "$(free_port)" "$T/new"; then
+	ap_compare "$T/new.ini" "$T/new.requests"
+	stop_started
+fi
+
 imp_summary import-apache
