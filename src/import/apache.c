@@ -34,6 +34,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,11 +68,11 @@ struct ap_list {
 /* The main server or one <VirtualHost>. */
 struct ap_server {
 	struct ap_server *next;
-	unsigned	 line;		/* of <VirtualHost>; 0: the main server */
+	unsigned	 line;		/* of <VirtualHost>; 0: main server */
 	const char	*name;		/* ServerName, lowercase, no port */
 	const char	*aliases;	/* ServerAlias names, blank-separated */
-	int		 engine;	/* RewriteEngine: -1 unset, 0 off, 1 on */
-	int		 inherit;	/* RewriteOptions: 1 Inherit, 2 ...Before */
+	int		 engine;	/* RewriteEngine: -1 unset, 0, 1 */
+	int		 inherit;	/* 1 Inherit, 2 InheritBefore */
 	struct ap_list	 rewrite, alias;
 };
 
@@ -253,13 +254,16 @@ ap_read(struct ap_state *st)
 }
 
 /*
- * The next word of *s as ap_getword_conf() splits mod_alias's arguments:
- * blank-separated, or quoted with '"' or '\'' (inside which "\q" is the
- * quote and "\\" a backslash; outside, "\\" is a backslash).  The word is
- * unescaped in place; NULL when there is none.
+ * The next word of *s, NULL when there is none.  As ap_getword_conf()
+ * splits mod_alias's arguments (rewrite 0): blank-separated, or quoted
+ * with '"' or '\'' (inside which "\q" is the quote and "\\" a backslash;
+ * outside, "\\" is a backslash), unescaped in place.  As mod_rewrite's
+ * parseargline() splits RewriteRule and RewriteCond (rewrite 1): the same
+ * quotes, up to the next quote, and nothing unescaped; "\ " keeps a blank
+ * in an unquoted word (and the backslash: the regex's escaped blank).
  */
 static char *
-ap_word(char **s)
+ap_word(char **s, int rewrite)
 {
 	char	*p = *s, *w, *o, q = '\0';
 
@@ -271,48 +275,20 @@ ap_word(char **s)
 	}
 	if (*p == '"' || *p == '\'')
 		q = *p++;
-	w = o = p;
-	for (; *p != '\0'; p++) {
+	for (w = o = p; *p != '\0'; p++) {
 		if (q != '\0' ? *p == q : isspace((unsigned char)*p))
 			break;
-		if (*p == '\\' && (p[1] == '\\' || (q != '\0' && p[1] == q)))
+		if (*p == '\\' && !rewrite && (p[1] == '\\' ||
+		    (q != '\0' && p[1] == q)))
 			p++;
+		else if (*p == '\\' && rewrite && q == '\0' &&
+		    isspace((unsigned char)p[1]))
+			*o++ = *p++;
 		*o++ = *p;
 	}
 	if (*p != '\0')
 		p++;
 	*o = '\0';
-	*s = p;
-	return w;
-}
-
-/*
- * The next word of *s as mod_rewrite's parseargline() splits RewriteRule
- * and RewriteCond: blank-separated, or quoted with '"' or '\'' up to the
- * next quote; "\ " keeps a blank in an unquoted word (and the backslash,
- * which the regex reads as an escaped blank).  NULL when there is none.
- */
-static char *
-ap_rword(char **s)
-{
-	char	*p = *s, *w, q = '\0';
-
-	while (isspace((unsigned char)*p))
-		p++;
-	if (*p == '\0') {
-		*s = p;
-		return NULL;
-	}
-	if (*p == '"' || *p == '\'')
-		q = *p++;
-	for (w = p; *p != '\0'; p++) {
-		if (q != '\0' ? *p == q : isspace((unsigned char)*p))
-			break;
-		if (q == '\0' && *p == '\\' && isspace((unsigned char)p[1]))
-			p++;
-	}
-	if (*p != '\0')
-		*p++ = '\0';
 	*s = p;
 	return w;
 }
@@ -528,7 +504,7 @@ ap_redirect(struct ap_state *st, char *args, int preset, int regex)
 	size_t		 n = 0, len;
 	int		 status = preset, k;
 
-	while (n < 4 && (w[n] = ap_word(&args)) != NULL)
+	while (n < 4 && (w[n] = ap_word(&args, 0)) != NULL)
 		n++;
 	if (n == 4) {
 		ap_skip(st, "too many arguments (Apache refuses it)");
@@ -565,8 +541,8 @@ ap_redirect(struct ap_state *st, char *args, int preset, int regex)
 		return;
 	}
 	if (url == NULL) {
-		ap_skip(st, "no URL to redirect to (Apache refuses it, but "
-		    "in a <Location>)");
+		ap_skip(st, "no URL to redirect to (Apache refuses it outside "
+		    "a <Location>)");
 		return;
 	}
 	if (!ap_status_sent(status)) {
@@ -1008,12 +984,41 @@ struct ap_flags {
 	int	 nc, qsa, qsd, ne;
 };
 
+/* The flags without a value, short and long names, and what they set. */
+#define AP_FLAG_NONE	((size_t)-1)	/* taken, without effect */
+static const struct {
+	const char	*name, *longname;
+	size_t		 field;		/* in struct ap_flags */
+} ap_flag_names[] = {
+	{ "L", "last", offsetof(struct ap_flags, last) },
+	{ "END", "END", offsetof(struct ap_flags, last) },
+	{ "NC", "nocase", offsetof(struct ap_flags, nc) },
+	{ "QSA", "qsappend", offsetof(struct ap_flags, qsa) },
+	{ "QSD", "qsdiscard", offsetof(struct ap_flags, qsd) },
+	{ "NE", "noescape", offsetof(struct ap_flags, ne) },
+	{ "NS", "nosubreq", AP_FLAG_NONE },	/* a redirect: no subrequest */
+};
+
+/* The index of flag w in ap_flag_names, or -1. */
+static int
+ap_flag_find(const char *w)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(ap_flag_names) / sizeof(ap_flag_names[0]); i++)
+		if (strcasecmp(w, ap_flag_names[i].name) == 0 ||
+		    strcasecmp(w, ap_flag_names[i].longname) == 0)
+			return (int)i;
+	return -1;
+}
+
 /* Parse "[R=301,L,NC]"; 0, or -1 with the reason in ap_why. */
 static int
 ap_flags_read(char *s, struct ap_flags *f)
 {
 	char	*w, *v;
 	size_t	 n;
+	int	 k;
 
 	memset(f, 0, sizeof(*f));
 	if (s == NULL)
@@ -1043,28 +1048,16 @@ ap_flags_read(char *s, struct ap_flags *f)
 				    "307 and 308", f->status);
 				return -1;
 			}
-		} else if (strcasecmp(w, "L") == 0 ||
-		    strcasecmp(w, "last") == 0 || strcasecmp(w, "END") == 0)
-			f->last = 1;
-		else if (strcasecmp(w, "NC") == 0 ||
-		    strcasecmp(w, "nocase") == 0)
-			f->nc = 1;
-		else if (strcasecmp(w, "QSA") == 0 ||
-		    strcasecmp(w, "qsappend") == 0)
-			f->qsa = 1;
-		else if (strcasecmp(w, "QSD") == 0 ||
-		    strcasecmp(w, "qsdiscard") == 0)
-			f->qsd = 1;
-		else if (strcasecmp(w, "NE") == 0 ||
-		    strcasecmp(w, "noescape") == 0)
-			f->ne = 1;
-		else if (strcasecmp(w, "NS") == 0 ||
-		    strcasecmp(w, "nosubreq") == 0)
-			;	/* a redirect is never a subrequest */
-		else {
-			snprintf(ap_why, sizeof(ap_why), "the flag %.32s%s%.32s "
-			    "(fcgi-redirect has R, L, END, NC, QSA, QSD, NE, "
-			    "NS)", w, v != NULL ? "=" : "", v != NULL ? v : "");
+		} else if ((k = ap_flag_find(w)) >= 0 && v == NULL) {
+			size_t	 off = ap_flag_names[k].field;
+
+			if (off != AP_FLAG_NONE)
+				*(int *)((char *)f + off) = 1;
+		} else {
+			snprintf(ap_why, sizeof(ap_why), "the flag "
+			    "%.32s%s%.32s (fcgi-redirect has R, L, END, NC, "
+			    "QSA, QSD, NE, NS)", w, v != NULL ? "=" : "",
+			    v != NULL ? v : "");
 			return -1;
 		}
 	}
@@ -1115,8 +1108,9 @@ ap_subst(const char *s, const struct ap_flags *f, const struct ap_condset *cs,
 			return -1;
 		} else if (*s == '%' && isdigit((unsigned char)s[1])) {
 			if (s[1] - '0' != cs->group_n) {
-				*why = "a %N of a condition group fcgi-redirect "
-				    "cannot express (a literal '%' is \\%)";
+				*why = "a %N of a condition group "
+				    "fcgi-redirect cannot express (a literal "
+				    "'%' is \\%)";
 				return -1;
 			}
 			buf_printf(b, "${param:%s}", cs->group_param);
@@ -1170,15 +1164,15 @@ ap_rewrite_rule(struct ap_state *st, char *args)
 		for (i = 0; i < st->nconds; i++)
 			ru->conds[i] = st->conds[i].span;
 	}
-	pat = ap_rword(&args);
-	sub = ap_rword(&args);
-	flags = ap_rword(&args);
+	pat = ap_word(&args, 1);
+	sub = ap_word(&args, 1);
+	flags = ap_word(&args, 1);
 	if (pat == NULL || sub == NULL) {
 		why = "a RewriteRule without a pattern and a substitution "
 		    "(Apache refuses it)";
 		goto skip;
 	}
-	if (ap_rword(&args) != NULL) {
+	if (ap_word(&args, 1) != NULL) {
 		why = "too many arguments (Apache refuses it)";
 		goto skip;
 	}
@@ -1300,10 +1294,10 @@ ap_rewrite_cond(struct ap_state *st, char *args)
 	struct ap_cond	*c;
 	char		*test, *pat, *flags, *w;
 
-	test = ap_rword(&args);
-	pat = ap_rword(&args);
-	flags = ap_rword(&args);
-	if (test == NULL || pat == NULL || ap_rword(&args) != NULL) {
+	test = ap_word(&args, 1);
+	pat = ap_word(&args, 1);
+	flags = ap_word(&args, 1);
+	if (test == NULL || pat == NULL || ap_word(&args, 1) != NULL) {
 		ap_skip(st, "a RewriteCond without a test string and a "
 		    "pattern, or with more (Apache refuses it)");
 		return;
@@ -1355,10 +1349,10 @@ ap_rewrite_cond(struct ap_state *st, char *args)
 static void
 ap_rewrite_engine(struct ap_state *st, char *args)
 {
-	char	*w = ap_word(&args);
+	char	*w = ap_word(&args, 0);
 
-	if (w != NULL && ap_word(&args) == NULL && (strcasecmp(w, "on") == 0 ||
-	    strcasecmp(w, "off") == 0))
+	if (w != NULL && ap_word(&args, 0) == NULL &&
+	    (strcasecmp(w, "on") == 0 || strcasecmp(w, "off") == 0))
 		st->cur->engine = strcasecmp(w, "on") == 0;
 	else
 		ap_skip(st, "RewriteEngine takes on or off");
@@ -1368,14 +1362,14 @@ ap_rewrite_engine(struct ap_state *st, char *args)
 static void
 ap_rewrite_base(struct ap_state *st, char *args)
 {
-	char	*w = ap_word(&args);
+	char	*w = ap_word(&args, 0);
 
 	if (!st->perdir) {
 		ap_skip(st, "RewriteBase outside a directory (Apache refuses "
 		    "it)");
 		return;
 	}
-	if (w == NULL || w[0] != '/' || ap_word(&args) != NULL) {
+	if (w == NULL || w[0] != '/' || ap_word(&args, 0) != NULL) {
 		ap_skip(st, "RewriteBase takes one /path");
 		return;
 	}
@@ -1386,9 +1380,9 @@ ap_rewrite_base(struct ap_state *st, char *args)
 static void
 ap_rewrite_options(struct ap_state *st, char *args)
 {
-	char	*w = ap_word(&args);
+	char	*w = ap_word(&args, 0);
 
-	if (st->cur != &st->main && w != NULL && ap_word(&args) == NULL &&
+	if (st->cur != &st->main && w != NULL && ap_word(&args, 0) == NULL &&
 	    (strcasecmp(w, "Inherit") == 0 ||
 	    strcasecmp(w, "InheritBefore") == 0))
 		st->cur->inherit = strcasecmp(w, "Inherit") == 0 ? 1 : 2;
@@ -1439,14 +1433,14 @@ ap_server_name(struct ap_state *st, char *args, int alias)
 	buf_init(&b, names, sizeof(names));
 	if (alias && v->aliases != NULL)
 		buf_adds(&b, v->aliases);
-	while ((w = ap_word(&args)) != NULL) {
+	while ((w = ap_word(&args, 0)) != NULL) {
 		if ((h = ap_host_name(w)) == NULL) {
 			bad++;
 			continue;
 		}
 		if (!alias) {
 			v->name = ap_dup(st, h, strlen(h));
-			if (ap_word(&args) != NULL)
+			if (ap_word(&args, 0) != NULL)
 				bad++;
 			break;
 		}
@@ -1808,9 +1802,9 @@ ap_finish(struct ap_state *st)
 		ap_emit_list(st, &st->main.rewrite, NULL, 1, st->main.engine);
 	else if (!inherited)
 		for (ru = st->main.rewrite.head; ru != NULL; ru = ru->next)
-			ap_skip_rule(st, ru, "a RewriteRule of the main server, "
-			    "which Apache applies in no <VirtualHost> without "
-			    "RewriteOptions Inherit");
+			ap_skip_rule(st, ru, "a RewriteRule of the main "
+			    "server, which Apache applies in no <VirtualHost> "
+			    "without RewriteOptions Inherit");
 	ap_emit_list(st, &st->main.alias, NULL, 0, 1);
 }
 
