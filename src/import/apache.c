@@ -1262,15 +1262,20 @@ ap_rewrite_rule(struct ap_state *st, char *args)
 	if ((ru->r.to = ap_dup(st, to, strlen(to))) == NULL)
 		return;
 	q = strchr(sub, '?');
-	for (i = 0; sub[i] != '\0'; i++)
-		if (sub[i] == '%' && sub[i + 1] != '{' &&
-		    !isdigit((unsigned char)sub[i + 1]) && !f.ne &&
-		    (q == NULL || sub + i < q)) {
+	for (i = 0; !f.ne && sub[i] != '\0' && (q == NULL || sub + i < q);
+	    i++) {
+		/* A literal '%': "\%", or one that starts no %N or %{. */
+		int	 esc = sub[i] == '\\' && sub[i + 1] != '\0';
+
+		i += esc;
+		if (sub[i] == '%' && (esc || (sub[i + 1] != '{' &&
+		    !isdigit((unsigned char)sub[i + 1])))) {
 			import_note(st->src, st->span.first, "without NE, "
 			    "Apache escapes the '%%' of the target again "
 			    "(%%20 is sent as %%2520); here it is kept");
 			break;
 		}
+	}
 	if (q != NULL && strchr(q, '$') != NULL)
 		import_note(st->src, st->span.first, "Apache puts a group in "
 		    "the target's query decoded ('&' and '=' of %%26 and %%3D "
