@@ -1249,6 +1249,10 @@ ap_rewrite_rule(struct ap_state *st, char *args)
 	}
 	if (ap_rule_regex(st, pat, st->perdir, &ru->r, &why) != 0)
 		goto skip;
+	if (!st->perdir && pat[0] == '^' && isalnum((unsigned char)pat[1]))
+		import_note(st->src, st->span.first, "in a server's "
+		    "configuration the pattern sees the path with its '/': "
+		    "%.32s never matches (an .htaccess must be named so)", pat);
 	if (f.nc)
 		ru->r.opts.flags |= OPT_CASE_IGNORE;
 	ru->r.opts.status = f.status;
@@ -1341,6 +1345,9 @@ ap_rewrite_cond(struct ap_state *st, char *args)
 			else if (strcasecmp(w, "OR") == 0 ||
 			    strcasecmp(w, "ornext") == 0)
 				c->or = 1;
+			else if (strcasecmp(w, "NV") == 0 ||
+			    strcasecmp(w, "novary") == 0)
+				;	/* a Vary header: not sent here */
 			else {
 				ap_skip(st, "the condition flag %.32s", w);
 				return;
