@@ -1631,7 +1631,11 @@ ap_directive(struct ap_state *st)
 		if (strcasecmp(ap_directives[i].name, name) == 0)
 			break;
 	if (i == sizeof(ap_directives) / sizeof(ap_directives[0])) {
-		ap_skip(st, "%.64s: not a redirect directive", name);
+		if (strncasecmp(name, "Include", 7) == 0)
+			ap_skip(st, "%.64s: import the files it names too",
+			    name);
+		else
+			ap_skip(st, "%.64s: not a redirect directive", name);
 		return;
 	}
 	ap_directives[i].run(st, s, ap_directives[i].arg);
