@@ -8,7 +8,8 @@
 # the imported rule file (imp_answer).  Status and Location must agree,
 # Apache's "http://HOST[:PORT]" of a local target removed; a request marked
 # "diff: why" is a documented difference and must differ.  Without apache2
-# (and CI unset) only the tables of expected answers (*.table) are checked.
+# (IMP_APACHE names another binary) and with CI unset, only the tables of
+# expected answers (*.table, the imported rules' answers) are checked.
 # Then: a generated .htaccess of some 200 mixed lines, a garbage file whose
 # every line must be reported, and a bulk import.
 set -u
@@ -20,6 +21,7 @@ PIDS=()
 trap 'stop_started; rm -rf "$IMP_TMP"' EXIT
 PATH=$PATH:/usr/sbin:/sbin
 MODULES=/usr/lib/apache2/modules
+APACHE=${IMP_APACHE:-apache2}	# the server binary
 T=$IMP_TMP
 
 # ap_conf DIR PORT DOCROOT INCLUDE: an apache2.conf serving DOCROOT with
@@ -59,7 +61,7 @@ ap_start() {
 	PORT=$2
 	ap_conf "$dir" "$PORT" "$3" "${4:-}" >"$dir/apache2.conf"
 	chmod -R a+rX "$T"
-	setsid apache2 -DFOREGROUND -f "$dir/apache2.conf" </dev/null \
+	setsid "$APACHE" -DFOREGROUND -f "$dir/apache2.conf" </dev/null \
 	    >>"$dir/error.log" 2>&1 &
 	PIDS+=("$!")
 	for i in $(seq 50); do
@@ -127,7 +129,7 @@ ap_table() {
 }
 
 have_apache=1
-if ! command -v apache2 >/dev/null 2>&1 ||
+if ! command -v "$APACHE" >/dev/null 2>&1 ||
     ! [ -f "$MODULES/mod_rewrite.so" ]; then
 	have_apache=0
 	if [ -n "${CI:-}" ]; then
