@@ -303,4 +303,4 @@ if [ "$have_apache" = 1 ] && ap_start new "$(free_port)" "$T/new"; then
 	stop_started
 fi
 
-imp_summary import-apache
+imp_summary import/apache

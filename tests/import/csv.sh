@@ -131,4 +131,4 @@ imp_expect "bulk: other host" \
     "$(imp_answer "$T/bulk.ini" /p/1.html www.example.org)" "404 -"
 imp_expect "bulk: under 20 s" "$(( $(date +%s) - s < 20 ))" 1
 
-imp_summary "import/csv"
+imp_summary import/csv

@@ -97,4 +97,4 @@ printf '%s\t%s\t%s\n' /old/page-1 301 /new/page-1 /old/page-99999/ 301 \
     '/new/page-42?x=1' >"$IMP_TMP/bulk.tsv"
 imp_table "$IMP_TMP/bulk.ini" "$IMP_TMP/bulk.tsv"
 
-imp_summary netlify
+imp_summary import/netlify

@@ -430,4 +430,4 @@ else
 	echo "nginx.sh: nginx or curl missing: the differential test is skipped"
 fi
 bulk
-imp_summary import-nginx
+imp_summary import/nginx

@@ -205,4 +205,4 @@ tab "$T/bulkc.ini" <<'EOF'
 /p/50001	404	-
 EOF
 
-imp_summary redirection
+imp_summary import/redirection
