@@ -308,14 +308,17 @@ emit_rule(struct import_src *src, unsigned line, const char *text,
 	static char	 mem[LINE_MAX_LEN * 4];
 	char		 hint[128], why_buf[256];
 	struct buf	 b;
-	const char	*why = NULL, *name, *key;
+	const char	*why = NULL, *name, *key, *match = r->match;
 	pcre2_code	*re;
 	uint32_t	 groups = 0;
 	size_t		 off, keylen;
 	int		 err, ncaptures = -1;
 
 	if (r->kind == RULE_REGEX) {
-		re = image_regex_compile(r->match, strlen(r->match),
+		/* An empty pattern matches every path, as "^" does. */
+		if (r->match[0] == '\0')
+			match = "^";
+		re = image_regex_compile(match, strlen(match),
 		    r->opts.flags, &err, &off);
 		if (re == NULL) {
 			PCRE2_UCHAR	 msg[160];
@@ -360,7 +363,7 @@ emit_rule(struct import_src *src, unsigned line, const char *text,
 	keylen = b.len;
 	buf_printf(&b, "%s = ", key);
 	if (r->kind == RULE_REGEX)
-		emit_regex_text(&b, r->match);
+		emit_regex_text(&b, match);
 	else
 		emit_path_text(&b, r->match, 0);
 	if (b.len - keylen >= LINE_MAX_LEN - 1) {

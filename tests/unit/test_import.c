@@ -170,6 +170,8 @@ test_import_emit(void)
 		    NULL },
 		{ RULE_REGEX, "^/p/(\\d+)\t$", "/q/$1", 301, NULL, "id",
 		    "regex = ^/p/(\\d+)\\x09$\n", NULL },
+		{ RULE_REGEX, "", "/all", 302, NULL, NULL,
+		    "regex = ^\nto = /all\n", NULL },
 		{ RULE_REGEX, "^/p/(\\d+)$", "/q/$2", 301, NULL, NULL, NULL,
 		    "$2" },
 		{ RULE_REGEX, "^/p/(\\d+$", "/q", 301, NULL, NULL, NULL,
