@@ -359,8 +359,13 @@ bench: $(B)/fcgi-redirect $(B)/bench-engine $(B)/bench/floor \
 	    $(B)/bench/floor $(B)/bench/cg_hook.so $(B)/bench/image \
 	    $(B)/bench/spawn
 	tests/bench/stats.sh $(B)/bench/stats
+	tests/bench/import.sh $(B)/fcgi-redirect $(B)/bench
 
-.PHONY: bench bench-stats
+# What --import costs on a million-line source of each format.
+bench-import: $(B)/fcgi-redirect
+	tests/bench/import.sh $(B)/fcgi-redirect $(B)/bench
+
+.PHONY: bench bench-stats bench-import
 
 # ---- Test shims (tests/ops.sh): an LD_PRELOAD library that fakes the
 # number of CPUs (tests/ops/fake_cpus.c), for the default --workers.
