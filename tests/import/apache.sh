@@ -259,10 +259,8 @@ awk 'BEGIN {
 	for (i = 1; i <= 50000; i++)
 		printf "Redirect 301 /old/%d http://new.example.test/n/%d\n", i, i
 }' >"$T/bulk.htaccess"
-start=$(date +%s)
 imp_run apache "$T/bulk.ini" "$T/bulk.err" "$T/bulk.htaccess"
 imp_expect "bulk: exit status" "$IMP_RC" 0
-imp_expect "bulk: imported in under 10 s" "$(( $(date +%s) - start < 10 ))" 1
 imp_expect "bulk: one map" "$(grep -c '^\[map ' "$T/bulk.ini")" 1
 imp_check "$T/bulk.ini"
 imp_expect "bulk: /p/49999.html" "$(imp_answer "$T/bulk.ini" /p/49999.html?x=1)" \

@@ -111,7 +111,6 @@ awk 'BEGIN {
 			printf "www.example.org/q/%d,https://example.net/q/%d,302,TRUE\n", i, i
 	}
 }' >"$T/bulk.csv"
-s=$(date +%s)
 imp_run csv "$T/bulk.ini" "$T/bulk.err" "$T/bulk.csv"
 imp_expect "bulk: exit status" "$IMP_RC" 0
 imp_expect "bulk: maps" "$(grep -c '^\[map ' "$T/bulk.ini")" 2
@@ -129,6 +128,5 @@ imp_expect "bulk: subpath" \
     "301 https://example.net/d7000/x/y"
 imp_expect "bulk: other host" \
     "$(imp_answer "$T/bulk.ini" /p/1.html www.example.org)" "404 -"
-imp_expect "bulk: under 20 s" "$(( $(date +%s) - s < 20 ))" 1
 
 imp_summary import/csv

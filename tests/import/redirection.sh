@@ -176,10 +176,8 @@ awk 'BEGIN {
 	}
 	print "    ]\n}"
 }' >"$T/bulk.json"
-start=$(date +%s)
 imp_run redirection "$T/bulk.ini" "$T/bulk.err" "$T/bulk.json"
 imp_expect "bulk.json: exit status" "$IMP_RC" 0
-imp_expect "bulk.json: within 10 s" "$(( $(date +%s) - start <= 10 ))" 1
 imp_check "$T/bulk.ini"
 imp_expect "bulk.json: entries" "$(grep -c '^/old/' "$T/bulk.ini")" 49995
 imp_expect "bulk.json: regex rules" "$(grep -c '^regex = ' "$T/bulk.ini")" 5
