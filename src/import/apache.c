@@ -39,6 +39,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pcre2.h>
+
 #include "fcgi-redirect.h"
 
 #define AP_HOSTS_MAX	64		/* host names a condition expands to */
@@ -74,6 +76,22 @@ struct ap_server {
 	int		 engine;	/* RewriteEngine: -1 unset, 0, 1 */
 	int		 inherit;	/* 1 Inherit, 2 InheritBefore */
 	struct ap_list	 rewrite, alias;
+	struct ap_stop	*stops;		/* exact-path RewriteRules that end
+					   the pass, not imported */
+	unsigned	 broad_stop;	/* the first such rule on more than
+					   one path; 0: none */
+};
+
+/*
+ * A RewriteRule that is not imported but still acts in Apache: with L or
+ * END it ends mod_rewrite's pass for what it matches, and an internal
+ * rewrite hands the rules after it another URL.  The rules after it are
+ * reached in Apache only for the other requests.
+ */
+struct ap_stop {
+	struct ap_stop	*next;
+	unsigned	 line;
+	const char	*path;		/* the one path it matches */
 };
 
 /* A RewriteCond waiting for its RewriteRule. */
@@ -1137,6 +1155,76 @@ ap_subst(const char *s, const struct ap_flags *f, const struct ap_condset *cs,
 	return 0;
 }
 
+/*
+ * Remember that the RewriteRule with pattern pat and flags f, not
+ * imported, ends the pass or rewrites the URL for what it matches: one
+ * exact path, or (as far as can be told) more.
+ */
+static void
+ap_stop_add(struct ap_state *st, const char *pat, const struct ap_flags *f)
+{
+	struct emit_rule r;
+	struct ap_stop	*sp;
+	const char	*why;
+
+	memset(&r, 0, sizeof(r));
+	if (st->cur->broad_stop != 0)
+		return;
+	if (f->nc || ap_rule_regex(st, pat, st->perdir, &r, &why) != 0 ||
+	    r.kind != RULE_PATH ||
+	    (sp = arena_alloc(&st->arena, sizeof(*sp))) == NULL) {
+		st->cur->broad_stop = st->span.first;
+		return;
+	}
+	sp->line = st->span.first;
+	sp->path = r.match;
+	sp->next = st->cur->stops;
+	st->cur->stops = sp;
+}
+
+/* Does rule r match the exact path `path` (decoded, URL form)? */
+static int
+ap_rule_matches(const struct emit_rule *r, const char *path)
+{
+	pcre2_code		*re;
+	pcre2_match_data	*md;
+	size_t			 off;
+	int			 err, rc;
+
+	if (r->kind == RULE_PATH)
+		return (r->opts.flags & OPT_CASE_IGNORE ? strcasecmp(r->match,
+		    path) : strcmp(r->match, path)) == 0;
+	if ((re = image_regex_compile(r->match, strlen(r->match),
+	    r->opts.flags, &err, &off)) == NULL)
+		return 1;
+	if ((md = pcre2_match_data_create_from_pattern(re, NULL)) == NULL) {
+		pcre2_code_free(re);
+		return 1;
+	}
+	rc = pcre2_match(re, (PCRE2_SPTR)path, strlen(path), 0, 0, md, NULL);
+	pcre2_match_data_free(md);
+	pcre2_code_free(re);
+	return rc != PCRE2_ERROR_NOMATCH;	/* an error: it may */
+}
+
+/*
+ * The line of a RewriteRule, not imported, that Apache would run before
+ * rule r on a path that r matches, ending the pass or rewriting the URL
+ * there; 0 when there is none.
+ */
+static unsigned
+ap_stopped(const struct ap_server *sv, const struct emit_rule *r)
+{
+	const struct ap_stop	*sp;
+
+	if (sv->broad_stop != 0)
+		return sv->broad_stop;
+	for (sp = sv->stops; sp != NULL; sp = sp->next)
+		if (ap_rule_matches(r, sp->path))
+			return sp->line;
+	return 0;
+}
+
 /* RewriteRule PATTERN SUBSTITUTION [FLAGS], with the pending conditions. */
 static void
 ap_rewrite_rule(struct ap_state *st, char *args)
@@ -1149,7 +1237,8 @@ ap_rewrite_rule(struct ap_state *st, char *args)
 	char		*pat, *sub, *flags, *q;
 	const char	*why = NULL;
 	size_t		 i, len;
-	int		 relative;
+	unsigned	 stop;
+	int		 relative, flags_read = 0;
 
 	if ((ru = ap_rule_new(st)) == NULL)
 		return;
@@ -1180,6 +1269,7 @@ ap_rewrite_rule(struct ap_state *st, char *args)
 		why = ap_why;
 		goto skip;
 	}
+	flags_read = 1;
 	if (pat[0] == '!') {
 		why = "a negated pattern";
 		goto skip;
@@ -1288,10 +1378,26 @@ ap_rewrite_rule(struct ap_state *st, char *args)
 		import_note(st->src, st->span.first, "without L, Apache goes "
 		    "on with the later RewriteRules on the redirect's URL; "
 		    "here this redirect is the answer");
+	if ((stop = ap_stopped(st->cur, &ru->r)) != 0)
+		import_note(st->src, st->span.first, "Apache reaches this "
+		    "rule only for the requests that the RewriteRule at line "
+		    "%u (not imported) lets through: where that one matches, "
+		    "it ends mod_rewrite's pass or rewrites the URL "
+		    "(WordPress's 'RewriteRule . /index.php [L]' takes every "
+		    "path that is not a file); here this rule answers them "
+		    "all", stop);
 	st->nconds = 0;
 	ap_hold(&st->cur->rewrite, ru);
 	return;
 skip:
+	/*
+	 * A rule that is not imported still acts in Apache: with L or END
+	 * it ends the pass for what it matches, and an internal rewrite
+	 * hands the rules after it another URL.
+	 */
+	if (flags_read && pat[0] != '!' &&
+	    (f.last || (strcmp(sub, "-") != 0 && f.status == 0)))
+		ap_stop_add(st, pat, &f);
 	st->nconds = 0;
 	ap_skip_rule(st, ru, why);
 }
