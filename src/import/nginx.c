@@ -1102,7 +1102,9 @@ parse_rewrite(struct ngx *nx, struct nserver *sv, const struct nstmt *st,
 	else if (strcmp(flag, "last") == 0 || strcmp(flag, "break") == 0 ||
 	    flag[0] == '\0') {
 		skip_stmt(nx, st, "an internal rewrite (last, break or no "
-		    "flag to a local path), not a redirect");
+		    "flag to a local path), not a redirect: nginx goes on "
+		    "with the rewritten URL, so a request it matches may be "
+		    "answered here by a rule that nginx does not reach");
 		return -1;
 	} else {
 		skip_stmt(nx, st, "a rewrite with an unknown flag");
