@@ -67,6 +67,7 @@
 /* Notes said once for each source file. */
 #define NF_NOTED_SHADOW	0x01
 #define NF_NOTED_PARAMS	0x02
+#define NF_NOTED_BLOCKS	0x04
 
 /* A field of the line: s[0..n), not NUL-terminated. */
 struct nf_tok {
@@ -96,9 +97,26 @@ struct nf_line {
 	int		 splat;		/* its group, or 0 */
 	int		 placeholders;	/* segments that are placeholders */
 	size_t		 nparams;
+	int		 blocks;	/* not imported, yet a rule on Netlify
+					   that answers first: 1, or 2 when
+					   only under conditions */
 	char		 query[NF_OUT_MAX];	/* "a=1&b", the conditions;
 						   last: not cleared whole */
 };
+
+/*
+ * A line that is not imported (a 200 rewrite, a proxy, a custom 404, a
+ * condition on the country...) but is a rule on Netlify: the requests it
+ * matches are answered there, and never reach the lines after it.
+ */
+struct nf_block {
+	unsigned	 line;
+	pcre2_code	*re;		/* its from path, as the regex of a rule */
+	char		 host[HOST_MAX + 1];	/* or "" */
+	int		 partial;	/* only with parameters or conditions */
+	char		 what[64];	/* what it is ("a rewrite (status 200)") */
+};
+#define NF_BLOCKS_MAX	256
 
 /* What one source file's import carries from line to line. */
 struct nf_state {
@@ -110,6 +128,8 @@ struct nf_state {
 	unsigned	 noted;
 	char		**hosts;	/* the hosts of from URLs so far */
 	size_t		 nhosts;
+	struct nf_block	 blocks[NF_BLOCKS_MAX];
+	size_t		 nblocks;
 	/* The least and the greatest path among the map's waiting entries. */
 	char		 key_min[NF_OUT_MAX], key_max[NF_OUT_MAX];
 };
@@ -798,7 +818,9 @@ nf_fields(struct nf_line *l, const char *p, const char *end,
 		    "an optional '!')";
 		return -1;
 	}
+	l->blocks = 1;
 	if (nf_field(&p, end, &t)) {
+		l->blocks = 2;
 		*why = "a condition (Country, Language, Role, Cookie, Sign): "
 		    "fcgi-redirect does not know the visitor's country, "
 		    "language, role or cookies";
@@ -820,7 +842,78 @@ nf_fields(struct nf_line *l, const char *p, const char *end,
 		    "301, 302 and 303; it serves the target with any other)";
 		return -1;
 	}
+	l->blocks = 0;
 	return 0;
+}
+
+/*
+ * Remember line l, not imported for why, as a rule that Netlify runs
+ * before the lines after it; re is its from path as a rule's regex.
+ */
+static void
+nf_block_add(struct nf_state *st, const struct nf_line *l, const char *re,
+    const char *why)
+{
+	struct nf_block	*b;
+	size_t		 off;
+	int		 err;
+
+	if (st->nblocks == NF_BLOCKS_MAX) {
+		if (!(st->noted & NF_NOTED_BLOCKS)) {
+			st->noted |= NF_NOTED_BLOCKS;
+			import_note(st->src, l->line, "more than %d lines "
+			    "that are not imported but answer on Netlify: "
+			    "the lines after them are not checked against "
+			    "this one and those after it", NF_BLOCKS_MAX);
+		}
+		return;
+	}
+	b = &st->blocks[st->nblocks];
+	if ((b->re = image_regex_compile(re, strlen(re), 0, &err,
+	    &off)) == NULL)
+		return;
+	b->line = l->line;
+	memcpy(b->host, l->host, sizeof(b->host));
+	b->partial = l->blocks == 2 || l->nparams > 0;
+	/* The reason's first part names the kind of rule. */
+	snprintf(b->what, sizeof(b->what), "%.*s", (int)strcspn(why, ":"),
+	    why);
+	st->nblocks++;
+}
+
+/*
+ * The first line not imported that Netlify runs before line l and that
+ * takes a request for path (l's exact path, or the literal start of its
+ * pattern), or NULL.  *whole is set when it takes every such request of
+ * l's (no parameters or conditions of its own, the same or any host).
+ */
+static const struct nf_block *
+nf_blocked(const struct nf_state *st, const struct nf_line *l,
+    const char *path, int *whole)
+{
+	const struct nf_block	*b;
+	pcre2_match_data	*md;
+	size_t			 i;
+	int			 rc;
+
+	for (i = 0; i < st->nblocks; i++) {
+		b = &st->blocks[i];
+		if (b->host[0] != '\0' && l->host[0] != '\0' &&
+		    strcasecmp(b->host, l->host) != 0)
+			continue;
+		if ((md = pcre2_match_data_create_from_pattern(b->re,
+		    NULL)) == NULL)
+			continue;
+		rc = pcre2_match(b->re, (PCRE2_SPTR)path, strlen(path), 0, 0,
+		    md, NULL);
+		pcre2_match_data_free(md);
+		if (rc < 0)
+			continue;
+		*whole = !b->partial && (b->host[0] == '\0' ||
+		    l->host[0] != '\0');
+		return b;
+	}
+	return NULL;
 }
 
 /* Import one line that is not blank or a comment. */
@@ -832,8 +925,9 @@ nf_line(struct nf_state *st, const char *text, size_t len)
 	static char	 tom[NF_OUT_MAX], keym[NF_OUT_MAX];
 	struct buf	 path, re, lit, to, key;
 	struct emit_rule r;
-	const char	*p = text, *end = text + len, *why = NULL;
-	int		 used, splat_last;
+	const char	*p = text, *end = text + len, *why = NULL, *ignored;
+	const struct nf_block *b;
+	int		 used, splat_last, whole;
 
 	memset(&l, 0, offsetof(struct nf_line, query));
 	l.query[0] = '\0';
@@ -844,11 +938,29 @@ nf_line(struct nf_state *st, const char *text, size_t len)
 	buf_init(&re, rem, sizeof(rem));
 	buf_init(&lit, litm, sizeof(litm));
 	buf_init(&to, tom, sizeof(tom));
-	if (nf_from(&l, &why) != 0 || nf_fields(&l, p, end, &why) != 0 ||
-	    nf_pattern(&l, &path, &re, &lit, &why) != 0 ||
+	if (nf_from(&l, &why) != 0 || nf_fields(&l, p, end, &why) != 0) {
+		/* A rule on Netlify all the same: it answers first. */
+		if (l.blocks && nf_pattern(&l, &path, &re, &lit, &ignored) == 0)
+			nf_block_add(st, &l, re.data, why);
+		import_skip(st->src, l.line, "%s", why);
+		return;
+	}
+	if (nf_pattern(&l, &path, &re, &lit, &why) != 0 ||
 	    nf_target(&l, &to, &used, &splat_last, &why) != 0) {
 		import_skip(st->src, l.line, "%s", why);
 		return;
+	}
+	if ((b = nf_blocked(st, &l, l.ngroups == 0 ? path.data : lit.data,
+	    &whole)) != NULL) {
+		if (l.ngroups == 0 && whole) {
+			import_skip(st->src, l.line, "never reached on Netlify: "
+			    "line %u (%s, not imported) answers its requests "
+			    "first", b->line, b->what);
+			return;
+		}
+		import_note(st->src, l.line, "on Netlify, line %u (%s, not "
+		    "imported) answers some of this rule's requests first; "
+		    "here this rule answers them", b->line, b->what);
 	}
 	if (nf_add_host(st, l.host) != 0) {
 		import_skip(st->src, l.line, "out of memory");
@@ -933,4 +1045,6 @@ netlify_import(struct import_src *src)
 	for (i = 0; i < st.nhosts; i++)
 		free(st.hosts[i]);
 	free(st.hosts);
+	for (i = 0; i < st.nblocks; i++)
+		pcre2_code_free(st.blocks[i].re);
 }
