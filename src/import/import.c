@@ -5,10 +5,11 @@
  * through import_getline(), writes the rules it can express through emit.c,
  * and reports every line it cannot with import_skip(), as
  * "FILE:LINE: warning: not imported: why".  The rule file goes to standard
- * output as it is made; only rules that an importer must reorder (nginx's
- * locations, Apache's mod_rewrite before mod_alias, Cloudflare's
- * specificity) are held, and bulk entries wait in a temporary file per map
- * (emit.c), so a million-line map imports in bounded memory.
+ * output as it is made.  An importer holds, in its own memory, only the
+ * rules it must reorder before it writes them (nginx's locations, Apache's
+ * mod_rewrite before mod_alias, Cloudflare's specificity); bulk entries
+ * wait in a temporary file per map (emit.c), so a million-line map imports
+ * in bounded memory.
  *
  * Exit status: 0 when every line was imported, 1 when some were reported,
  * 2 on a usage error or a source or output that could not be read or
