@@ -215,6 +215,37 @@ emit_check_target(const char *to, int ncaptures, char *why, size_t cap)
 	return -1;
 }
 
+/* Has a rule with options o conditions (as analysis_conditional() says)? */
+static int
+emit_conditional(const struct emit_opts *o)
+{
+	return o->hosts != NULL || o->params != NULL || o->methods != NULL ||
+	    o->scheme != NULL;
+}
+
+/*
+ * Is the exact path key (URL form, without a query) sent to itself by the
+ * literal /path target `to`: a redirect loop that --check refuses, and
+ * that the original tool loops on too?  Only the plain case: a target
+ * with placeholders, or any key with a query (whose matched parameters
+ * leave the Location), is left to --check, and so is a rule with
+ * conditions (emit_conditional()), which --check only warns about.
+ */
+static int
+emit_self(const char *key, const char *to)
+{
+	char	 a[LINE_MAX_LEN], b[LINE_MAX_LEN];
+	size_t	 n = strcspn(to, "?#");
+	int	 ka, kb;
+
+	if (to[0] != '/' || strchr(key, '?') != NULL ||
+	    memchr(to, '$', n) != NULL)
+		return 0;
+	ka = url_normalize_path(key, strlen(key), a, sizeof(a));
+	kb = url_normalize_path(to, n, b, sizeof(b));
+	return ka >= 0 && kb >= 0 && ka == kb && memcmp(a, b, (size_t)ka) == 0;
+}
+
 /* Check the options; 0, or -1 with *why. */
 static int
 emit_check_opts(const struct emit_opts *o, const char **why)
@@ -344,6 +375,12 @@ emit_rule(struct import_src *src, unsigned line, const char *text,
 		import_skip(src, line, "%s", why_buf);
 		return -1;
 	}
+	if (r->kind == RULE_PATH && !emit_conditional(&r->opts) &&
+	    emit_self(r->match, r->to)) {
+		import_skip(src, line, "a redirect of the path to itself (a "
+		    "loop)");
+		return -1;
+	}
 	snprintf(hint, sizeof(hint), "%s-%u", strcmp(src->name, "(stdin)") == 0 ?
 	    "stdin" : src->name, line);
 	if ((name = emit_name(src->imp, hint)) == NULL) {
@@ -460,6 +497,11 @@ emit_map_entry(struct import_src *src, unsigned line, int k, const char *key,
 	}
 	if (emit_check_target(to, -1, why_buf, sizeof(why_buf)) != 0) {
 		import_skip(src, line, "%s", why_buf);
+		return -1;
+	}
+	if (!emit_conditional(&m->opts) && emit_self(key, to)) {
+		import_skip(src, line, "a redirect of the path to itself (a "
+		    "loop)");
 		return -1;
 	}
 	buf_init(&b, mem, sizeof(mem));

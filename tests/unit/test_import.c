@@ -194,6 +194,8 @@ test_import_emit(void)
 		    "host name" },
 		{ RULE_PATH, "/x", "/y", 301, NULL, "=1", NULL,
 		    "without a name" },
+		{ RULE_PATH, "/same", "/s%61me?x=1", 301, NULL, NULL, NULL,
+		    "to itself" },
 	};
 	struct emit_rule e;
 	struct run	 r;
@@ -258,7 +260,9 @@ test_import_maps(void)
 	CU_ASSERT_EQUAL(emit_map_entry(&r.src, 2, m, "/p?x=1&y=2", "/y"), 0);
 	CU_ASSERT_EQUAL(emit_map_entry(&r.src, 3, m, "/q", "/$1"), -1);
 	CU_ASSERT_EQUAL(emit_map_entry(&r.src, 4, m, "/sp ace", "/z z"), 0);
-	CU_ASSERT_EQUAL(emit_map_size(r.imp, m), 3);
+	CU_ASSERT_EQUAL(emit_map_entry(&r.src, 9, m, "/", "/"), -1);
+	CU_ASSERT_EQUAL(emit_map_entry(&r.src, 9, m, "/p?x=1", "/p"), 0);
+	CU_ASSERT_EQUAL(emit_map_size(r.imp, m), 4);
 	CU_ASSERT_EQUAL(emit_map_entry(&r.src, 5, n, "/n", "/n2"), 0);
 	/* Options the loader refuses: every entry reported, nothing written. */
 	o.status = 410;
@@ -277,7 +281,8 @@ test_import_maps(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "[map bulk]\nstatus = 308\n"
 	    "/a%3Db%3Ac = /x  ; src/.htaccess:1\n"
 	    "/p?x=1&y=2 = /y  ; src/.htaccess:2\n"
-	    "/sp%20ace = /z%20z  ; src/.htaccess:4\n"));
+	    "/sp%20ace = /z%20z  ; src/.htaccess:4\n"
+	    "/p?x=1 = /p  ; src/.htaccess:9\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "[map bulk-2]\n"));
 	CU_ASSERT_PTR_NULL(strstr(r.out, "/n2"));
 	CU_ASSERT_PTR_NULL(strstr(r.out, "[map gone]"));
