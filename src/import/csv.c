@@ -697,6 +697,9 @@ csv_import(struct import_src *src)
 	r.rd.field = r.fields;
 	r.rd.keep = CSV_FIELDS;
 	while ((rc = csvread_record(&r.rd)) > 0) {
+		/* Cloudflare writes ',' only, whatever the first row holds. */
+		if (first)
+			r.sheet = r.rd.sep != ',';
 		if (rc == 2) {
 			first = 0;	/* reported */
 			continue;
@@ -705,7 +708,6 @@ csv_import(struct import_src *src)
 		    r.rd.nused;
 		if (first && r.used > 0) {
 			first = 0;
-			r.sheet = r.rd.sep != ',';
 			if (csv_is_header(&r)) {
 				/* Column names: said here, not reported. */
 				fprintf(src->imp->out, "; %s:%u: a header row "
