@@ -822,6 +822,54 @@ size_t	 emit_map_size(struct import *, int);
 void	 emit_flush_all(struct import *);
 void	 emit_free(struct import *);
 
+/* ---- import/csvread.c: CSV records (RFC 4180) for the importers ---- */
+
+/*
+ * How a record splits into fields.  Both take RFC 4180's quoting: a field
+ * that starts with '"' is quoted, "" in it is a '"', and it may hold the
+ * separator and line breaks.
+ */
+enum csvread_dialect {
+	CSVREAD_STRICT,		/* RFC 4180: blanks around a field trimmed;
+				   text after a closing quote, or a '"' in
+				   a field not quoted whole, is an error */
+	CSVREAD_LENIENT,	/* PHP's fgetcsv(): a '"' opens a quote only
+				   as a field's first byte, text after the
+				   closing quote is kept, nothing trimmed */
+};
+
+/*
+ * A CSV reader over one source.  The caller zeroes it and sets the fields
+ * up to `keep`; csvread_record() fills the rest; csvread_free() frees it.
+ */
+struct csvread {
+	struct import_src *src;
+	enum csvread_dialect dialect;
+	char		 sep;		/* the separator; 0: detect decides */
+	char		(*detect)(const char *, size_t);
+					/* while sep is 0, called with each
+					   record's first line: the separator,
+					   or 0 (',' for this record) */
+	size_t		 max;		/* a record's bytes, at most */
+	char		**field;	/* room for `keep` field pointers */
+	size_t		 keep;
+	/* The record last read. */
+	char		*rec;		/* its lines joined by '\n', NUL-ended */
+	size_t		 len;
+	unsigned	 first, last;	/* its source lines */
+	size_t		 nfields;	/* all of them, kept or not */
+	size_t		 nused;		/* up to the last non-empty one */
+	/* The reader's own. */
+	char		*out;		/* the fields, NUL-ended */
+	size_t		 cap;		/* of rec and of out */
+	size_t		 scanned;	/* of rec, by the quote scan */
+	int		 inquote, fieldstart;
+};
+
+int	 csvread_record(struct csvread *);
+void	 csvread_skip(const struct csvread *, const char *);
+void	 csvread_free(struct csvread *);
+
 /* ---- import/FORMAT.c: the importers, one source file each call ---- */
 
 void	 apache_import(struct import_src *);

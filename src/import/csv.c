@@ -22,9 +22,10 @@
  * differ in the scheme only: a Cloudflare source URL matches its scheme
  * alone, a spreadsheet's either (and a spreadsheet may say 303).
  *
- * Fields are RFC 4180: a field may be quoted, "" is a quote in it, and a
- * quoted field may hold a separator or run onto the next line (the record
- * is then read whole, and reported, since no URL holds a newline).
+ * Fields are RFC 4180, read by csvread.c in its strict dialect: a field
+ * may be quoted, "" is a quote in it, and a quoted field may hold a
+ * separator or run onto the next line (the record is then read whole, and
+ * reported, since no URL holds a newline).
  *
  * Cloudflare decides by specificity, not by list order ("How Bulk
  * Redirects work", Determining the URL redirect to apply), and
@@ -73,15 +74,12 @@ struct csv_rank {
 /* One source file being read: its records, its kind, its groups, held rows. */
 struct csv_reader {
 	struct import_src *src;
-	char		*rec;		/* the record: lines joined by '\n' */
-	size_t		 reclen, reccap;
-	char		*out;		/* its fields, unquoted, NUL-ended */
-	unsigned	 first, last;	/* its source lines */
-	char		 sep;		/* 0 until the first record */
+	struct csvread	 rd;		/* the record, its lines, its fields */
 	int		 sheet;		/* a header, or a ';' or tab separator */
 	int		 seen_path;	/* a /path row was seen */
 	char		*fields[CSV_FIELDS];
-	size_t		 used;		/* fields up to the last non-empty */
+	size_t		 used;		/* fields up to the last non-empty,
+					   CSV_FIELDS + 1 past them */
 	int		 noted_batch;
 	struct csv_group *groups;
 	size_t		 ngroups;
@@ -117,45 +115,11 @@ struct csv_source {
 	char		*query;		/* after '?', or NULL */
 };
 
-static int
-csv_blank(char c, char sep)
-{
-	return c == ' ' || (c == '\t' && sep != '\t');
-}
-
 /*
- * Is a quoted field still open at the end of s[0..n), with sep the
- * separator?  A '"' opens a quote only at a field's start (RFC 4180: a
- * field is quoted whole); a stray one elsewhere is left to csv_split().
- */
-static int
-csv_quote_open(const char *s, size_t n, char sep)
-{
-	size_t	 i;
-	int	 inq = 0, start = 1;
-
-	for (i = 0; i < n; i++) {
-		if (inq) {
-			if (s[i] == '"') {
-				if (i + 1 < n && s[i + 1] == '"')
-					i++;
-				else
-					inq = 0;
-			}
-		} else if (s[i] == sep)
-			start = 1;
-		else if (start && s[i] == '"')
-			inq = 1;
-		else if (!csv_blank(s[i], sep))
-			start = 0;
-	}
-	return inq;
-}
-
-/*
- * The separator of a file, from its first line: a tab when it has one
- * outside quotes, else ';' when it has more of them than ',' (Excel in
- * locales whose decimal mark is ','), else ','.
+ * The separator of a file, from its first line that is not empty (0 for an
+ * empty one): a tab when it has one outside quotes, else ';' when it has
+ * more of them than ',' (Excel in locales whose decimal mark is ','), else
+ * ','.  csvread's detect.
  */
 static char
 csv_separator(const char *s, size_t n)
@@ -163,6 +127,8 @@ csv_separator(const char *s, size_t n)
 	size_t	 i, comma = 0, semi = 0, tab = 0;
 	int	 inq = 0;
 
+	if (n == 0)
+		return 0;
 	for (i = 0; i < n; i++) {
 		if (s[i] == '"')
 			inq = !inq;
@@ -176,157 +142,6 @@ csv_separator(const char *s, size_t n)
 	if (tab > 0)
 		return '\t';
 	return semi > comma ? ';' : ',';
-}
-
-/* Append s[0..n) to the record; 0, or -1 when out of memory. */
-static int
-csv_append(struct csv_reader *r, const char *s, size_t n)
-{
-	char	*p;
-	size_t	 cap;
-
-	if (r->reclen + n + 2 > r->reccap) {
-		cap = r->reccap * 2 > r->reclen + n + 2 ? r->reccap * 2 :
-		    r->reclen + n + 2;
-		if ((p = realloc(r->rec, cap)) == NULL)
-			return -1;
-		r->rec = p;
-		if ((p = realloc(r->out, cap)) == NULL)
-			return -1;
-		r->out = p;
-		r->reccap = cap;
-	}
-	memcpy(r->rec + r->reclen, s, n);
-	r->reclen += n;
-	r->rec[r->reclen] = '\0';
-	return 0;
-}
-
-/* Report every source line of the record as not imported, for why. */
-static void
-csv_skip_record(struct csv_reader *r, const char *why)
-{
-	unsigned	 k;
-
-	for (k = r->first; k <= r->last; k++)
-		import_skip(r->src, k, "%s", why);
-}
-
-/*
- * Read the next record (a line, or the lines a quoted field spans) into
- * r->rec; r->first and r->last are its lines.  A record left open at the
- * end of the file or past IMPORT_LINE_MAX bytes is reported here.  Returns
- * 1, 0 at the end of the file, -1 after a read error or out of memory.
- */
-static int
-csv_record(struct csv_reader *r)
-{
-	char	*line;
-	size_t	 len;
-	int	 rc, whole;
-
-	for (;;) {
-		if ((rc = import_getline(r->src, &line, &len)) <= 0)
-			return rc;
-		if (r->sep == 0 && len > 0)
-			r->sep = csv_separator(line, len);
-		r->reclen = 0;
-		r->first = r->last = r->src->line;
-		if (csv_append(r, line, len) != 0)
-			goto nomem;
-		whole = 1;
-		while (csv_quote_open(r->rec, r->reclen, r->sep)) {
-			if ((rc = import_getline(r->src, &line, &len)) < 0)
-				return rc;
-			if (rc == 0) {
-				csv_skip_record(r, "a quoted field without "
-				    "its closing quote");
-				return 0;
-			}
-			r->last = r->src->line;
-			if (r->reclen + 1 + len > IMPORT_LINE_MAX) {
-				csv_skip_record(r, "a quoted field without "
-				    "its closing quote in IMPORT_LINE_MAX "
-				    "bytes");
-				whole = 0;
-				break;
-			}
-			if (csv_append(r, "\n", 1) != 0 ||
-			    csv_append(r, line, len) != 0)
-				goto nomem;
-		}
-		if (whole)
-			return 1;
-	}
-nomem:
-	fprintf(stderr, "fcgi-redirect: --import: out of memory\n");
-	r->src->imp->failed = 1;
-	return -1;
-}
-
-/*
- * Split the record into fields (RFC 4180): r->fields[] point into r->out,
- * blanks around an unquoted field trimmed, r->used the fields up to the
- * last non-empty one, or CSV_FIELDS + 1 when a later one is not empty.
- * Returns 0, or -1 with *why.
- */
-static int
-csv_split(struct csv_reader *r, const char **why)
-{
-	const char	*s = r->rec, *end = r->rec + r->reclen;
-	char		*o = r->out, *f;
-	size_t		 n = 0;
-
-	r->used = 0;
-	for (;;) {
-		f = o;
-		while (s < end && csv_blank(*s, r->sep))
-			s++;
-		if (s < end && *s == '"') {
-			for (s++; ; s++) {
-				if (s == end) {
-					*why = "a quoted field without its "
-					    "closing quote";
-					return -1;
-				}
-				if (*s == '"' && s + 1 < end && s[1] == '"')
-					s++;
-				else if (*s == '"')
-					break;
-				*o++ = *s;
-			}
-			for (s++; s < end && csv_blank(*s, r->sep); s++)
-				;
-			if (s < end && *s != r->sep) {
-				*why = "text after a quoted field's closing "
-				    "quote";
-				return -1;
-			}
-		} else {
-			for (; s < end && *s != r->sep; s++) {
-				if (*s == '"') {
-					*why = "a quote in a field that is not "
-					    "quoted whole (RFC 4180)";
-					return -1;
-				}
-				*o++ = *s;
-			}
-			while (o > f && csv_blank(o[-1], r->sep))
-				o--;
-		}
-		*o++ = '\0';
-		if (n < CSV_FIELDS)
-			r->fields[n] = f;
-		n++;
-		if (*f != '\0')
-			r->used = n > CSV_FIELDS ? CSV_FIELDS + 1 : n;
-		if (s == end)
-			break;
-		s++;
-	}
-	for (; n < CSV_FIELDS; n++)
-		r->fields[n] = o - 1;	/* an empty string */
-	return 0;
 }
 
 /*
@@ -543,7 +358,7 @@ csv_group(struct csv_reader *r, const struct emit_opts *o, const char *hosts,
 	if (r->ngroups == CSV_GROUPS_MAX) {
 		csv_flush_groups(r, CSV_HOST_EXACT);
 		if (!r->noted_batch)
-			import_note(r->src, r->first, "more than %d host and "
+			import_note(r->src, r->rd.first, "more than %d host and "
 			    "option groups: the maps so far are written now; "
 			    "an entry from here on comes after one for the "
 			    "same path %s above it", CSV_GROUPS_MAX,
@@ -593,7 +408,7 @@ csv_hold(struct csv_reader *r, const char *path, const char *to,
 
 	if ((rc = url_normalize_path(path, strlen(path), norm,
 	    sizeof(norm))) < 0) {
-		import_skip(r->src, r->first, "%s", rc == URL_TOO_LONG ?
+		import_skip(r->src, r->rd.first, "%s", rc == URL_TOO_LONG ?
 		    "the path is too long" : "a malformed percent-escape "
 		    "(or %00) in the path");
 		return -1;
@@ -610,7 +425,7 @@ csv_hold(struct csv_reader *r, const char *path, const char *to,
 	nt = strlen(to) + 1;
 	if ((h = malloc(sizeof(*h) + nh + np + nt)) == NULL)
 		goto nomem;
-	h->line = r->first;
+	h->line = r->rd.first;
 	h->opts = *o;
 	h->rank = *rank;
 	h->suffix = suffix;
@@ -624,7 +439,7 @@ csv_hold(struct csv_reader *r, const char *path, const char *to,
 	r->held[r->nheld++] = h;
 	return 0;
 nomem:
-	import_skip(r->src, r->first, "out of memory");
+	import_skip(r->src, r->rd.first, "out of memory");
 	r->src->imp->failed = 1;
 	return -1;
 }
@@ -822,7 +637,7 @@ csv_row(struct csv_reader *r)
 		return;			/* an empty row, as Excel writes them */
 	if (r->used < 2)
 		why = "a row without a target (at least source,target)";
-	else if (r->first != r->last)
+	else if (r->rd.first != r->rd.last)
 		why = "a field holding a line break, which no URL does";
 	else if (r->fields[1][0] == '\0')
 		why = "an empty target";
@@ -831,7 +646,7 @@ csv_row(struct csv_reader *r)
 		why = csv_params(r, &cs, kind, &p);
 	}
 	if (why != NULL) {
-		csv_skip_record(r, why);
+		csvread_skip(&r->rd, why);
 		return;
 	}
 	memset(&o, 0, sizeof(o));
@@ -846,7 +661,7 @@ csv_row(struct csv_reader *r)
 	if (b.overflow || snprintf(key, sizeof(key), "%s%s%s", cs.path,
 	    cs.query != NULL ? "?" : "", cs.query != NULL ? cs.query : "") >=
 	    (int)sizeof(key)) {
-		csv_skip_record(r, "the row is too long");
+		csvread_skip(&r->rd, "the row is too long");
 		return;
 	}
 	if (p.subpath) {
@@ -854,37 +669,50 @@ csv_row(struct csv_reader *r)
 		return;
 	}
 	if ((k = csv_group(r, &o, hosts, &rank)) < 0) {
-		import_skip(r->src, r->first, "out of memory");
+		import_skip(r->src, r->rd.first, "out of memory");
 		r->src->imp->failed = 1;
 		return;
 	}
-	emit_map_entry(r->src, r->first, k, key, tobuf);
+	emit_map_entry(r->src, r->rd.first, k, key, tobuf);
 }
 
+/*
+ * Import one source: its records through csvread.c in the strict dialect,
+ * the separator chosen by csv_separator(), a record not quoted as RFC 4180
+ * says reported whole.
+ */
 void
 csv_import(struct import_src *src)
 {
 	struct csv_reader	 r;
-	const char		*why;
 	size_t			 i;
-	int			 first = 1;
+	int			 first = 1, rc;
 
 	memset(&r, 0, sizeof(r));
 	r.src = src;
-	while (csv_record(&r) > 0) {
-		if (csv_split(&r, &why) != 0) {
-			csv_skip_record(&r, why);
-			first = 0;
+	r.rd.src = src;
+	r.rd.dialect = CSVREAD_STRICT;
+	r.rd.detect = csv_separator;
+	r.rd.max = IMPORT_LINE_MAX;
+	r.rd.field = r.fields;
+	r.rd.keep = CSV_FIELDS;
+	while ((rc = csvread_record(&r.rd)) > 0) {
+		/* Cloudflare writes ',' only, whatever the first row holds. */
+		if (first)
+			r.sheet = r.rd.sep != ',';
+		if (rc == 2) {
+			first = 0;	/* reported */
 			continue;
 		}
+		r.used = r.rd.nused > CSV_FIELDS ? CSV_FIELDS + 1 :
+		    r.rd.nused;
 		if (first && r.used > 0) {
 			first = 0;
-			r.sheet = r.sep != ',';
 			if (csv_is_header(&r)) {
 				/* Column names: said here, not reported. */
 				fprintf(src->imp->out, "; %s:%u: a header row "
 				    "(column names), skipped.\n\n", src->name,
-				    r.first);
+				    r.rd.first);
 				r.sheet = 1;
 				continue;
 			}
@@ -900,6 +728,5 @@ csv_import(struct import_src *src)
 	}
 	free(r.held);
 	free(r.groups);
-	free(r.rec);
-	free(r.out);
+	csvread_free(&r.rd);
 }

@@ -580,113 +580,6 @@ red_code(long code, const char **why, int *note)
 
 /* ---- The CSV export ---- */
 
-/* A CSV record: its fields, decoded, in one buffer. */
-struct red_csv {
-	char	*rec;			/* the record's text, lines joined */
-	size_t	 len, cap;
-	char	*out;			/* the decoded fields, NUL-separated */
-	char	*field[RED_CSV_FIELDS];
-	size_t	 nfields;		/* all of them, even beyond the 8 */
-};
-
-/*
- * Split the record into fields at sep, RFC 4180: a field that starts with
- * '"' is quoted, "" in it is a '"', and it may hold sep and newlines; text
- * after its closing quote is kept, as PHP's fgetcsv() does.  Returns 0, or
- * -1 when the record ends inside a quoted field.
- */
-static int
-red_csv_split(struct red_csv *c, char sep)
-{
-	size_t	 i = 0, o = 0;
-	int	 quoted;
-
-	c->nfields = 0;
-	for (;;) {
-		if (c->nfields < RED_CSV_FIELDS)
-			c->field[c->nfields] = c->out + o;
-		c->nfields++;
-		quoted = i < c->len && c->rec[i] == '"';
-		if (quoted)
-			i++;
-		while (i < c->len) {
-			if (quoted && c->rec[i] == '"') {
-				if (i + 1 < c->len && c->rec[i + 1] == '"') {
-					c->out[o++] = '"';
-					i += 2;
-					continue;
-				}
-				quoted = 0;
-				i++;
-				continue;
-			}
-			if (!quoted && c->rec[i] == sep)
-				break;
-			c->out[o++] = c->rec[i++];
-		}
-		c->out[o++] = '\0';
-		if (quoted)
-			return -1;
-		if (i >= c->len)
-			return 0;
-		i++;			/* the separator */
-	}
-}
-
-/*
- * Read the next record: a line, and the lines after it while a quoted
- * field is open.  Its first line is *first, its last src->line.  Returns 1,
- * 0 at the end of the file, -1 on a read error; 2 when the file ends inside
- * a quoted field or the record is too long (the caller reports its lines).
- */
-static int
-red_csv_read(struct import_src *src, struct red_csv *c, char sep,
-    unsigned *first)
-{
-	char	*line, *p;
-	size_t	 len;
-	int	 rc, joined = 0;
-
-	c->len = 0;
-	for (;;) {
-		if ((rc = import_getline(src, &line, &len)) <= 0)
-			return joined ? 2 : rc;
-		if (!joined)
-			*first = src->line;
-		if (c->len + len + 2 > RED_ENTRY_MAX)
-			return 2;
-		/* The fields take at most twice the text (a NUL each). */
-		if (2 * (c->len + len + 2) > c->cap) {
-			if ((p = realloc(c->rec, 4 * (c->len + len + 2))) ==
-			    NULL)
-				return -1;
-			c->rec = p;
-			if ((p = realloc(c->out, 4 * (c->len + len + 2))) ==
-			    NULL)
-				return -1;
-			c->out = p;
-			c->cap = 4 * (c->len + len + 2);
-		}
-		if (joined)
-			c->rec[c->len++] = '\n';
-		memcpy(c->rec + c->len, line, len);
-		c->len += len;
-		c->rec[c->len] = '\0';
-		if (red_csv_split(c, sep) == 0)
-			return 1;
-		joined = 1;
-	}
-}
-
-/* The separator of the export: the first of ',' ';' '|' in line, or ','. */
-static char
-red_csv_sep(const char *line)
-{
-	size_t	 n = strcspn(line, ",;|");
-
-	return line[n] != '\0' ? line[n] : ',';
-}
-
 /* Is s only blanks (or empty)? */
 static int
 red_blank(const char *s)
@@ -711,12 +604,31 @@ red_trim(char *s)
 }
 
 /*
+ * The separator of the export, csvread's detect: the first of ',' ';' '|'
+ * in the first line that is not blank, or ','; 0 for a blank line.
+ * (fileio/csv.php load() tries ',', ';' then '|', each on the whole file,
+ * until one imports something.)
+ */
+static char
+red_csv_sep(const char *line, size_t n)
+{
+	size_t	 i;
+
+	if (red_blank(line))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (line[i] == ',' || line[i] == ';' || line[i] == '|')
+			return line[i];
+	return ',';
+}
+
+/*
  * One CSV record as fileio/csv.php csv_as_item() reads it, with the columns
  * the export adds (type, status) that its own import ignores: a disabled
  * entry, or an action that is not a redirect, was not one on the site.
  */
 static void
-red_csv_record(struct red_file *rf, struct red_csv *c, unsigned line)
+red_csv_record(struct red_file *rf, struct csvread *c)
 {
 	struct red_entry e;
 	const char	*why = NULL, *s;
@@ -725,7 +637,7 @@ red_csv_record(struct red_file *rf, struct red_csv *c, unsigned line)
 	int		 note = 0;
 
 	memset(&e, 0, sizeof(e));
-	e.line = line;
+	e.line = c->first;
 	e.idx = -1;
 	e.text = c->rec;
 	if (c->nfields < 2) {
@@ -792,47 +704,30 @@ red_csv_record(struct red_file *rf, struct red_csv *c, unsigned line)
 	red_entry_import(rf, &e);
 }
 
-/* Import the CSV export. */
+/*
+ * Import the CSV export: its records through csvread.c, split as PHP's
+ * fgetcsv() does.
+ */
 static void
 red_csv_import(struct red_file *rf)
 {
-	struct red_csv	 c;
-	unsigned	 first = 0, l;
-	char		 sep = 0;
+	struct csvread	 c;
+	char		*field[RED_CSV_FIELDS];
 	int		 rc;
 
 	memset(&c, 0, sizeof(c));
-	for (;;) {
-		rc = red_csv_read(rf->src, &c, sep ? sep : ',', &first);
-		if (rc == 1 && sep == 0 && !red_blank(c.rec)) {
-			/* fileio/csv.php load() tries ',', ';' then '|'. */
-			sep = red_csv_sep(c.rec);
-			if (sep != ',' && red_csv_split(&c, sep) != 0)
-				rc = 2;
-		}
-		if (rc == 0 || rc == -1) {
-			if (rc == -1 && !rf->src->imp->failed) {
-				fprintf(stderr, "fcgi-redirect: --import: out "
-				    "of memory\n");
-				rf->src->imp->failed = 1;
-			}
-			break;
-		}
-		if (rc == 2) {
-			import_skip(rf->src, first, "a quoted field that does "
-			    "not close (or a record over %d bytes)",
-			    RED_ENTRY_MAX);
-			for (l = first + 1; l <= rf->src->line; l++)
-				import_skip(rf->src, l, "part of the record "
-				    "of line %u", first);
-			continue;
-		}
-		if (red_blank(c.rec))
-			continue;		/* fgetcsv()'s blank line */
-		red_csv_record(rf, &c, first);
+	c.src = rf->src;
+	c.dialect = CSVREAD_LENIENT;
+	c.detect = red_csv_sep;
+	c.max = RED_ENTRY_MAX;
+	c.field = field;
+	c.keep = RED_CSV_FIELDS;
+	while ((rc = csvread_record(&c)) > 0) {
+		if (rc == 2 || red_blank(c.rec))
+			continue;	/* reported; fgetcsv()'s blank line */
+		red_csv_record(rf, &c);
 	}
-	free(c.rec);
-	free(c.out);
+	csvread_free(&c);
 }
 
 /* ---- The JSON export ---- */

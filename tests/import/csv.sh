@@ -82,6 +82,15 @@ imp_expect "tab: exit status" "$?" 0
 imp_expect "tab: header not reported" "$(cat "$T/tab.err")" ""
 imp_expect "tab: answer" "$(imp_answer "$T/tab.ini" /t)" "308 /tab"
 
+# A ';' file is a spreadsheet's even when its first row is malformed
+# (reported): a later host/path row may say 303, which Cloudflare refuses.
+printf '"a"b;c\nexample.com/z;/w;303\n' >"$T/semibad.csv"
+imp_run csv "$T/semibad.ini" "$T/semibad.err" "$T/semibad.csv"
+imp_expect "semibad: only the first row reported" \
+    "$(cut -d: -f2 "$T/semibad.err" | tr '\n' ' ')" "1 "
+imp_expect "semibad: a spreadsheet's 303" \
+    "$(imp_answer "$T/semibad.ini" /z example.com)" "303 /w"
+
 # A missing file is exit status 2.
 imp_run csv "$T/none.ini" "$T/none.err" "$T/does-not-exist.csv"
 imp_expect "missing file: exit status" "$IMP_RC" 2

@@ -77,6 +77,16 @@ tab "$T/semi.ini" <<'EOF'
 /semi	302	/colon
 /a,b	301	/c
 EOF
+# A ';' export without a header: its first record is read with ';' from
+# its first line on, like the others (a '"' after a ',' in a field opens
+# no quote there; read with ',' it swallowed the rest of the file).
+printf '/a;/b;0;301;url;0;Title,"one;active\n/c;/d;0;302\n' >"$T/semi1.csv"
+imp_run redirection "$T/semi1.ini" "$T/semi1.err" "$T/semi1.csv"
+imp_expect "semi1.csv: exit status" "$IMP_RC" 0
+tab "$T/semi1.ini" <<'EOF'
+/a	301	/b
+/c	302	/d
+EOF
 
 # ---- The JSON export ----
 imp_run redirection "$T/json.ini" "$T/json.err" export.json

@@ -10,7 +10,12 @@
  * (what --check runs): each row is either written, and the whole file must
  * load, or reported, with the reason in the report.  A failing row is
  * printed to stderr before the assertion.
+ *
+ * And import/csvread.c, the CSV records of --import csv and redirection:
+ * each row a source read to its end, the records it gives written out
+ * with their lines and fields, and the report it makes.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,6 +302,162 @@ test_import_maps(void)
 	free(r.rep);
 }
 
+/* A detect for csvread: ';' or ',', whichever comes first; 0 for "". */
+static char
+csvread_test_sep(const char *line, size_t n)
+{
+	size_t	 k = strcspn(line, ",;");
+
+	return n == 0 ? 0 : line[k] != '\0' ? line[k] : ',';
+}
+
+/*
+ * csvread_record() to the end of a source in memory: each record written
+ * as "FIRST-LAST nNFIELDS uNUSED [f0][f1][f2]" (3 fields kept), "skip" for
+ * one reported (rc 2); the report as import_skip() writes it.
+ */
+static void
+test_import_csvread(void)
+{
+	static const struct {
+		enum csvread_dialect dialect;
+		char		 sep;	/* 0: csvread_test_sep() */
+		size_t		 max;
+		const char	*in;
+		const char	*records;
+		const char	*report;
+	} rows[] = {
+		/* Quotes: "" is a quote, a separator and a line break in. */
+		{ CSVREAD_STRICT, ',', 64, "a,\"b,c\",\"d\"\"e\"\n",
+		    "1-1 n3 u3 [a][b,c][d\"e]\n", "" },
+		{ CSVREAD_LENIENT, ',', 64, "a,\"b,c\",\"d\"\"e\"\n",
+		    "1-1 n3 u3 [a][b,c][d\"e]\n", "" },
+		{ CSVREAD_STRICT, ',', 64, "\"x\ny\",z\nnext\n",
+		    "1-2 n2 u2 [x\ny][z][]\n3-3 n1 u1 [next][][]\n", "" },
+		{ CSVREAD_LENIENT, ';', 64, "\"x;\n\"\"y\";z\n",
+		    "1-2 n2 u2 [x;\n\"y][z][]\n", "" },
+		/* Text after a closing quote: an error, or kept. */
+		{ CSVREAD_STRICT, ',', 64, "\"a\"b,c\nd\n",
+		    "skip\n2-2 n1 u1 [d][][]\n",
+		    "t.csv:1: warning: not imported: text after a quoted "
+		    "field's closing quote\n" },
+		{ CSVREAD_LENIENT, ',', 64, "\"a\"b\"c,d\n",
+		    "1-1 n2 u2 [ab\"c][d][]\n", "" },
+		/* A quote inside an unquoted field: an error, or kept. */
+		{ CSVREAD_STRICT, ',', 64, "a\"b,c\n", "skip\n",
+		    "t.csv:1: warning: not imported: a quote in a field that "
+		    "is not quoted whole (RFC 4180)\n" },
+		{ CSVREAD_LENIENT, ',', 64, "a\"b,c\n",
+		    "1-1 n2 u2 [a\"b][c][]\n", "" },
+		/* Blanks: trimmed around fields (a tab unless it separates). */
+		{ CSVREAD_STRICT, ',', 64, "  a , \" b \" ,c\t\n",
+		    "1-1 n3 u3 [a][ b ][c]\n", "" },
+		{ CSVREAD_LENIENT, ',', 64, "  a , \" b \" ,c\t\n",
+		    "1-1 n3 u3 [  a ][ \" b \" ][c\t]\n", "" },
+		{ CSVREAD_STRICT, '\t', 64, "a \t b\t \"c\" \n",
+		    "1-1 n3 u3 [a][b][c]\n", "" },
+		/* Strict: a quote after a closed one and blanks opens again. */
+		{ CSVREAD_STRICT, ',', 64, "\"a\" \"b\nc\"\n", "skip\n",
+		    "t.csv:1: warning: not imported: text after a quoted "
+		    "field's closing quote\n"
+		    "t.csv:2: warning: not imported: text after a quoted "
+		    "field's closing quote\n" },
+		{ CSVREAD_LENIENT, ',', 64, "\"a\" \"b\nc\"\n",
+		    "1-1 n1 u1 [a \"b][][]\n2-2 n1 u1 [c\"][][]\n", "" },
+		/* Open at the end of the file: every line reported. */
+		{ CSVREAD_STRICT, ',', 64, "ok\n\"open,\nmore\nlast",
+		    "1-1 n1 u1 [ok][][]\n",
+		    "t.csv:2: warning: not imported: a quoted field without "
+		    "its closing quote\n"
+		    "t.csv:3: warning: not imported: a quoted field without "
+		    "its closing quote\n"
+		    "t.csv:4: warning: not imported: a quoted field without "
+		    "its closing quote\n" },
+		{ CSVREAD_LENIENT, ',', 64, "a,\"b\n\n", "",
+		    "t.csv:1: warning: not imported: a quoted field without "
+		    "its closing quote\n"
+		    "t.csv:2: warning: not imported: a quoted field without "
+		    "its closing quote\n" },
+		/* The bound: 23 bytes fit, 22 do not; reading goes on. */
+		{ CSVREAD_STRICT, ',', 23, "\"0123456789\n0123456789\"\n",
+		    "1-2 n1 u1 [0123456789\n0123456789][][]\n", "" },
+		{ CSVREAD_LENIENT, ',', 22,
+		    "\"0123456789\n0123456789\"\nafter\n",
+		    "3-3 n1 u1 [after][][]\n",
+		    "t.csv:1: warning: not imported: a quoted field without "
+		    "its closing quote in 22 bytes\n"
+		    "t.csv:2: warning: not imported: a quoted field without "
+		    "its closing quote in 22 bytes\n" },
+		/* A byte order mark and CR LF are import_getline()'s. */
+		{ CSVREAD_STRICT, ',', 64, "\xef\xbb\xbf" "a,\"b\r\nc\"\r\nd\r\n",
+		    "1-2 n2 u2 [a][b\nc][]\n3-3 n1 u1 [d][][]\n", "" },
+		/* Empty lines and fields; more fields than kept. */
+		{ CSVREAD_STRICT, ',', 64, "\na,,\n",
+		    "1-1 n1 u0 [][][]\n2-2 n3 u1 [a][][]\n", "" },
+		{ CSVREAD_LENIENT, ',', 64, "a,b,c,d,,\n,,,,,\n",
+		    "1-1 n6 u4 [a][b][c]\n2-2 n6 u0 [][][]\n", "" },
+		/* The separator from the first line that is not empty. */
+		{ CSVREAD_STRICT, 0, 64, "\nq;\"x,\ny\";z\na,b\n",
+		    "1-1 n1 u0 [][][]\n2-3 n3 u3 [q][x,\ny][z]\n"
+		    "4-4 n1 u1 [a,b][][]\n", "" },
+	};
+	struct csvread	 c;
+	struct run	 r;
+	char		*field[3], *got;
+	size_t		 i, k, gotlen;
+	FILE		*g;
+	int		 rc, status;
+
+	for (i = 0; i < nitems(rows); i++) {
+		if (run_start(&r) != 0)
+			return;
+		r.src.name = "t.csv";
+		if ((r.src.f = fmemopen((void *)(uintptr_t)rows[i].in,
+		    strlen(rows[i].in), "r")) == NULL ||
+		    (g = open_memstream(&got, &gotlen)) == NULL) {
+			CU_FAIL("cannot open the memory streams");
+			return;
+		}
+		memset(&c, 0, sizeof(c));
+		c.src = &r.src;
+		c.dialect = rows[i].dialect;
+		c.sep = rows[i].sep;
+		c.detect = rows[i].sep == 0 ? csvread_test_sep : NULL;
+		c.max = rows[i].max;
+		c.field = field;
+		c.keep = nitems(field);
+		while ((rc = csvread_record(&c)) > 0) {
+			if (rc == 2) {
+				fprintf(g, "skip\n");
+				continue;
+			}
+			fprintf(g, "%u-%u n%zu u%zu ", c.first, c.last,
+			    c.nfields, c.nused);
+			for (k = 0; k < c.keep; k++)
+				fprintf(g, "[%s]", c.field[k]);
+			fprintf(g, "\n");
+		}
+		CU_ASSERT_EQUAL(rc, 0);
+		csvread_free(&c);
+		fclose(g);
+		fclose(r.src.f);
+		free(r.src.buf);
+		status = import_end(r.imp);
+		fclose(r.outf);
+		fclose(r.repf);
+		CU_ASSERT_EQUAL(status, rows[i].report[0] != '\0' ? 1 : 0);
+		if (strcmp(got, rows[i].records) != 0 ||
+		    strcmp(r.rep, rows[i].report) != 0)
+			fprintf(stderr, "csvread row %zu: records\n%s"
+			    "report\n%s", i, got, r.rep);
+		CU_ASSERT_STRING_EQUAL(got, rows[i].records);
+		CU_ASSERT_STRING_EQUAL(r.rep, rows[i].report);
+		free(got);
+		free(r.out);
+		free(r.rep);
+	}
+}
+
 int
 test_import_register(void)
 {
@@ -305,6 +466,7 @@ test_import_register(void)
 		{ "import_path_encode, import_literal", test_import_encode },
 		{ "emit_rule", test_import_emit },
 		{ "emit_map_*", test_import_maps },
+		{ "csvread_record", test_import_csvread },
 	};
 
 	return unit_add_suite("import", tests, nitems(tests));
