@@ -149,8 +149,13 @@ static int
 stmt_word_end(struct nstmt *st)
 {
 	struct nword	*w = &st->w[st->n - 1];
-	char		*s = st->text + w->off, *d = s, *e = st->text + st->tlen;
+	char		*s, *d, *e;
 
+	/* An empty first word ("" at the start): nothing is held yet. */
+	if (st->text == NULL)
+		return stmt_addc(st, '\0');
+	s = d = st->text + w->off;
+	e = st->text + st->tlen;
 	while (s < e) {
 		if (*s == '\\' && s + 1 < e) {
 			switch (s[1]) {
