@@ -269,6 +269,8 @@ emit_opts_text(struct buf *b, const struct emit_opts *o)
 		buf_adds(b, "case = ignore\n");
 	if (o->flags & OPT_SLASH_EITHER)
 		buf_adds(b, "slash = either\n");
+	if (o->flags & OPT_PARAMS_ONLY)
+		buf_adds(b, "other-params = refuse\n");
 	if (o->hosts != NULL)
 		buf_printf(b, "host = %s\n", o->hosts);
 	if (o->methods != NULL)
