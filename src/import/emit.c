@@ -269,8 +269,6 @@ emit_opts_text(struct buf *b, const struct emit_opts *o)
 		buf_adds(b, "case = ignore\n");
 	if (o->flags & OPT_SLASH_EITHER)
 		buf_adds(b, "slash = either\n");
-	if (o->flags & OPT_PARAMS_ONLY)
-		buf_adds(b, "other-params = refuse\n");
 	if (o->hosts != NULL)
 		buf_printf(b, "host = %s\n", o->hosts);
 	if (o->methods != NULL)
@@ -282,6 +280,8 @@ emit_opts_text(struct buf *b, const struct emit_opts *o)
 		emit_target_text(b, o->params);
 		buf_addc(b, '\n');
 	}
+	if (o->flags & OPT_PARAMS_ONLY)
+		buf_adds(b, "other-params = refuse\n");
 }
 
 /* A comment line quoting source text: visible ASCII, at most 160 bytes. */
