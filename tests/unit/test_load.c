@@ -1592,6 +1592,7 @@ test_load_fixture_values(void)
 	CU_ASSERT_FATAL(i + 4 == rs->nrules);
 	CU_ASSERT_STRING_EQUAL(UNIT_RULE(rs, i).name, "legacy");
 	CU_ASSERT_EQUAL(UNIT_RULE(rs, i).opts->status, 308);
+	CU_ASSERT_EQUAL(UNIT_RULE(rs, i).opts->flags, OPT_PARAMS_ONLY);
 	CU_ASSERT_STRING_EQUAL(UNIT_RULE(rs, i + 2).pattern,
 	    "/wiki/Special:Search");
 	CU_ASSERT_STRING_EQUAL(UNIT_RULE(rs, i + 3).pattern, "/a=b");
