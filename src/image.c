@@ -211,7 +211,8 @@ opts_decode(struct ruleset *rs, const struct image_header *h,
 		    o->status != 307 && o->status != 308)
 			return -1;
 		if ((io->flags & ~(OPT_QUERY_DROP | OPT_CASE_IGNORE |
-		    OPT_SLASH_EITHER | OPT_PARAMS_ONLY)) != 0 || io->scheme > SCHEME_HTTPS)
+		    OPT_SLASH_EITHER | OPT_PARAMS_ONLY)) != 0 ||
+		    io->scheme > SCHEME_HTTPS)
 			return -1;
 		o->flags = io->flags;
 		o->scheme = (enum scheme)io->scheme;

@@ -119,7 +119,10 @@ key_status(struct key_ctx *c, const struct key_def *k, const char *v,
 	return 0;
 }
 
-/* query, case, slash, other-params: one of two words (k->post), clearing or setting. */
+/*
+ * query, case, slash, other-params: one of two words (k->post), clearing
+ * or setting.
+ */
 static int
 key_flag(struct key_ctx *c, const struct key_def *k, const char *v,
     unsigned line)

@@ -3,15 +3,16 @@
  *
  * A pure function of (rule set, request): the first rule in file order
  * whose path, prefix or regex matches and whose conditions (host, methods,
- * scheme, active window, parameters) hold.  Exact paths and prefixes are found through
- * the hash indexes (index.c), a bounded number of lookups per request
- * whatever the number of rules: one per case/slash variant for the path,
- * one per '/' in the path for prefixes.  Regex rules are found the same
- * way, by the cut their literal prefix anchors them at ("^/r/17/(.*)$" at
- * "/r/17"), so a request tries only the regexes it could match, in file
- * order, and only those that stand before the best candidate found so far:
- * a thousand regexes under other paths cost nothing, and a large table of
- * exact rules costs nothing extra to a request that a late regex matches.
+ * scheme, active window, parameters) hold.  Exact paths and prefixes are
+ * found through the hash indexes (index.c), a bounded number of lookups
+ * per request whatever the number of rules: one per case/slash variant
+ * for the path, one per '/' in the path for prefixes.  Regex rules are
+ * found the same way, by the cut their literal prefix anchors them at
+ * ("^/r/17/(.*)$" at "/r/17"), so a request tries only the regexes it
+ * could match, in file order, and only those that stand before the best
+ * candidate found so far: a thousand regexes under other paths cost
+ * nothing, and a large table of exact rules costs nothing extra to a
+ * request that a late regex matches.
  */
 #include <ctype.h>
 #include <stdlib.h>

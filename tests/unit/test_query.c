@@ -7,9 +7,9 @@
  * the error), and the request side through query_init() on a struct
  * request whose query is set: query_count, query_param and query_value
  * (the last of a repeated name wins), query_key (the canonical query for a
- * signature), query_matches, query_only and query_kept.  A hostile query of 16 KiB
- * with 5,000 parameters, repeated names and malformed escapes must be
- * answered right and at once, alone and through a rule set.  A failing
+ * signature), query_matches, query_only and query_kept.  A hostile query
+ * of 16 KiB with 5,000 parameters, repeated names and malformed escapes
+ * must be answered right and at once, alone and through a rule set.  A failing
  * row is printed (bytes escaped) to stderr before the assertion.
  *
  * struct query is some 400 KiB: it lives on the heap (query_new()).
