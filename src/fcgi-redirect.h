@@ -163,6 +163,7 @@ enum rule_kind {
 #define OPT_QUERY_DROP		0x01	/* query = drop */
 #define OPT_CASE_IGNORE		0x02	/* case = ignore */
 #define OPT_SLASH_EITHER	0x04	/* slash = either */
+#define OPT_PARAMS_ONLY		0x08	/* other-params = refuse */
 
 enum scheme {
 	SCHEME_ANY = 0,
@@ -313,7 +314,7 @@ struct image_source {
  * and the image rebuilt, never converted).  Offsets into the strings are
  * 32-bit: an image holds at most 4 GiB of strings.
  */
-#define IMAGE_VERSION		3
+#define IMAGE_VERSION		4
 #define IMAGE_BYTE_ORDER	0x01020304u
 #define IMAGE_NONE		UINT32_MAX	/* no string */
 #define IMAGE_BUILD_MAX		48
@@ -448,6 +449,7 @@ const struct rule *ruleset_rule(const struct ruleset *, uint32_t,
 void		*ruleset_regex(const struct ruleset *, const struct rule *);
 uint32_t	 ruleset_regex_rule(const struct ruleset *, size_t);
 const char	*ruleset_sig(const struct ruleset *, size_t);
+const char	*ruleset_query(const struct ruleset *, uint32_t);
 int		 image_source_equal(const struct image_source *,
 		    const struct image_source *);
 void		 image_source_stat(struct image_source *, const struct stat *);
@@ -524,7 +526,8 @@ int	 target_compile(struct arena *, struct diag *, const char *,
 enum key_id {
 	KEY_STATUS, KEY_QUERY, KEY_CASE, KEY_SLASH, KEY_CACHE, KEY_HEADER,
 	KEY_HOST, KEY_METHODS, KEY_SCHEME, KEY_FROM, KEY_UNTIL, KEY_PARAMS,
-	KEY_FALLBACK, KEY_BASE, KEY_STATS, KEY_PATH, KEY_PREFIX, KEY_REGEX, KEY_TO,
+	KEY_OTHER_PARAMS, KEY_FALLBACK, KEY_BASE, KEY_STATS, KEY_PATH,
+	KEY_PREFIX, KEY_REGEX, KEY_TO,
 	KEY_N
 };
 #define KEY_BIT(k)	(1u << (k))
@@ -628,6 +631,7 @@ const char		*query_value(struct query *, struct query_param *,
 int			 query_key(struct query *, const char *, char *,
 			    size_t);
 int			 query_matches(struct query *, const char *);
+int			 query_only(struct query *, const char *, const char *);
 void			 query_matched(struct query *, const char *,
 			    struct buf *, char, size_t *);
 size_t			 query_kept(struct query *, const char *, const char *,
@@ -792,7 +796,7 @@ void	 import_path_encode(struct buf *, const char *, size_t);
 struct emit_opts {
 	int		 status;	/* 301 302 303 307 308; 0: 307 */
 	unsigned	 flags;		/* OPT_QUERY_DROP, OPT_CASE_IGNORE,
-					   OPT_SLASH_EITHER */
+					   OPT_SLASH_EITHER, OPT_PARAMS_ONLY */
 	const char	*hosts;		/* `host =`: patterns, blank-separated */
 	const char	*params;	/* `params =`, or NULL */
 	const char	*methods;	/* `methods =`, or NULL */

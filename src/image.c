@@ -211,7 +211,8 @@ opts_decode(struct ruleset *rs, const struct image_header *h,
 		    o->status != 307 && o->status != 308)
 			return -1;
 		if ((io->flags & ~(OPT_QUERY_DROP | OPT_CASE_IGNORE |
-		    OPT_SLASH_EITHER)) != 0 || io->scheme > SCHEME_HTTPS)
+		    OPT_SLASH_EITHER | OPT_PARAMS_ONLY)) != 0 ||
+		    io->scheme > SCHEME_HTTPS)
 			return -1;
 		o->flags = io->flags;
 		o->scheme = (enum scheme)io->scheme;
@@ -458,6 +459,27 @@ ruleset_rule(const struct ruleset *rs, uint32_t no, struct rule *r)
 	r->no = no == rs->nrules ? RULE_FALLBACK : no;
 	r->opts = &rs->opts[ir->opts];
 	return r;
+}
+
+/*
+ * The canonical query of rule number no's key ("/index.php?id=42" gives
+ * "id=42"), or NULL when it has none or no is out of range or damaged.
+ * ruleset_rule() without reading the rest: for other-params = refuse.
+ */
+const char *
+ruleset_query(const struct ruleset *rs, uint32_t no)
+{
+	const struct image_rule	*ir;
+	const char		*p;
+
+	if (no >= rs->nrules)
+		return NULL;
+	ir = (const struct image_rule *)rs->rules + no;
+	if ((uint64_t)ir->pattern + ir->pattern_len >= rs->strings_len)
+		return NULL;
+	/* "path?query" (compile.c); the strings end with a NUL. */
+	p = rs->strings + ir->pattern + ir->pattern_len;
+	return *p == '?' ? p + 1 : NULL;
 }
 
 /* The i-th query signature in use (query.c), or NULL. */

@@ -341,9 +341,10 @@ explain_env(struct explain_env *e, const char *method, const char *url)
 
 /*
  * The "Parameters:" line of --explain, for a rule that matched on
- * parameters (its key's query, `params =`): those it matched, with the
- * values they counted with, and what the Location carries of the others
- * (location.c).
+ * parameters (its key's query, `params =`, `other-params = refuse`):
+ * those it matched, with the values they counted with, and what the
+ * Location carries of the others (location.c), of which a rule with
+ * other-params = refuse had none.
  */
 static void
 explain_params(struct decision *d)
@@ -355,7 +356,7 @@ explain_params(struct decision *d)
 	size_t			 n = 0;
 
 	if (r == NULL || q == NULL || (r->query == NULL &&
-	    r->opts->params == NULL))
+	    r->opts->params == NULL && !(r->opts->flags & OPT_PARAMS_ONLY)))
 		return;
 	buf_init(&b, mem, sizeof(mem));
 	query_matched(q, r->query, &b, ' ', &n);
@@ -363,7 +364,9 @@ explain_params(struct decision *d)
 	printf("Parameters: matched %s; ", b.overflow ? "(too long to show)" :
 	    n > 0 ? mem : "none");
 	buf_init(&b, mem, sizeof(mem));
-	if (r->opts->flags & OPT_QUERY_DROP)
+	if (r->opts->flags & OPT_PARAMS_ONLY)
+		printf("no others (other-params = refuse)\n");
+	else if (r->opts->flags & OPT_QUERY_DROP)
 		printf("dropped (query = drop)\n");
 	else if (r->target_flags & TARGET_USES_QUERY)
 		printf("the whole query in ${query}\n");

@@ -21,7 +21,8 @@
  * those names (query_key()), so a million query-keyed entries cost a
  * lookup what ten do, whatever other parameters the request carries.
  * A name the request carries more than once counts with its last value,
- * as PHP's $_GET has it.
+ * as PHP's $_GET has it.  A rule with `other-params = refuse` also asks
+ * that the request carry no name but its own (query_only()).
  *
  * Parsing a request's query is bounded by its length (URI_MAX bytes, so
  * at most URI_MAX / 2 + 1 parameters), costs nothing until a rule needs
@@ -461,6 +462,63 @@ canon_names(const char *c, const char **names, size_t *lens, size_t max)
 		lens[k++] = span(c, '=', '&');
 	}
 	return k;
+}
+
+/*
+ * Is name[0..len) one of names[0..n), sorted as a canonical query sorts
+ * them (strcmp() on the names alone)?  A binary search: the names hold no
+ * NUL, so memcmp() and then the length order them as strcmp() does.
+ */
+static int
+names_find(const char **names, const size_t *lens, size_t n,
+    const char *name, size_t len)
+{
+	size_t	 lo = 0, hi = n, mid;
+	int	 c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = memcmp(name, names[mid], len < lens[mid] ? len : lens[mid]);
+		if (c == 0)
+			c = len < lens[mid] ? -1 : len > lens[mid];
+		if (c == 0)
+			return 1;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return 0;
+}
+
+/*
+ * Does q carry only parameters named in the canonical queries c1 or c2
+ * (either may be NULL)?  1 when every name q carries is one of theirs,
+ * and so when q has no parameter ("", "?", "&&"); 0 at the first that is
+ * not.  Values are not looked at (query_matches() does).  For
+ * `other-params = refuse`: at most QUERY_PARAMS_MAX parameters, each a
+ * binary search among at most QUERY_RULE_PARAMS_MAX names of each query,
+ * so a hostile query costs its parsing and some 12 short compares a
+ * parameter.
+ */
+int
+query_only(struct query *q, const char *c1, const char *c2)
+{
+	const char	*n1[QUERY_RULE_PARAMS_MAX], *n2[QUERY_RULE_PARAMS_MAX];
+	size_t		 l1[QUERY_RULE_PARAMS_MAX], l2[QUERY_RULE_PARAMS_MAX];
+	size_t		 k1, k2, i;
+
+	if (!q->parsed)
+		query_split(q);
+	if (q->n == 0)
+		return 1;
+	k1 = canon_names(c1, n1, l1, QUERY_RULE_PARAMS_MAX);
+	k2 = canon_names(c2, n2, l2, QUERY_RULE_PARAMS_MAX);
+	for (i = 0; i < q->n; i++)
+		if (!names_find(n1, l1, k1, q->p[i].name, q->p[i].name_len) &&
+		    !names_find(n2, l2, k2, q->p[i].name, q->p[i].name_len))
+			return 0;
+	return 1;
 }
 
 /*

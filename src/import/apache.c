@@ -23,6 +23,8 @@
  *   the rest; RedirectMatch and RewriteRule run on the decoded path; the
  *   request's query is appended unless the target has one (RewriteRule's
  *   QSA appends it to the target's, QSD drops it).
+ * - A QUERY_STRING condition is `params =`; one on the whole query
+ *   (^name=value$) adds `other-params = refuse`: no other parameter.
  * - <IfModule> is read through; <IfModule !...> and every other container
  *   (<Directory>, <Location>, <Files>, <If>...) is reported line by line,
  *   and so is every directive that is not a redirect.
@@ -139,7 +141,8 @@ struct ap_condset {
 	const char	*scheme;
 	char		 group_param[257];	/* %1 of the last condition */
 	int		 group_n;	/* its %N; 0: none */
-	int		 query;		/* a QUERY_STRING condition */
+	int		 query;		/* QUERY_STRING conditions */
+	int		 exact;		/* of them ^...$: the whole query */
 };
 
 static char	 ap_why[512];		/* a reason built with snprintf */
@@ -899,11 +902,9 @@ ap_cond_query(struct ap_state *st, const struct ap_cond *c,
 	}
 	if (b.overflow)
 		return -1;
-	if (exact)
-		import_note(st->src, c->span.first, "Apache asks for a query "
-		    "that is exactly this; here it may hold other "
-		    "parameters too");
-	cs->query = 1;
+	/* The whole query: no other parameter (other-params = refuse). */
+	cs->exact += exact;
+	cs->query++;
 	return 0;
 }
 
@@ -1353,6 +1354,15 @@ ap_rewrite_rule(struct ap_state *st, char *args)
 	}
 	if (cs.params[0] != '\0')
 		ru->r.opts.params = ap_dup(st, cs.params, strlen(cs.params));
+	if (cs.exact > 0) {
+		ru->r.opts.flags |= OPT_PARAMS_ONLY;
+		if (cs.query > 1)
+			import_note(st->src, st->span.first, "Apache asks "
+			    "for a query that is exactly one condition's, "
+			    "which no other QUERY_STRING condition can add "
+			    "to; here the parameters of all of them may "
+			    "come together");
+	}
 	if ((ru->r.to = ap_dup(st, to, strlen(to))) == NULL)
 		return;
 	q = strchr(sub, '?');

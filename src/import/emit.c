@@ -311,6 +311,8 @@ emit_opts_text(struct buf *b, const struct emit_opts *o)
 		emit_target_text(b, o->params);
 		buf_addc(b, '\n');
 	}
+	if (o->flags & OPT_PARAMS_ONLY)
+		buf_adds(b, "other-params = refuse\n");
 }
 
 /* A comment line quoting source text: visible ASCII, at most 160 bytes. */

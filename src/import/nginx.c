@@ -21,7 +21,9 @@
  *     around a return;
  *   - the bulk idiom map $uri $new { ... } with if ($new) { return 301
  *     $new; } at server level: the exact keys as a [map] section written
- *     where the if stands, the regex keys and a default after it.
+ *     where the if stands, the regex keys and a default after it; a map
+ *     of $request_uri (the URI as sent, compared whole) with
+ *     `other-params = refuse`, its keys' parameters then in any order.
  *
  * Everything else is reported with its line, and every line of a block
  * that is not imported.  Held in memory: the current server's locations
@@ -1284,9 +1286,10 @@ open_map(struct ngx *nx, const struct nstmt *st)
 	nx->maps = m;
 	if (m->src == M_REQUEST_URI)
 		import_note(nx->src, st->line, "a map of $request_uri: nginx "
-		    "compares the URI as sent, query included, where "
-		    "fcgi-redirect compares the normalized path and asks "
-		    "only for the key's parameters");
+		    "compares the URI as sent, query included, as a string; "
+		    "fcgi-redirect compares the normalized path and the key's "
+		    "parameters decoded and in any order, and refuses others "
+		    "(other-params = refuse)");
 	if ((f = push(nx, C_MAP, st->line, NULL)) != NULL)
 		f->map = m;
 }
@@ -1696,6 +1699,9 @@ write_map(struct ngx *nx, const struct nserver *sv, const struct nrule *r)
 	server_opts(sv, &o);
 	o.status = r->status;
 	o.flags = OPT_QUERY_DROP | OPT_CASE_IGNORE;
+	/* $request_uri is the whole URI: no parameter but the key's. */
+	if (m->src == M_REQUEST_URI)
+		o.flags |= OPT_PARAMS_ONLY;
 	emit_map_opts(nx->src->imp, m->k, &o);
 	emit_map_flush(nx->src->imp, m->k);
 	for (i = 0; i < m->nre + (m->dflt != NULL); i++) {

@@ -14,9 +14,10 @@
  *    (status, query, case, slash), spooled by emit.c, so a site of 50,000
  *    redirects imports in bounded memory.  flag_case is `case = ignore`,
  *    flag_trailing `slash = either`, flag_query "ignore" `query = drop`,
- *    "pass" `query = keep`.  "exact" (the plugin's default: no parameter
- *    but the source's own) cannot be said here: the entry matches whatever
- *    other parameters come, and drops them (noted once per file).
+ *    "pass" `query = keep`, "exact" (the plugin's default: no parameter
+ *    but the source's own, in any order) `other-params = refuse` and
+ *    `query = drop`.  "exactorder" asks for the source's order as well,
+ *    which fcgi-redirect does not compare (noted once per file).
  *  - A regex source is run by the plugin with preg_replace('@PATTERN@[i]',
  *    TARGET, URL): unanchored, on the decoded path WITH its query string,
  *    and the text around the match is kept.  It becomes
@@ -65,7 +66,8 @@
 #define RED_CSV_FIELDS	8
 
 enum red_query {
-	RED_QUERY_EXACT,		/* the default; "exactorder" too */
+	RED_QUERY_EXACT,		/* the default */
+	RED_QUERY_EXACT_ORDER,		/* "exactorder" */
 	RED_QUERY_IGNORE,
 	RED_QUERY_PASS,
 };
@@ -89,14 +91,17 @@ struct red_entry {
 /* The status codes a map may have, in the order of the map table. */
 static const int red_codes[] = { 301, 302, 303, 307, 308 };
 #define RED_NCODES	(sizeof(red_codes) / sizeof(red_codes[0]))
-/* A map for each code, query drop/keep, case, slash, with/without query. */
-#define RED_NMAPS	(RED_NCODES * 16)
+/*
+ * A map for each code, other parameters refused or not, query drop/keep,
+ * case, slash, with/without query.
+ */
+#define RED_NMAPS	(RED_NCODES * 32)
 
 /* One source file being imported. */
 struct red_file {
 	struct import_src *src;
 	int		 maps[RED_NMAPS];	/* emit.c's number, or -1 */
-	int		 noted_exact;		/* the notes given once a file */
+	int		 noted_order;		/* the notes given once a file */
 	int		 noted_regex;
 	long		*off_groups;		/* JSON: disabled group ids */
 	size_t		 noff, offcap;
@@ -178,25 +183,28 @@ red_opts(const struct red_entry *e, struct emit_opts *o)
 	if (!e->regex) {
 		if (e->query != RED_QUERY_PASS)
 			o->flags |= OPT_QUERY_DROP;
+		if (e->query == RED_QUERY_EXACT ||
+		    e->query == RED_QUERY_EXACT_ORDER)
+			o->flags |= OPT_PARAMS_ONLY;
 		if (e->trailing)
 			o->flags |= OPT_SLASH_EITHER;
 	}
 }
 
 /*
- * Say once a file what flag_query "exact" becomes here: fcgi-redirect
- * cannot ask for a query with no other parameter.
+ * Say once a file what flag_query "exactorder" becomes here: "exact", the
+ * parameters in any order (other-params = refuse).
  */
 static void
-red_note_exact(struct red_file *rf, const struct red_entry *e)
+red_note_order(struct red_file *rf, const struct red_entry *e)
 {
-	if (rf->noted_exact++)
+	if (e->query != RED_QUERY_EXACT_ORDER || rf->noted_order++)
 		return;
-	red_report(rf, e, 0, "flag_query \"exact\" (the plugin's "
-	    "default) matches only a request without other query parameters "
-	    "than the source's; fcgi-redirect cannot ask for that: this entry "
-	    "and every later one with \"exact\" in this file match whatever "
-	    "other parameters the request has, and drop them");
+	red_report(rf, e, 0, "flag_query \"exactorder\" asks for the "
+	    "source's parameters in the source's order; fcgi-redirect does "
+	    "not compare their order: this entry and every later one with "
+	    "\"exactorder\" in this file match them in any order, as "
+	    "\"exact\" does");
 }
 
 /*
@@ -279,19 +287,20 @@ red_plain(struct red_file *rf, const struct red_entry *e)
 		r.to = tmem;
 		r.opts = o;
 		red_flush(rf);
-		if (emit_rule(rf->src, e->line, e->text, &r) == 0 &&
-		    e->query == RED_QUERY_EXACT)
-			red_note_exact(rf, e);
+		if (emit_rule(rf->src, e->line, e->text, &r) == 0)
+			red_note_order(rf, e);
 		return;
 	}
 	for (k = 0; k < RED_NCODES && red_codes[k] != e->code; k++)
 		;
-	k = k * 16 + ((o.flags & OPT_QUERY_DROP) ? 8 : 0) +
+	k = k * 32 + ((o.flags & OPT_PARAMS_ONLY) ? 16 : 0) +
+	    ((o.flags & OPT_QUERY_DROP) ? 8 : 0) +
 	    ((o.flags & OPT_CASE_IGNORE) ? 4 : 0) +
 	    ((o.flags & OPT_SLASH_EITHER) ? 2 : 0) + (q != NULL && q[1] != '\0');
 	if (rf->maps[k] < 0) {
-		snprintf(hint, sizeof(hint), "%s-%d%s%s%s%s",
+		snprintf(hint, sizeof(hint), "%s-%d%s%s%s%s%s",
 		    rf->src->f == stdin ? "stdin" : rf->src->name, e->code,
+		    (o.flags & OPT_PARAMS_ONLY) ? "-exact" : "",
 		    (o.flags & OPT_QUERY_DROP) ? "-drop" : "",
 		    (o.flags & OPT_CASE_IGNORE) ? "-case" : "",
 		    (o.flags & OPT_SLASH_EITHER) ? "-slash" : "",
@@ -301,9 +310,8 @@ red_plain(struct red_file *rf, const struct red_entry *e)
 			return;
 		}
 	}
-	if (emit_map_entry(rf->src, e->line, rf->maps[k], kmem, tmem) == 0 &&
-	    e->query == RED_QUERY_EXACT)
-		red_note_exact(rf, e);
+	if (emit_map_entry(rf->src, e->line, rf->maps[k], kmem, tmem) == 0)
+		red_note_order(rf, e);
 }
 
 /*
@@ -1055,9 +1063,10 @@ rj_flags(struct json_object *o, struct red_entry *e, const char **why)
 		*why = "\"flag_query\" is not a string";
 		return -1;
 	}
-	if (q == NULL || strcmp(q, "exact") == 0 ||
-	    strcmp(q, "exactorder") == 0)
+	if (q == NULL || strcmp(q, "exact") == 0)
 		e->query = RED_QUERY_EXACT;
+	else if (strcmp(q, "exactorder") == 0)
+		e->query = RED_QUERY_EXACT_ORDER;
 	else if (strcmp(q, "ignore") == 0)
 		e->query = RED_QUERY_IGNORE;
 	else if (strcmp(q, "pass") == 0)

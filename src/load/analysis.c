@@ -102,13 +102,15 @@ text_end(struct buf *b)
 
 /*
  * Does the rule_opts o set any condition (host, methods, scheme, from,
- * until)?  Then it does not apply to every request its path matches.
+ * until, params, other-params = refuse)?  Then it does not apply to every
+ * request its path matches.
  */
 int
 analysis_conditional(const struct rule_opts *o)
 {
 	return o->nhosts > 0 || o->nmethods > 0 || o->scheme != SCHEME_ANY ||
-	    o->has_from || o->has_until || o->params != NULL;
+	    o->has_from || o->has_until || o->params != NULL ||
+	    (o->flags & OPT_PARAMS_ONLY);
 }
 
 /*
@@ -148,6 +150,8 @@ analysis_conditions(const struct rule_opts *o, char *out, size_t n)
 	if (o->params != NULL)
 		buf_printf(&b, "%sparams %s", b.len > 0 ? ", " : "",
 		    o->params);
+	if (o->flags & OPT_PARAMS_ONLY)
+		buf_printf(&b, "%sother-params refuse", b.len > 0 ? ", " : "");
 	text_end(&b);
 	return strlen(out);
 }

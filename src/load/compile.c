@@ -275,7 +275,8 @@ rule_unconditional(const struct rule *r)
 	const struct rule_opts	*o = r->opts;
 
 	return o->nhosts == 0 && o->nmethods == 0 && o->scheme == SCHEME_ANY &&
-	    !o->has_from && !o->has_until && o->params == NULL;
+	    !o->has_from && !o->has_until && o->params == NULL &&
+	    !(o->flags & OPT_PARAMS_ONLY);
 }
 
 /* A rule's key, found while the rules are laid, added to an index after. */

@@ -119,7 +119,10 @@ key_status(struct key_ctx *c, const struct key_def *k, const char *v,
 	return 0;
 }
 
-/* query, case, slash: one of two words (k->post), clearing or setting. */
+/*
+ * query, case, slash, other-params: one of two words (k->post), clearing
+ * or setting.
+ */
 static int
 key_flag(struct key_ctx *c, const struct key_def *k, const char *v,
     unsigned line)
@@ -295,7 +298,8 @@ key_header(struct key_ctx *c, const struct key_def *k, const char *v,
 static const struct key_words
     query_words = { "keep", "drop", OPT_QUERY_DROP },
     case_words = { "exact", "ignore", OPT_CASE_IGNORE },
-    slash_words = { "exact", "either", OPT_SLASH_EITHER };
+    slash_words = { "exact", "either", OPT_SLASH_EITHER },
+    other_params_words = { "allow", "refuse", OPT_PARAMS_ONLY };
 
 /* Where a key is allowed. */
 #define EVERYWHERE	(KEY_IN_DEFAULTS | KEY_IN_RULE | KEY_IN_MAP)
@@ -312,6 +316,8 @@ const struct key_def keys_table[KEY_N] = {
 	[KEY_QUERY]	= { "query",	EVERYWHERE, 0, key_flag, &query_words },
 	[KEY_CASE]	= { "case",	EVERYWHERE, 0, key_flag, &case_words },
 	[KEY_SLASH]	= { "slash",	EVERYWHERE, 0, key_flag, &slash_words },
+	[KEY_OTHER_PARAMS] = { "other-params", EVERYWHERE, 0, key_flag,
+			    &other_params_words },
 	[KEY_CACHE]	= { "cache",	EVERYWHERE, 0, key_cache, NULL },
 	[KEY_HEADER]	= { "header",	EVERYWHERE, 1, key_header, NULL },
 	[KEY_HOST]	= { "host",	RULES_MAPS, 0, key_host, NULL },

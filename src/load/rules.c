@@ -240,6 +240,9 @@ builder_section_opts_done(struct builder *b, struct section *s)
 	if (!(s->set & KEY_BIT(KEY_SLASH)))
 		o->flags = (o->flags & ~OPT_SLASH_EITHER) |
 		    (def->flags & OPT_SLASH_EITHER);
+	if (!(s->set & KEY_BIT(KEY_OTHER_PARAMS)))
+		o->flags = (o->flags & ~OPT_PARAMS_ONLY) |
+		    (def->flags & OPT_PARAMS_ONLY);
 	if (!(s->set & KEY_BIT(KEY_CACHE)))
 		o->cache = def->cache;
 	/* Headers: the inherited ones, then the section's own. */

@@ -3,15 +3,16 @@
  *
  * A pure function of (rule set, request): the first rule in file order
  * whose path, prefix or regex matches and whose conditions (host, methods,
- * scheme, active window) hold.  Exact paths and prefixes are found through
- * the hash indexes (index.c), a bounded number of lookups per request
- * whatever the number of rules: one per case/slash variant for the path,
- * one per '/' in the path for prefixes.  Regex rules are found the same
- * way, by the cut their literal prefix anchors them at ("^/r/17/(.*)$" at
- * "/r/17"), so a request tries only the regexes it could match, in file
- * order, and only those that stand before the best candidate found so far:
- * a thousand regexes under other paths cost nothing, and a large table of
- * exact rules costs nothing extra to a request that a late regex matches.
+ * scheme, active window, parameters) hold.  Exact paths and prefixes are
+ * found through the hash indexes (index.c), a bounded number of lookups
+ * per request whatever the number of rules: one per case/slash variant
+ * for the path, one per '/' in the path for prefixes.  Regex rules are
+ * found the same way, by the cut their literal prefix anchors them at
+ * ("^/r/17/(.*)$" at "/r/17"), so a request tries only the regexes it
+ * could match, in file order, and only those that stand before the best
+ * candidate found so far: a thousand regexes under other paths cost
+ * nothing, and a large table of exact rules costs nothing extra to a
+ * request that a late regex matches.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -160,12 +161,13 @@ host_matches(const struct rule_opts *o, const char *host, size_t len)
 }
 
 /*
- * Do the rule's conditions hold for this request?  Those on what
- * req->assume marks unknown (analysis.c) are taken to hold.
+ * Do the conditions of rule number r, whose options are o, hold for this
+ * request?  Those on what req->assume marks unknown (analysis.c) are
+ * taken to hold.
  */
 static int
-rule_applies(const struct rule_opts *o, const struct request *req,
-    struct query *q)
+rule_applies(const struct ruleset *rs, uint32_t r, const struct rule_opts *o,
+    const struct request *req, struct query *q)
 {
 	size_t	 i;
 
@@ -191,6 +193,10 @@ rule_applies(const struct rule_opts *o, const struct request *req,
 	/* Always known: analysis.c's requests carry their target's query. */
 	if (o->params != NULL && !query_matches(q, o->params))
 		return 0;
+	/* other-params = refuse: the names of its key and params only. */
+	if ((o->flags & OPT_PARAMS_ONLY) &&
+	    !query_only(q, ruleset_query(rs, r), o->params))
+		return 0;
 	return 1;
 }
 
@@ -203,7 +209,7 @@ chain_first(const struct ruleset *rs, const struct index *ix, uint32_t r,
     const struct request *req, struct query *q, uint32_t *best)
 {
 	for (; r != INDEX_NONE && r < *best; r = index_next(ix, r))
-		if (rule_applies(rule_opts_of(rs, r), req, q)) {
+		if (rule_applies(rs, r, rule_opts_of(rs, r), req, q)) {
 			*best = r;
 			return 1;
 		}
@@ -234,7 +240,7 @@ regex_try(const struct ruleset *rs, uint32_t r, const struct request *req,
 	    strncasecmp(path, rule->pattern + 1, n) :
 	    memcmp(path, rule->pattern + 1, n)) != 0))
 		return 0;
-	if (!rule_applies(rule->opts, req, m->query))
+	if (!rule_applies(rs, r, rule->opts, req, m->query))
 		return 0;
 	rc = match_regex_run(rs, rule, path, len, scratch);
 	if (rc == PCRE2_ERROR_NOMATCH)

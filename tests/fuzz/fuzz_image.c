@@ -72,6 +72,8 @@ static char *req_params[] = { "REQUEST_METHOD=GET",
 static char *req_map_query[] = { "REQUEST_METHOD=GET",
 	"REQUEST_URI=/ViewTopic.php/?sid=1&t=1", "HTTP_HOST=www.example.re",
 	NULL };
+static char *req_refuse[] = { "REQUEST_METHOD=GET",
+	"REQUEST_URI=/feed.php?id=7&id=8", "HTTP_HOST=www.example.re", NULL };
 static char *req_miss[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/nothing",
 	"SERVER_NAME=localhost", NULL };
 
@@ -84,7 +86,7 @@ static const struct {
 	{ req_sale, 307 }, { req_secure, 307 }, { req_same, 307 },
 	{ req_api, 301 }, { req_contact, 303 }, { req_map, 308 },
 	{ req_query, 307 }, { req_params, 307 }, { req_map_query, 308 },
-	{ req_miss, 307 },
+	{ req_refuse, 307 }, { req_miss, 307 },
 };
 
 /* Inside the [sale] window. */

@@ -4,7 +4,7 @@
  * rule kind, condition and option (host, methods, scheme, from and until,
  * header and cache lines, case = ignore, slash = either, a [map]), and
  * the query: a path key and map keys with parameters, params = on a
- * prefix, ${param:NAME} in a path and a query.
+ * prefix, other-params = refuse, ${param:NAME} in a path and a query.
  */
 #include "fuzz.h"
 
@@ -60,6 +60,10 @@ const char fuzz_rules_absolute[] =
 	"prefix = /tag\n"
 	"params = t utm_source=news\n"
 	"to     = https://www.example.re/t/${param:t}\n"
+	"[feed]\n"
+	"path         = /feed.php?id\n"
+	"other-params = refuse\n"
+	"to           = /feeds/${param:id}\n"
 	"[map legacy]\n"
 	"status = 308\n"
 	"case   = ignore\n"

@@ -251,6 +251,29 @@ done
 imp_expect "garbage: lines not reported" "${missing# }" ""
 imp_expect "garbage: rules written" "$(grep -c '^\[' "$T/garbage.ini")" 0
 
+# An exact QUERY_STRING condition (^...$) is other-params = refuse; with a
+# second QUERY_STRING condition the note says what differs.
+cat >"$T/exactq.htaccess" <<'EOF'
+RewriteEngine On
+RewriteCond %{QUERY_STRING} ^id=([^&]*)$
+RewriteRule ^one$ /one-%1? [R=301,L]
+RewriteCond %{QUERY_STRING} ^id=1$
+RewriteCond %{QUERY_STRING} (^|&)x=2(&|$)
+RewriteRule ^two$ /two? [R=301,L]
+EOF
+imp_run apache "$T/exactq.ini" "$T/exactq.err" "$T/exactq.htaccess"
+imp_expect "exactq: exit status" "$IMP_RC" 0
+imp_check "$T/exactq.ini"
+imp_expect "exactq: refuse twice" \
+    "$(grep -c '^other-params = refuse$' "$T/exactq.ini")" 2
+imp_expect "exactq: the note" "$(grep -c 'exactq.htaccess:6: warning: Apache asks for a query that is exactly one condition' "$T/exactq.err")" 1
+imp_expect "exactq: no other note" "$(grep -c 'warning' "$T/exactq.err")" 1
+imp_expect "exactq: /one?id=5" "$(imp_answer "$T/exactq.ini" '/one?id=5')" \
+    "301 /one-5"
+imp_expect "exactq: /one?id=5&x" "$(imp_answer "$T/exactq.ini" '/one?id=5&x')" \
+    "404 -"
+imp_expect "exactq: /one" "$(imp_answer "$T/exactq.ini" /one)" "404 -"
+
 # Bulk: 100,000 lines, exact RewriteRules (one [map]) and Redirects.
 awk 'BEGIN {
 	print "RewriteEngine On"

@@ -142,6 +142,7 @@ ngx_conf() {
     map $request_uri $by_ruri {
         /ru/a?x=1          /ruri-a;
         /ru/b              /ruri-b;
+        /ru/c?x=1&y=2      /ruri-c;
     }
     server {
         listen 127.0.0.1:PORT;
@@ -361,6 +362,11 @@ differential() {
 	same '/ru/a?x=1' ruri.example
 	same /ru/b ruri.example
 	same /ru/a ruri.example
+	same '/ru/b?utm=1' ruri.example
+	same '/ru/a?utm=1&x=1' ruri.example
+	same '/ru/a?x=1&utm=1' ruri.example
+	same '/ru/c?x=1&y=2' ruri.example
+	same '/ru/c?x=1' ruri.example
 	same /sch
 	same '/nocode?x=1'
 	same '/a/b%20c?d=e' moved.example
@@ -377,10 +383,12 @@ differential() {
 	    "nginx gives an unknown host to the default server, the import is for the server's names"
 	differs /rx/1/a%3Fb example.org "301 /rx-new/a%3Fb/1" \
 	    "nginx puts the decoded '?' of a capture raw into return's Location"
-	differs '/ru/b?utm=1' ruri.example "302 /ruri-b" \
-	    "a \$request_uri map key without a query: nginx wants no query at all"
-	differs '/ru/a?utm=1&x=1' ruri.example "302 /ruri-a" \
-	    "a \$request_uri map key's query: fcgi-redirect asks for its parameters among others"
+	differs '/ru/c?y=2&x=1' ruri.example "302 /ruri-c" \
+	    "nginx compares \$request_uri as a string, the key's parameters in its order; fcgi-redirect in any order"
+	differs '/ru/a?x=%31' ruri.example "302 /ruri-a" \
+	    "nginx compares \$request_uri as sent; fcgi-redirect decodes %31 to 1"
+	differs '/ru/b?' ruri.example "302 /ruri-b" \
+	    "nginx's \$request_uri keeps an empty query's '?'; fcgi-redirect counts it as none"
 	ngx_stop
 }
 

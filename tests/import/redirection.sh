@@ -50,9 +50,12 @@ has_line "$T/csv.err" "export.csv:14: warning: not imported: action type \"pass\
 has_line "$T/csv.err" "export.csv:20: warning: not imported: 304 Not Modified is not a redirect fcgi-redirect sends"
 has_line "$T/csv.err" "export.csv:27: warning: not imported: the source is its own target (the plugin refuses it)"
 imp_expect "export.csv: reports" "$(grep -c 'not imported' "$T/csv.err")" 5
-# The notes: "exact" once a file, the regex's query once, the rest per line.
-imp_expect "export.csv: exact noted once" \
-    "$(grep -c 'flag_query "exact"' "$T/csv.err")" 1
+# The notes: none on "exact" (other-params = refuse says it), the regex's
+# query once, the rest per line.
+imp_expect "export.csv: exact not noted" \
+    "$(grep -c 'flag_query "exact' "$T/csv.err")" 0
+grep -q '^other-params = refuse$' "$T/csv.ini" &&
+    imp_pass || imp_fail "export.csv: no map with other-params = refuse"
 grep -q '^export.csv:9: warning: anchored at the start' "$T/csv.err" &&
     imp_pass || imp_fail "export.csv:9: no note on the absolute target"
 grep -q '^export.csv:31: warning: the target /unknown' "$T/csv.err" &&
@@ -97,6 +100,10 @@ imp_table "$T/json.ini" "$D/export-json.tsv"
 each_reported "$T/json.err" "163 189 215 244 270 497 576 602 628" export.json
 has_line "$T/json.err" "export.json:163: warning: not imported: redirect 5: disabled in the plugin"
 has_line "$T/json.err" "export.json:189: warning: not imported: redirect 6: its group 3 is disabled in the plugin"
+grep -q '^export.json:393: warning: redirect 14: flag_query "exactorder" asks for the source.s parameters in the source.s order' \
+    "$T/json.err" && imp_pass || imp_fail "export.json:393: no note on exactorder"
+imp_expect "export.json: exactorder noted once" \
+    "$(grep -c 'exactorder' "$T/json.err")" 1
 imp_expect "export.json: reports" "$(grep -c 'not imported' "$T/json.err")" 9
 # Standard input, and the whole export on one line: the same rules; the
 # reports all name line 1, and the entry's index tells them apart.
@@ -122,9 +129,11 @@ tab "$T/order.ini" <<'EOF'
 # exact before the regex, the regex before the exact entry after it
 /first/exact	301	/exact
 /first/after	302	/regex/after
-# a source with a query, then the same path without
+# a source with a query, then the same path without; "exact" (the CSV's
+# default) refuses parameters the source does not name
 /q?id=1	301	/with-id
-/q?id=2	301	/without
+/q	301	/without
+/q?id=2	404	-
 EOF
 
 # ---- Garbage: every line reported with its number ----
@@ -193,10 +202,13 @@ imp_expect "bulk.json: entries" "$(grep -c '^/old/' "$T/bulk.ini")" 49995
 imp_expect "bulk.json: regex rules" "$(grep -c '^regex = ' "$T/bulk.ini")" 5
 imp_expect "bulk.json: at most 60 maps" "$(( $(grep -c '^\[map ' "$T/bulk.ini") <= 60 ))" 1
 tab "$T/bulk.ini" <<'EOF'
-# exact with flag_case; exact with 302; ignore; pass; a regex
-/OLD/1?x=1	301	/new/1
+# exact with flag_case (no other parameter); exact with 302; ignore; pass;
+# a regex
+/OLD/1	301	/new/1
+/OLD/1?x=1	404	-
 /old/25	302	/new/25
-/old/49999?a=b	301	/new/49999
+/old/49999?a=b	404	-
+/old/49998?a=b	301	/new/49998
 /old/49997?a=b	301	/new/49997?a=b
 /re30000/x/y	302	/new/30000/x/y
 EOF

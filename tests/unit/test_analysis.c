@@ -38,6 +38,11 @@ static const struct cond_row {
 	{ { .params = "id=7&ref" }, 1, "params id=7&ref" },
 	{ { .scheme = SCHEME_HTTPS, .params = "id=7" }, 1,
 	    "scheme https, params id=7" },
+	{ { .flags = OPT_PARAMS_ONLY }, 1, "other-params refuse" },
+	{ { .flags = OPT_PARAMS_ONLY | OPT_QUERY_DROP, .params = "id=7" }, 1,
+	    "params id=7, other-params refuse" },
+	{ { .hosts = hosts2, .nhosts = 1, .flags = OPT_PARAMS_ONLY }, 1,
+	    "host shop.example.re, other-params refuse" },
 };
 
 static void

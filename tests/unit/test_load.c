@@ -334,6 +334,19 @@ static const struct load_row load_rows[] = {
 	GOOD("duplicate after a conditional rule: no warning",
 	    "[a]\npath = /x\nmethods = GET\nto = /b\n[b]\npath = /x\n"
 	    "to = /c\n", NULL),
+	GOOD("duplicate after other-params = refuse: no warning",
+	    "[a]\npath = /x?id=1\nother-params = refuse\nto = /b\n"
+	    "[b]\npath = /x?id=1\nto = /c\n", NULL),
+	GOOD("a map entry after one with other-params = refuse: no warning",
+	    "[map m]\nother-params = refuse\n/x = /y\n[b]\npath = /x\n"
+	    "to = /c\n", NULL),
+	GOOD("other-params = refuse from [defaults]: no warning",
+	    "[defaults]\nother-params = refuse\n[map m]\n/x = /y\n"
+	    "[b]\npath = /x\nother-params = allow\nto = /c\n", NULL),
+	GOOD("other-params = allow is no condition",
+	    "[a]\npath = /x\nother-params = allow\nto = /b\n[b]\n"
+	    "path = /x\nto = /c\n",
+	    "5: warning: never used: [a] at line 1"),
 	GOOD("case variants differ without case = ignore",
 	    "[map m]\n/a = /b\n/A = /c\n", NULL),
 	GOOD("case variants are duplicates with case = ignore",
@@ -464,6 +477,14 @@ static const struct load_row load_rows[] = {
 	    "4: error: case must be exact or ignore, not 'upper'"),
 	BAD("slash", RULE "slash = no\n",
 	    "4: error: slash must be exact or either, not 'no'"),
+	BAD("other-params", RULE "other-params = deny\n",
+	    "4: error: other-params must be allow or refuse, not 'deny'"),
+	BAD("other-params empty", RULE "other-params =\n",
+	    "4: error: 'other-params' needs a value"),
+	BAD("other-params in capitals", RULE "other-params = Refuse\n",
+	    "4: error: other-params must be allow or refuse, not 'Refuse'"),
+	BAD("other-params twice", RULE "other-params = refuse\n"
+	    "other-params = allow\n", "5: error: "),
 	BAD("scheme", RULE "scheme = ftp\n",
 	    "4: error: scheme must be http or https, not 'ftp'"),
 	BAD("bad host", RULE "host = x.example bad!host\n",
@@ -931,15 +952,17 @@ test_load_inherit(void)
 	struct ruleset		*rs;
 	const struct rule_opts	*o;
 	const unsigned		 all = OPT_QUERY_DROP | OPT_CASE_IGNORE |
-	    OPT_SLASH_EITHER;
+	    OPT_SLASH_EITHER | OPT_PARAMS_ONLY;
 
 	rs = load_valid(
 	    "[defaults]\n"
 	    "status = 301\nquery = drop\ncase = ignore\nslash = either\n"
+	    "other-params = refuse\n"
 	    "cache = max-age=60\nheader = X-A: 1\nheader = X-B: 2\n"
 	    "[plain]\npath = /plain\nto = /p\n"
 	    "[own]\npath = /own\nto = /o\nstatus = 308\nquery = keep\n"
-	    "case = exact\nslash = exact\ncache = no-store\n"
+	    "case = exact\nslash = exact\nother-params = allow\n"
+	    "cache = no-store\n"
 	    "header = X-C: 3\nheader = X-D: 4\n"
 	    "[part]\nregex = ^/part$\nto = /q\nquery = keep\n"
 	    "[map m]\nstatus = 302\nheader = X-E: 5\n/m = /n\n");
@@ -975,7 +998,8 @@ test_load_inherit(void)
 
 	o = UNIT_RULE(rs, 2).opts;
 	CU_ASSERT_EQUAL(o->status, 301);
-	CU_ASSERT_EQUAL(o->flags, OPT_CASE_IGNORE | OPT_SLASH_EITHER);
+	CU_ASSERT_EQUAL(o->flags, OPT_CASE_IGNORE | OPT_SLASH_EITHER |
+	    OPT_PARAMS_ONLY);
 	/* case = ignore reaches the regex too. */
 	{
 		uint32_t	 opts = 0;
@@ -1568,6 +1592,7 @@ test_load_fixture_values(void)
 	CU_ASSERT_FATAL(i + 4 == rs->nrules);
 	CU_ASSERT_STRING_EQUAL(UNIT_RULE(rs, i).name, "legacy");
 	CU_ASSERT_EQUAL(UNIT_RULE(rs, i).opts->status, 308);
+	CU_ASSERT_EQUAL(UNIT_RULE(rs, i).opts->flags, OPT_PARAMS_ONLY);
 	CU_ASSERT_STRING_EQUAL(UNIT_RULE(rs, i + 2).pattern,
 	    "/wiki/Special:Search");
 	CU_ASSERT_STRING_EQUAL(UNIT_RULE(rs, i + 3).pattern, "/a=b");

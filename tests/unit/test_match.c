@@ -825,7 +825,37 @@ static const char ini_query[] =
 	"to = https://t.example/r/$1\n"
 	"[pre-plain]\n"			/* 70 */
 	"prefix = /shop\n"
-	"to = https://t.example/shop-plain\n";
+	"to = https://t.example/shop-plain\n"
+	"[ro]\n"			/* 73 */
+	"path = /ro\n"
+	"other-params = refuse\n"
+	"to = https://t.example/ro-bare\n"
+	"[ro-any]\n"			/* 77 */
+	"path = /ro\n"
+	"to = https://t.example/ro-any\n"
+	"[roq]\n"			/* 80 */
+	"path = /ro.php?id=42\n"
+	"params = lang\n"
+	"other-params = refuse\n"
+	"to = https://t.example/roq\n"
+	"[map rom]\n"			/* 85 */
+	"other-params = refuse\n"
+	"/rom?p=1 = https://t.example/rom-1\n"	/* 87 */
+	"/rom = https://t.example/rom\n"	/* 88 */
+	"[ropre]\n"			/* 89 */
+	"prefix = /rop\n"
+	"other-params = refuse\n"
+	"to = https://t.example/rop\n"
+	"[rore]\n"			/* 93 */
+	"regex = ^/ror/([0-9]+)$\n"
+	"params = mode=full\n"
+	"other-params = refuse\n"
+	"to = https://t.example/ror/$1\n"
+	"[roh]\n"			/* 98 */
+	"path = /roh?x=1\n"
+	"host = a.example\n"
+	"other-params = refuse\n"
+	"to = https://t.example/roh\n";
 
 static const struct match_case query_cases[] = {
 	/* Every parameter of a key, in any order, among any others. */
@@ -904,6 +934,38 @@ static const struct match_case query_cases[] = {
 	RC("/r/5?mode=fullx", "re-plain", 67, 1, "/r/5", "5"),
 	RC("/r/5?mode=full&mode=lite", "re-plain", 67, 1, "/r/5", "5"),
 	RC("/r/5", "re-plain", 67, 1, "/r/5", "5"),
+	/* other-params = refuse: no parameter, or an empty query... */
+	R("/ro", "ro", 73),
+	R("/ro?", "ro", 73),
+	R("/ro?&&", "ro", 73),
+	/* ...else the next rule for the path answers. */
+	R("/ro?x=1", "ro-any", 77),
+	R("/ro?x", "ro-any", 77),
+	R("/ro?=", "ro-any", 77),
+	/* The names of its key and params =, each value as it must be. */
+	R("/ro.php?id=42&lang=de", "roq", 80),
+	R("/ro.php?lang&id=%34%32", "roq", 80),
+	R("/ro.php?id=1&lang&id=42", "roq", 80),
+	R("/ro.php?id=42&lang&x=1", NULL, 0),
+	R("/ro.php?id=42&lang&LANG", NULL, 0),
+	R("/ro.php?id=42", NULL, 0),
+	R("/ro.php?id=41&lang", NULL, 0),
+	/* A map's entries: each its own key's names. */
+	R("/rom?p=1", "rom", 87),
+	R("/rom?p=1&p=1", "rom", 87),
+	R("/rom?p=1&utm_source=x", NULL, 0),
+	R("/rom", "rom", 88),
+	R("/rom?p=2", NULL, 0),
+	/* A prefix, a regex. */
+	RP("/rop/a", "ropre", 89, 4),
+	R("/rop/a?x", NULL, 0),
+	RC("/ror/5?mode=full", "rore", 93, 1, "/ror/5", "5"),
+	R("/ror/5?mode=full&x", NULL, 0),
+	R("/ror/5", NULL, 0),
+	/* With another condition: both must hold. */
+	RH("/roh?x=1", "a.example", "roh", 98),
+	RH("/roh?x=1&y", "a.example", NULL, 0),
+	RH("/roh?x=1", "b.example", NULL, 0),
 };
 
 /*

@@ -7,9 +7,9 @@
  * the error), and the request side through query_init() on a struct
  * request whose query is set: query_count, query_param and query_value
  * (the last of a repeated name wins), query_key (the canonical query for a
- * signature), query_matches and query_kept.  A hostile query of 16 KiB
- * with 5,000 parameters, repeated names and malformed escapes must be
- * answered right and at once, alone and through a rule set.  A failing
+ * signature), query_matches, query_only and query_kept.  A hostile query
+ * of 16 KiB with 5,000 parameters, repeated names and malformed escapes
+ * must be answered right and at once, alone and through a rule set.  A failing
  * row is printed (bytes escaped) to stderr before the assertion.
  *
  * struct query is some 400 KiB: it lives on the heap (query_new()).
@@ -680,6 +680,97 @@ test_query_matches(void)
 	free(q);
 }
 
+/* ---- query_only: has the request no parameter but a rule's? ---- */
+
+/* The parameters of query_only()'s longest query: some 16,000 bytes. */
+#define HOSTILE_PARAMS_ONLY	4000
+
+struct only_row {
+	const char	*query;
+	const char	*c1, *c2;	/* canonical queries, or NULL */
+	int		 want;
+};
+
+static const struct only_row only_rows[] = {
+	/* No parameter: none asked for, or some. */
+	{ NULL, NULL, NULL, 1 },
+	{ "", NULL, NULL, 1 },
+	{ "&&&", NULL, NULL, 1 },
+	{ "", "id=42", NULL, 1 },
+	{ "x", NULL, NULL, 0 },
+	{ "x=1", NULL, NULL, 0 },
+	{ "=", NULL, NULL, 0 },
+	{ "=1", "id", NULL, 0 },
+	/* Names only: values are query_matches()'s. */
+	{ "id=42", "id=42", NULL, 1 },
+	{ "id=1", "id=42", NULL, 1 },
+	{ "id", "id=42", NULL, 1 },
+	{ "id=42&x=1", "id=42", NULL, 0 },
+	{ "x=1&id=42", "id=42", NULL, 0 },
+	{ "id=42&id=1&id", "id=42", NULL, 1 },
+	{ "cat=3&z&id=42", "cat=3&id=42", NULL, 0 },
+	{ "id=42&cat=3", "cat=3&id=42", NULL, 1 },
+	/* Both queries: a key's and `params =`. */
+	{ "ref=1&id=42", "id=42", "ref", 1 },
+	{ "lang=de&ref&id=42", "id=42", "lang&ref", 1 },
+	{ "lang=de&ref&id=42&z", "id=42", "lang&ref", 0 },
+	{ "ref", NULL, "ref", 1 },
+	{ "ref&id", NULL, "ref", 0 },
+	/* Canonical names; their case counts. */
+	{ "%69d=42", "id=42", NULL, 1 },
+	{ "a+b=1", "a%20b=1", NULL, 1 },
+	{ "a%2Bb=1", "a%20b=1", NULL, 0 },
+	{ "ID=42", "id=42", NULL, 0 },
+	/* Prefixes and neighbours of a name are other names. */
+	{ "i", "id", NULL, 0 },
+	{ "idx", "id", NULL, 0 },
+	{ "e&a&c", "a&b&c&d&e", NULL, 1 },
+	{ "0", "a&b&c&d&e", NULL, 0 },
+	{ "f", "a&b&c&d&e", NULL, 0 },
+	{ "bb", "a&b&c&d&e", NULL, 0 },
+	{ "%25", "%25&a", NULL, 1 },
+	{ "%", "%25&a", NULL, 1 },
+};
+
+static void
+test_query_only(void)
+{
+	static char		 raw[URI_MAX + 1];
+	const struct only_row	*r;
+	struct query		*q;
+	size_t			 i, len = 0;
+	int			 got, w;
+
+	if ((q = query_new()) == NULL)
+		return;
+	for (i = 0; i < nitems(only_rows); i++) {
+		r = &only_rows[i];
+		query_of(q, r->query, DEF);
+		got = query_only(q, r->c1, r->c2);
+		if (got != r->want) {
+			fprintf(stderr, "\nquery_only row %zu: ", i);
+			unit_print_str(r->query, 120);
+			fprintf(stderr, " against %s and %s: got %d, want %d\n",
+			    r->c1 ? r->c1 : "-", r->c2 ? r->c2 : "-", got,
+			    r->want);
+		}
+		CU_ASSERT_EQUAL(got, r->want);
+	}
+	/* 4,000 parameters, every one a name asked for: each is looked at. */
+	for (i = 0; i < HOSTILE_PARAMS_ONLY; i++) {
+		w = snprintf(raw + len, sizeof(raw) - len, "%s%c=%zu",
+		    i > 0 ? "&" : "", (int)('a' + i % 26), i % 10);
+		CU_ASSERT_FATAL(w > 0 && (size_t)w < sizeof(raw) - len);
+		len += (size_t)w;
+	}
+	query_of(q, raw, len);
+	CU_ASSERT_EQUAL(query_only(q, "a&b&c&d&e&f&g&h&i&j&k&l&m", "n&o&p&q&r&"
+	    "s&t&u&v&w&x&y&z"), 1);
+	CU_ASSERT_EQUAL(query_only(q, "a&b&c&d&e&f&g&h&i&j&k&l&m", "n&o&p&q&r&"
+	    "s&t&u&v&w&x&y"), 0);
+	free(q);
+}
+
 /* ---- query_kept: the request's query less what a rule matched on ---- */
 
 struct kept_row {
@@ -814,7 +905,7 @@ hostile_round(struct query *q, const char *raw, size_t len, size_t n,
 	const char		*v = "";
 	char			 key[64];
 	size_t			 vl = 0, kept;
-	int			 bad = 0, k, m1, m2, m3, m4;
+	int			 bad = 0, k, m1, m2, m3, m4, o1, o2;
 
 	query_of(q, raw, len);
 	bad += query_count(q) != n;
@@ -824,6 +915,8 @@ hostile_round(struct query *q, const char *raw, size_t len, size_t n,
 	m2 = query_matches(q, "id=3");
 	m3 = query_matches(q, "id=42&nope");
 	m4 = query_matches(q, "a&b=%25&c&utm_source=x");
+	o1 = query_only(q, "a&b&c&id&utm_source", "%25&%25%25&%25z");
+	o2 = query_only(q, "id=42", NULL);
 	k = query_key(q, "id=utm_source=", key, sizeof(key));
 	b->len = 0;
 	b->overflow = 0;
@@ -832,6 +925,8 @@ hostile_round(struct query *q, const char *raw, size_t len, size_t n,
 		return 0;
 	bad += p == NULL || vl != 2 || memcmp(v, "42", 2) != 0;
 	bad += !m1 + m2 + m3 + !m4;
+	/* Nameless parameters ("=", "=%4") are ones no rule asks for. */
+	bad += o1 + o2;
 	bad += k <= 0 || strcmp(key, "id=42&utm_source=x") != 0;
 	bad += kept != n - nid || b->overflow;
 	bad += strstr(b->data, "id=") != NULL;
@@ -940,6 +1035,7 @@ test_query_register(void)
 		{ "query_count", test_query_count },
 		{ "query_key", test_query_key },
 		{ "query_matches", test_query_matches },
+		{ "query_only", test_query_only },
 		{ "query_kept", test_query_kept },
 		{ "a hostile query", test_query_hostile },
 	};
