@@ -558,6 +558,12 @@ red_entry_import(struct red_file *rf, const struct red_entry *e)
 		red_report(rf, e, 1, "an empty source URL");
 		return;
 	}
+	/* wp_redirect() sends nothing for an empty location. */
+	if (e->to == NULL || e->to[strspn(e->to, " \t")] == '\0') {
+		red_report(rf, e, 1, "an empty target: the plugin sends no "
+		    "redirect (wp_redirect() refuses an empty location)");
+		return;
+	}
 	if (e->regex)
 		red_regex(rf, e);
 	else

@@ -137,8 +137,8 @@ tab "$T/order.ini" <<'EOF'
 EOF
 
 # ---- Garbage: every line reported with its number ----
-# garbage.csv (lines 1-18), then a NUL byte, an overlong line, and a quote
-# that never closes (lines 21-22, one record for RFC 4180).
+# garbage.csv (lines 1-19), then a NUL byte, an overlong line, and a quote
+# that never closes (lines 22-23, one record for RFC 4180).
 cp garbage.csv "$T/garbage.csv"
 printf '/w,/x\0y,0,301\n' >>"$T/garbage.csv"
 awk 'BEGIN { printf "/long,/"; for (i = 0; i < 70000; i++) printf "x"; print "" }' \
@@ -147,7 +147,8 @@ printf '"never closed,/x\nstill inside the quote,/y\n' >>"$T/garbage.csv"
 imp_run redirection "$T/garbage.ini" "$T/garbage.err" "$T/garbage.csv"
 imp_expect "garbage.csv: exit status" "$IMP_RC" 1
 imp_check "$T/garbage.ini"
-each_reported "$T/garbage.err" "$(seq 1 22)" "$T/garbage.csv"
+each_reported "$T/garbage.err" "$(seq 1 23)" "$T/garbage.csv"
+imp_expect "garbage.csv: an empty target" "$(grep -c '^[^:]*:19: warning: not imported: an empty target' "$T/garbage.err")" 1
 imp_expect "garbage.csv: nothing imported" "$(grep -c '^/' "$T/garbage.ini")" 0
 
 imp_run redirection "$T/broken.ini" "$T/broken.err" broken.json
