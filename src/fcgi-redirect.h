@@ -820,6 +820,8 @@ void	 emit_map_opts(struct import *, int, const struct emit_opts *);
 int	 emit_map_entry(struct import_src *, unsigned, int, const char *,
 	    const char *);
 void	 emit_map_flush(struct import *, int);
+int	 emit_map_again(struct import *, int, const struct emit_opts *,
+	    const char **);
 void	 emit_map_drop(struct import *, int, struct import_src *, unsigned,
 	    const char *);
 size_t	 emit_map_size(struct import *, int);

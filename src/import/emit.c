@@ -32,6 +32,9 @@ struct emit_map {
 	const char	*src;		/* the source of its first entry */
 	unsigned	 line;
 	const char	*bad;		/* why its options are refused, or NULL */
+	FILE		*written;	/* the entries of its last flush, for
+					   emit_map_again() */
+	size_t		 nwritten;
 };
 
 /* A string kept for the run (NULL stays NULL); NULL when out of memory. */
@@ -539,19 +542,57 @@ emit_map_size(struct import *imp, int k)
 }
 
 /*
+ * Write a [map] section named after map k's hint, with options o and the
+ * n entries of spool (read from its start).  0, or -1 when the run failed.
+ */
+static int
+emit_map_section(struct import *imp, struct emit_map *m,
+    const struct emit_opts *o, FILE *spool, size_t n)
+{
+	static char	 mem[LINE_MAX_LEN];
+	struct buf	 b;
+	const char	*name;
+	char		 copy[65536];
+	size_t		 got;
+
+	if ((name = emit_name(imp, m->hint)) == NULL) {
+		imp->failed = 1;
+		return -1;
+	}
+	buf_init(&b, mem, sizeof(mem));
+	buf_printf(&b, "; %zu entr%s, from %s:%u on\n[map %s]\n", n,
+	    n == 1 ? "y" : "ies", m->src, m->line, name);
+	emit_opts_text(&b, o);
+	fwrite(b.data, 1, b.len, imp->out);
+	if (fflush(spool) != 0 || fseek(spool, 0, SEEK_SET) != 0) {
+		fprintf(stderr, "fcgi-redirect: --import: a temporary file: "
+		    "%s\n", strerror(errno));
+		imp->failed = 1;
+		return -1;
+	}
+	while ((got = fread(copy, 1, sizeof(copy), spool)) > 0)
+		fwrite(copy, 1, got, imp->out);
+	if (ferror(spool)) {
+		fprintf(stderr, "fcgi-redirect: --import: a temporary file: "
+		    "read error\n");
+		imp->failed = 1;
+		return -1;
+	}
+	fputc('\n', imp->out);
+	imp->rules += n;
+	return 0;
+}
+
+/*
  * Write map k's entries as a [map] section now, where the importer wants
  * them among its rules; it may take more entries, written at the next
- * flush as another section.  An empty map writes nothing.
+ * flush as another section.  An empty map writes nothing.  The entries
+ * written are kept for emit_map_again().
  */
 void
 emit_map_flush(struct import *imp, int k)
 {
-	static char	 mem[LINE_MAX_LEN];
 	struct emit_map	*m = &imp->maps[k];
-	struct buf	 b;
-	const char	*name;
-	char		 copy[65536];
-	size_t		 n;
 
 	if (m->n == 0)
 		return;
@@ -565,32 +606,34 @@ emit_map_flush(struct import *imp, int k)
 		m->n = 0;
 		return;
 	}
-	if ((name = emit_name(imp, m->hint)) == NULL) {
-		imp->failed = 1;
-		return;
-	}
-	buf_init(&b, mem, sizeof(mem));
-	buf_printf(&b, "; %zu entr%s, from %s:%u on\n[map %s]\n", m->n,
-	    m->n == 1 ? "y" : "ies", m->src, m->line, name);
-	emit_opts_text(&b, &m->opts);
-	fwrite(b.data, 1, b.len, imp->out);
-	if (fflush(m->spool) != 0 || fseek(m->spool, 0, SEEK_SET) != 0) {
-		fprintf(stderr, "fcgi-redirect: --import: a temporary file: "
-		    "%s\n", strerror(errno));
-		imp->failed = 1;
-	}
-	while ((n = fread(copy, 1, sizeof(copy), m->spool)) > 0)
-		fwrite(copy, 1, n, imp->out);
-	if (ferror(m->spool)) {
-		fprintf(stderr, "fcgi-redirect: --import: a temporary file: "
-		    "read error\n");
-		imp->failed = 1;
-	}
-	fputc('\n', imp->out);
-	imp->rules += m->n;
-	fclose(m->spool);
+	(void)emit_map_section(imp, m, &m->opts, m->spool, m->n);
+	if (m->written != NULL)
+		fclose(m->written);
+	m->written = m->spool;
+	m->nwritten = m->n;
 	m->spool = NULL;
 	m->n = 0;
+}
+
+/*
+ * Write the entries of map k's last flush once more, as another [map]
+ * section with options o, here: one set of entries that two places use
+ * (nginx's map, in two servers).  Returns 0, also when the last flush
+ * wrote no entry (nothing to write again), or -1 when o is refused or the
+ * output failed (*why says why).
+ */
+int
+emit_map_again(struct import *imp, int k, const struct emit_opts *o,
+    const char **why)
+{
+	struct emit_map	*m = &imp->maps[k];
+
+	if (m->written == NULL || m->nwritten == 0)
+		return 0;
+	if (emit_check_opts(o, why) != 0)
+		return -1;
+	return emit_map_section(imp, m, o, m->written, m->nwritten) == 0 ?
+	    0 : (*why = "the output failed", -1);
 }
 
 /*
@@ -630,9 +673,12 @@ emit_free(struct import *imp)
 {
 	size_t	 k;
 
-	for (k = 0; k < imp->nmaps; k++)
+	for (k = 0; k < imp->nmaps; k++) {
 		if (imp->maps[k].spool != NULL)
 			fclose(imp->maps[k].spool);
+		if (imp->maps[k].written != NULL)
+			fclose(imp->maps[k].written);
+	}
 	free(imp->maps);
 	imp->maps = NULL;
 	imp->nmaps = 0;

@@ -1687,23 +1687,28 @@ write_map(struct ngx *nx, const struct nserver *sv, const struct nrule *r)
 	struct ntarget		 t;
 	struct buf		 b;
 	char			 mem[LINE_MAX_LEN], text[160];
+	const char		*why;
 	size_t			 i;
 	int			 ncap;
 
-	if (m->used) {
-		import_skip(nx->src, r->line, "the map of line %u is written "
-		    "once, for the if at line %u", m->line, m->used);
-		return;
-	}
-	m->used = r->line;
 	server_opts(sv, &o);
 	o.status = r->status;
 	o.flags = OPT_QUERY_DROP | OPT_CASE_IGNORE;
 	/* $request_uri is the whole URI: no parameter but the key's. */
 	if (m->src == M_REQUEST_URI)
 		o.flags |= OPT_PARAMS_ONLY;
-	emit_map_opts(nx->src->imp, m->k, &o);
-	emit_map_flush(nx->src->imp, m->k);
+	if (m->used) {
+		/* Another server's if: the same entries, its conditions. */
+		if (emit_map_again(nx->src->imp, m->k, &o, &why) != 0) {
+			import_skip(nx->src, r->line, "the map of line %u for "
+			    "this if too: %s", m->line, why);
+			return;
+		}
+	} else {
+		m->used = r->line;
+		emit_map_opts(nx->src->imp, m->k, &o);
+		emit_map_flush(nx->src->imp, m->k);
+	}
 	for (i = 0; i < m->nre + (m->dflt != NULL); i++) {
 		struct nmapre	 d, *re = i < m->nre ? &m->re[i] : &d;
 

@@ -218,6 +218,12 @@ ngx_conf() {
         server_name old.example .wild.example;
         return 301 https://new.example$request_uri;
     }
+    server {
+        listen 127.0.0.1:PORT;
+        server_name twice.example;
+        # The map of example.org again, with another status.
+        if ($new_uri) { return 302 $new_uri; }
+    }
 }
 CONF
 }
@@ -353,6 +359,11 @@ differential() {
 	same /x wild.example
 	same /x a.b.wild.example
 	same /exact old.example
+	# One map used by two servers: each its own section and status.
+	same /old/a.html twice.example
+	same /OLD/A.HTML twice.example
+	same /maprx/12 twice.example
+	same /exact twice.example
 	# Server-level ifs: $host, $uri ~, $scheme; a map of $request_uri.
 	same '/u/12?x=1' alias.example
 	same '/u/12?x=1' cond.example

@@ -255,6 +255,7 @@ test_import_maps(void)
 {
 	struct emit_opts o = { .status = 301 };
 	struct run	 r;
+	const char	*why;
 	int		 m, n, status;
 
 	if (run_start(&r) != 0)
@@ -279,6 +280,11 @@ test_import_maps(void)
 	emit_map_opts(r.imp, m, &o);
 	emit_map_flush(r.imp, m);
 	CU_ASSERT_EQUAL(emit_map_size(r.imp, m), 0);
+	/* The entries of the last flush again, under other options. */
+	o.status = 302;
+	CU_ASSERT_EQUAL(emit_map_again(r.imp, m, &o, &why), 0);
+	o.status = 999;
+	CU_ASSERT_EQUAL(emit_map_again(r.imp, m, &o, &why), -1);
 	/* Entries after a flush make a second section. */
 	CU_ASSERT_EQUAL(emit_map_entry(&r.src, 7, m, "/later", "/l"), 0);
 	CU_ASSERT_EQUAL(run_end(&r, &status), 0);
@@ -288,7 +294,9 @@ test_import_maps(void)
 	    "/p?x=1&y=2 = /y  ; src/.htaccess:2\n"
 	    "/sp%20ace = /z%20z  ; src/.htaccess:4\n"
 	    "/p?x=1 = /p  ; src/.htaccess:9\n"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "[map bulk-2]\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "[map bulk-2]\nstatus = 302\n"
+	    "/a%3Db%3Ac = /x  ; src/.htaccess:1\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "[map bulk-3]\n"));
 	CU_ASSERT_PTR_NULL(strstr(r.out, "/n2"));
 	CU_ASSERT_PTR_NULL(strstr(r.out, "[map gone]"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.rep, "src/.htaccess:8: warning: "
