@@ -83,50 +83,30 @@ emit_name(struct import *imp, const char *hint)
 	}
 }
 
+/* How emit_text() writes s. */
+enum emit_as {
+	EMIT_URI,		/* a path or target: bytes as "%XX" */
+	EMIT_KEY,		/* a map key: also ':', and '=' before '?' */
+	EMIT_REGEX		/* a regex: bytes as "\xHH", the same pattern */
+};
+
 /*
- * Write s (a path or map key in URL form) for the rule file: bytes outside
- * visible ASCII percent-encoded, as loading would; in a map key also ':',
- * and '=' before the query, which would end the key.
+ * Write s for the rule file: the bytes outside visible ASCII escaped, as
+ * loading would percent-encode them (or as PCRE2 reads "\xHH"); in a map
+ * key also ':', and '=' before the query, which would end the key.
  */
 static void
-emit_path_text(struct buf *b, const char *s, int key)
+emit_text(struct buf *b, const char *s, enum emit_as as)
 {
 	const char	*q = strchr(s, '?');
 
 	for (; *s != '\0'; s++) {
 		unsigned char	 c = (unsigned char)*s;
 
-		if (c <= 0x20 || c >= 0x7f || (key && (c == ':' ||
+		if (c <= 0x20 || c >= 0x7f || (as == EMIT_KEY && (c == ':' ||
 		    (c == '=' && (q == NULL || s < q)))))
-			buf_printf(b, "%%%02X", c);
-		else
-			buf_addc(b, (char)c);
-	}
-}
-
-/* Write a target: bytes outside visible ASCII percent-encoded. */
-static void
-emit_target_text(struct buf *b, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		unsigned char	 c = (unsigned char)*s;
-
-		if (c <= 0x20 || c >= 0x7f)
-			buf_printf(b, "%%%02X", c);
-		else
-			buf_addc(b, (char)c);
-	}
-}
-
-/* Write a regex: bytes outside visible ASCII as \xHH, the same pattern. */
-static void
-emit_regex_text(struct buf *b, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		unsigned char	 c = (unsigned char)*s;
-
-		if (c <= 0x20 || c >= 0x7f)
-			buf_printf(b, "\\x%02X", c);
+			buf_printf(b, as == EMIT_REGEX ? "\\x%02X" : "%%%02X",
+			    c);
 		else
 			buf_addc(b, (char)c);
 	}
@@ -169,7 +149,7 @@ emit_check_path(const char *path, int query, const char **why)
 }
 
 /*
- * Check a target as it will be written (emit_target_text() of `to`) with
+ * Check a target as it will be written (emit_text() of `to`) with
  * target_compile(), the loader's own check; ncaptures as there.  0, or -1
  * with the loader's message in why[cap].
  */
@@ -187,7 +167,7 @@ emit_check_target(const char *to, int ncaptures, char *why, size_t cap)
 	int		 rc;
 
 	buf_init(&b, text, sizeof(text));
-	emit_target_text(&b, to);
+	emit_text(&b, to, EMIT_URI);
 	if (b.overflow) {
 		snprintf(why, cap, "the target is too long for a rule file "
 		    "line");
@@ -311,7 +291,7 @@ emit_opts_text(struct buf *b, const struct emit_opts *o)
 		buf_printf(b, "scheme = %s\n", o->scheme);
 	if (o->params != NULL) {
 		buf_adds(b, "params = ");
-		emit_target_text(b, o->params);
+		emit_text(b, o->params, EMIT_URI);
 		buf_addc(b, '\n');
 	}
 	if (o->flags & OPT_PARAMS_ONLY)
@@ -405,9 +385,9 @@ emit_rule(struct import_src *src, unsigned line, const char *text,
 	keylen = b.len;
 	buf_printf(&b, "%s = ", key);
 	if (r->kind == RULE_REGEX)
-		emit_regex_text(&b, match);
+		emit_text(&b, match, EMIT_REGEX);
 	else
-		emit_path_text(&b, r->match, 0);
+		emit_text(&b, r->match, EMIT_URI);
 	if (b.len - keylen >= LINE_MAX_LEN - 1) {
 		import_skip(src, line, "the %s is too long for a rule file "
 		    "line", key);
@@ -416,7 +396,7 @@ emit_rule(struct import_src *src, unsigned line, const char *text,
 	buf_addc(&b, '\n');
 	keylen = b.len;
 	buf_adds(&b, "to = ");
-	emit_target_text(&b, r->to);
+	emit_text(&b, r->to, EMIT_URI);
 	if (b.len - keylen >= LINE_MAX_LEN - 1) {
 		import_skip(src, line, "the target is too long for a rule "
 		    "file line");
@@ -510,9 +490,9 @@ emit_map_entry(struct import_src *src, unsigned line, int k, const char *key,
 		return -1;
 	}
 	buf_init(&b, mem, sizeof(mem));
-	emit_path_text(&b, key, 1);
+	emit_text(&b, key, EMIT_KEY);
 	buf_adds(&b, " = ");
-	emit_target_text(&b, to);
+	emit_text(&b, to, EMIT_URI);
 	buf_printf(&b, "  ; %s:%u\n", src->name, line);
 	if (b.overflow || b.len >= LINE_MAX_LEN) {
 		import_skip(src, line, "the entry is too long for a rule file "
