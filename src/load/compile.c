@@ -268,17 +268,6 @@ regex_anchor_len(const struct rule *r, size_t lit)
 	return n > 0 ? n - 1 : 0;
 }
 
-/* True when a rule has no condition: it matches whenever its path does. */
-static int
-rule_unconditional(const struct rule *r)
-{
-	const struct rule_opts	*o = r->opts;
-
-	return o->nhosts == 0 && o->nmethods == 0 && o->scheme == SCHEME_ANY &&
-	    !o->has_from && !o->has_until && o->params == NULL &&
-	    !(o->flags & OPT_PARAMS_ONLY);
-}
-
 /* A rule's key, found while the rules are laid, added to an index after. */
 struct key {
 	uint64_t	 hash;
@@ -472,7 +461,7 @@ rule_lay(struct layout *l, const struct rule *r, uint32_t no,
 	if (no == RULE_FALLBACK)
 		return 0;
 	k = &l->keys[no];
-	k->always = (uint8_t)rule_unconditional(r);
+	k->always = (uint8_t)!analysis_conditional(r->opts);
 	if (r->kind == RULE_REGEX) {
 		ir->regex_lit = (uint32_t)regex_literal_prefix(r->pattern);
 		ir->regex_no = l->h.nregex;
