@@ -1082,6 +1082,10 @@ struct stats {
 	size_t			 nslots;
 	struct stats_status	*status;
 	struct stats_miss	*top;
+	uint32_t		*idpos;	/* stats_find()'s index of the slots
+					   by id (slot + 1; 0 empty), built
+					   at its first miss, or NULL */
+	size_t			 idmask;
 };
 
 #define STATS_OPEN_SERVE	0	/* read-write; rebuilt when stale */
@@ -1105,7 +1109,7 @@ stats_status_index(int code)
 {
 	return code >= 0 && code < 600 ? stats_status_table[code] : 0;
 }
-const struct stats_slot *stats_find(const struct stats *, uint64_t, size_t);
+const struct stats_slot *stats_find(struct stats *, uint64_t, size_t);
 int		 stats_check(const unsigned char *, size_t, const char **);
 void		 stats_reset(struct stats *, const struct stats_slot *,
 		    int64_t);

@@ -49,7 +49,7 @@ struct report_miss {
 struct report {
 	const struct report_opts *o;
 	const struct ruleset	*rs;
-	const struct stats	*s;
+	struct stats		*s;	/* stats_find() indexes it */
 	struct report_row	*rows;	/* nrules + 1, the fallback last */
 	size_t			 nrows;
 	struct report_miss	*miss;

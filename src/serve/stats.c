@@ -299,61 +299,57 @@ stats_close(struct stats *s)
 	if (s == NULL)
 		return;
 	(void)munmap(s->map, s->size);
+	free(s->idpos);
 	free(s);
 }
 
 /*
- * The slot of `old` with id, or NULL.  hint: where to look first (the
- * same position, the usual case when a file is rebuilt for a few edits).
+ * Index s's slots by id (the first slot of an id wins): 0, or -1 when out
+ * of memory.
  */
-const struct stats_slot *
-stats_find(const struct stats *old, uint64_t id, size_t hint)
-{
-	size_t	 i;
-
-	if (hint < old->nslots && old->slots[hint].id == id)
-		return &old->slots[hint];
-	for (i = 0; i < old->nslots; i++)
-		if (old->slots[i].id == id)
-			return &old->slots[i];
-	return NULL;
-}
-
-/* A table from id to the old file's slots, for a carry-over. */
-struct id_table {
-	uint32_t	*pos;	/* slot + 1; 0 empty */
-	size_t		 mask;
-};
-
 static int
-id_table_build(struct id_table *t, const struct stats *old)
+stats_index(struct stats *s)
 {
 	size_t	 n = 16, i, k;
 
-	while (n < 2 * old->nslots)
+	while (n < 2 * s->nslots)
 		n *= 2;
-	if ((t->pos = calloc(n, sizeof(*t->pos))) == NULL)
+	if ((s->idpos = calloc(n, sizeof(*s->idpos))) == NULL)
 		return -1;
-	t->mask = n - 1;
-	for (i = 0; i < old->nslots; i++) {
-		for (k = old->slots[i].id & t->mask; t->pos[k] != 0;
-		    k = (k + 1) & t->mask)
-			if (old->slots[t->pos[k] - 1].id == old->slots[i].id)
+	s->idmask = n - 1;
+	for (i = 0; i < s->nslots; i++) {
+		for (k = s->slots[i].id & s->idmask; s->idpos[k] != 0;
+		    k = (k + 1) & s->idmask)
+			if (s->slots[s->idpos[k] - 1].id == s->slots[i].id)
 				break;	/* two rules of one id: the first */
-		if (t->pos[k] == 0)
-			t->pos[k] = (uint32_t)i + 1;
+		if (s->idpos[k] == 0)
+			s->idpos[k] = (uint32_t)i + 1;
 	}
 	return 0;
 }
 
-static const struct stats_slot *
-id_table_find(const struct id_table *t, const struct stats *old, uint64_t id)
+/*
+ * The slot of s with id, or NULL.  hint: where to look first (the same
+ * position, the usual case when a file is rebuilt for a few edits); past
+ * it, an index of the slots, built at the first miss, so that matching a
+ * whole rule set to a file of another image takes linear time.
+ */
+const struct stats_slot *
+stats_find(struct stats *s, uint64_t id, size_t hint)
 {
-	size_t	 k;
+	size_t	 i, k;
 
-	for (k = id & t->mask; t->pos[k] != 0; k = (k + 1) & t->mask)
-		if (old->slots[t->pos[k] - 1].id == id)
-			return &old->slots[t->pos[k] - 1];
+	if (hint < s->nslots && s->slots[hint].id == id)
+		return &s->slots[hint];
+	if (s->idpos == NULL && stats_index(s) != 0) {
+		for (i = 0; i < s->nslots; i++)		/* out of memory */
+			if (s->slots[i].id == id)
+				return &s->slots[i];
+		return NULL;
+	}
+	for (k = id & s->idmask; s->idpos[k] != 0; k = (k + 1) & s->idmask)
+		if (s->slots[s->idpos[k] - 1].id == id)
+			return &s->slots[s->idpos[k] - 1];
 	return NULL;
 }
 
@@ -364,20 +360,16 @@ id_table_find(const struct id_table *t, const struct stats *old, uint64_t id)
  * the top misses and `since`.  0, or -1 when out of memory.
  */
 static int
-stats_fill(struct stats *s, const struct ruleset *rs,
-    const struct stats *old, int64_t now)
+stats_fill(struct stats *s, const struct ruleset *rs, struct stats *old,
+    int64_t now)
 {
 	struct stats_header	*h = s->h;
-	struct id_table		 t = { NULL, 0 };
 	const struct stats_slot	*o;
 	uint64_t		*ids;
 	size_t			 i;
 
-	if ((ids = calloc(s->nslots, sizeof(*ids))) == NULL ||
-	    (old != NULL && id_table_build(&t, old) != 0)) {
-		free(ids);
+	if ((ids = calloc(s->nslots, sizeof(*ids))) == NULL)
 		return -1;
-	}
 	memcpy(h->magic, STATS_MAGIC, STATS_MAGIC_LEN);
 	h->version = STATS_VERSION;
 	h->byte_order = STATS_BYTE_ORDER;
@@ -394,8 +386,7 @@ stats_fill(struct stats *s, const struct ruleset *rs,
 	h->since = old != NULL ? old->h->since : now;
 	for (i = 0; i < s->nslots; i++) {
 		s->slots[i].id = ids[i];
-		if (old != NULL && (o = id_table_find(&t, old, ids[i])) !=
-		    NULL) {
+		if (old != NULL && (o = stats_find(old, ids[i], i)) != NULL) {
 			s->slots[i].hits = o->hits;
 			s->slots[i].first = o->first;
 			s->slots[i].last = o->last;
@@ -409,7 +400,6 @@ stats_fill(struct stats *s, const struct ruleset *rs,
 		for (i = 0; i < STATS_TOP_N; i++)
 			if (old->top[i].claim != STATS_CLAIM_BUSY)
 				s->top[i] = old->top[i];
-	free(t.pos);
 	free(ids);
 	return 0;
 }
