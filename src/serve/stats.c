@@ -411,7 +411,7 @@ stats_fill(struct stats *s, const struct ruleset *rs, struct stats *old,
  */
 static struct stats *
 stats_rebuild(const struct ruleset *rs, const char *path,
-    const struct stats *old, char *err, size_t errlen)
+    struct stats *old, char *err, size_t errlen)
 {
 	struct stats	*s;
 	char		 tmp[4096];
