@@ -769,7 +769,10 @@ struct import {
 /* One source file, read a line at a time (import_getline()). */
 struct import_src {
 	struct import	*imp;
-	const char	*name;		/* as given; "-" is standard input */
+	const char	*name;		/* as given; "(stdin)": standard input */
+	char		 base[65];	/* what section names are made of: the
+					   name's last component, at most 64
+					   bytes, or "stdin" */
 	FILE		*f;
 	unsigned	 line;		/* of the line last read, from 1 */
 	char		*buf;

@@ -1863,8 +1863,8 @@ ap_emit_list(struct ap_state *st, const struct ap_list *l, const char *hosts,
 			emit_rule(st->src, ru->span.first, ru->text, &r);
 			continue;
 		}
-		snprintf(hint, sizeof(hint), "%s-%u", st->src->f == stdin ?
-		    "stdin" : st->src->name, ru->span.first);
+		snprintf(hint, sizeof(hint), "%s-%u", st->src->base,
+		    ru->span.first);
 		if ((k = emit_map_open(st->src->imp, hint, &r.opts)) < 0)
 			return;
 		for (n = 0; ; n++) {

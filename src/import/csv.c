@@ -377,9 +377,7 @@ csv_group(struct csv_reader *r, const struct emit_opts *o, const char *hosts,
 	g->opts = *o;
 	g->opts.hosts = g->hosts[0] != '\0' ? g->hosts : NULL;
 	g->rank = *rank;
-	base = r->src->f == stdin ? "stdin" : r->src->name;
-	if (strrchr(base, '/') != NULL && strrchr(base, '/')[1] != '\0')
-		base = strrchr(base, '/') + 1;
+	base = r->src->base;
 	/* A name's hint: cut to fit, emit_name() makes it unique. */
 	(void)snprintf(hint, sizeof(hint), "%.60s-%.58s%s%.5s", base,
 	    hosts[0] != '\0' ? hosts : "any", o->scheme != NULL ? "-" : "",

@@ -366,8 +366,7 @@ emit_rule(struct import_src *src, unsigned line, const char *text,
 		    "loop)");
 		return -1;
 	}
-	snprintf(hint, sizeof(hint), "%s-%u", strcmp(src->name, "(stdin)") == 0 ?
-	    "stdin" : src->name, line);
+	snprintf(hint, sizeof(hint), "%s-%u", src->base, line);
 	if ((name = emit_name(src->imp, hint)) == NULL) {
 		import_skip(src, line, "out of memory");
 		src->imp->failed = 1;

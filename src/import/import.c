@@ -317,11 +317,15 @@ void
 import_read(struct import *imp, const char *name, FILE *f)
 {
 	struct import_src	 src;
+	const char		*base;
 
 	memset(&src, 0, sizeof(src));
 	src.imp = imp;
 	src.name = name;
 	src.f = f;
+	base = f == stdin ? "stdin" : strrchr(name, '/') != NULL &&
+	    strrchr(name, '/')[1] != '\0' ? strrchr(name, '/') + 1 : name;
+	(void)snprintf(src.base, sizeof(src.base), "%s", base);
 	fprintf(imp->out, "; From %s, by fcgi-redirect --import %s.\n\n",
 	    name, imp->format);
 	import_format(imp->format)->run(&src);

@@ -759,9 +759,8 @@ nf_map_entry(struct nf_state *st, const struct nf_line *l, const char *path,
 	o.hosts = l->host[0] != '\0' ? l->host : NULL;
 	o.scheme = l->scheme[0] != '\0' ? l->scheme : NULL;
 	if (st->map < 0) {
-		/* Named as emit_rule() names rules: "stdin" for "-". */
-		if ((st->map = emit_map_open(imp, st->src->f == stdin ?
-		    "stdin" : st->src->name, &o)) < 0) {
+		if ((st->map = emit_map_open(imp, st->src->base,
+		    &o)) < 0) {
 			import_skip(st->src, l->line, "out of memory");
 			return;
 		}

@@ -1276,8 +1276,8 @@ open_map(struct ngx *nx, const struct nstmt *st)
 	snprintf(m->var, sizeof(m->var), "%s", var);
 	m->src = strcmp(WORD(st, 1), "$uri") == 0 ? M_URI : M_REQUEST_URI;
 	m->line = st->line;
-	snprintf(hint, sizeof(hint), "%s-%u-%s", nx->src->f == stdin ?
-	    "stdin" : nx->src->name, st->line, var);
+	snprintf(hint, sizeof(hint), "%s-%u-%s", nx->src->base, st->line,
+	    var);
 	memset(&o, 0, sizeof(o));
 	m->k = emit_map_open(nx->src->imp, hint, &o);
 	if (m->k < 0)

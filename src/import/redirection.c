@@ -299,7 +299,7 @@ red_plain(struct red_file *rf, const struct red_entry *e)
 	    ((o.flags & OPT_SLASH_EITHER) ? 2 : 0) + (q != NULL && q[1] != '\0');
 	if (rf->maps[k] < 0) {
 		snprintf(hint, sizeof(hint), "%s-%d%s%s%s%s%s",
-		    rf->src->f == stdin ? "stdin" : rf->src->name, e->code,
+		    rf->src->base, e->code,
 		    (o.flags & OPT_PARAMS_ONLY) ? "-exact" : "",
 		    (o.flags & OPT_QUERY_DROP) ? "-drop" : "",
 		    (o.flags & OPT_CASE_IGNORE) ? "-case" : "",

@@ -127,6 +127,8 @@ run_start(struct run *r)
 	}
 	r->src.imp = r->imp;
 	r->src.name = "src/.htaccess";
+	/* As import_read() sets it: what section names are made of. */
+	(void)snprintf(r->src.base, sizeof(r->src.base), ".htaccess");
 	return 0;
 }
 
@@ -466,6 +468,34 @@ test_import_csvread(void)
 	}
 }
 
+/* Sections are named after the file's own name and line, whatever its path. */
+static void
+test_import_names(void)
+{
+	static const char src[] = "Redirect 301 /a http://x.example/b\n";
+	char		 name[300], *out = NULL;
+	size_t		 len = 0;
+	struct import	*imp;
+	FILE		*in, *o, *null;
+
+	memset(name, 'd', 200);
+	(void)snprintf(name + 200, sizeof(name) - 200, "/site.htaccess");
+	if ((in = fmemopen((void *)(uintptr_t)src, sizeof(src) - 1, "r")) ==
+	    NULL || (o = open_memstream(&out, &len)) == NULL ||
+	    (null = fopen("/dev/null", "w")) == NULL ||
+	    (imp = import_new("apache", o, null)) == NULL) {
+		CU_FAIL("cannot start an import run");
+		return;
+	}
+	import_read(imp, name, in);
+	CU_ASSERT_EQUAL(import_end(imp), 0);
+	fclose(in);
+	fclose(o);
+	fclose(null);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n[site.htaccess-1]\n"));
+	free(out);
+}
+
 int
 test_import_register(void)
 {
@@ -474,6 +504,7 @@ test_import_register(void)
 		{ "import_path_encode, import_literal", test_import_encode },
 		{ "emit_rule", test_import_emit },
 		{ "emit_map_*", test_import_maps },
+		{ "section names", test_import_names },
 		{ "csvread_record", test_import_csvread },
 	};
 
