@@ -758,7 +758,6 @@ struct import {
 	FILE		*report;	/* the report: standard error */
 	const char	*format;
 	unsigned	 skipped;	/* source lines reported not imported */
-	unsigned	 rules;		/* rules and map entries written */
 	int		 failed;	/* a source or the output failed */
 	struct arena	 arena;		/* names, map options */
 	struct names	 names;		/* the names given so far */

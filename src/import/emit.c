@@ -409,7 +409,6 @@ emit_rule(struct import_src *src, unsigned line, const char *text,
 		return -1;
 	}
 	fwrite(b.data, 1, b.len, src->imp->out);
-	src->imp->rules++;
 	return 0;
 }
 
@@ -558,7 +557,6 @@ emit_map_section(struct import *imp, struct emit_map *m,
 		return -1;
 	}
 	fputc('\n', imp->out);
-	imp->rules += n;
 	return 0;
 }
 

@@ -146,12 +146,9 @@ red_decode(struct buf *b, const char *s, size_t n)
 	int	 hi, lo;
 
 	for (i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n && isxdigit((unsigned char)s[i + 1]) &&
-		    isxdigit((unsigned char)s[i + 2])) {
-			hi = isdigit((unsigned char)s[i + 1]) ? s[i + 1] - '0' :
-			    tolower((unsigned char)s[i + 1]) - 'a' + 10;
-			lo = isdigit((unsigned char)s[i + 2]) ? s[i + 2] - '0' :
-			    tolower((unsigned char)s[i + 2]) - 'a' + 10;
+		if (s[i] == '%' && i + 2 < n &&
+		    (hi = url_hexval((unsigned char)s[i + 1])) >= 0 &&
+		    (lo = url_hexval((unsigned char)s[i + 2])) >= 0) {
 			buf_addc(b, (char)(hi * 16 + lo));
 			i += 2;
 		} else
