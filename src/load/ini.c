@@ -160,6 +160,12 @@ loader_key_line(struct loader *l, char *line, size_t n)
 		    "'[section]' or a comment");
 		return -1;
 	}
+	/* KEY_EQ stands for a key's own '=' (below): never a byte of it. */
+	if (memchr(line, KEY_EQ, n) != NULL) {
+		diag_error(l->diag, l->lineno, "line contains a control "
+		    "character");
+		return -1;
+	}
 	/*
 	 * A map key with a query ("/index.php?id=42 = /about") has '=' in
 	 * it: the key ends at the first '=' after a blank.  inih ends a key
@@ -174,11 +180,6 @@ loader_key_line(struct loader *l, char *line, size_t n)
 			diag_error(l->diag, l->lineno, "a map key with a query "
 			    "needs a blank before the '=' that ends it, as in "
 			    "'/index.php?id=42 = /about'");
-			return -1;
-		}
-		if (memchr(line, KEY_EQ, n) != NULL) {
-			diag_error(l->diag, l->lineno, "line contains a "
-			    "control character");
 			return -1;
 		}
 		for (eq = q; eq < p; eq++)

@@ -444,6 +444,9 @@ static const struct load_row load_rows[] = {
 	    "2: error: prefix: '/a%zz' is not a valid path"),
 	BAD("path with %00", "[a]\npath = /a%00\nto = /b\n",
 	    "2: error: path: '/a%00' is not a valid path"),
+	/* 0x1f stands for a key's own '=' inside the loader, never itself. */
+	BAD("map key with a 0x1f byte", "[map m]\n/a\x1f" "b = /c\n/d = /e\n",
+	    "2: error: line contains a control character"),
 	BAD("map key with a bad escape", "[map m]\n/a%4 = /b\n/c = /d\n",
 	    "2: error: '/a%4' is not a valid path"),
 	BAD("bad regex: PCRE2's message and offset",
