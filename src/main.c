@@ -780,7 +780,7 @@ main(int argc, char *argv[])
 	long		 mode = -1, workers = 0;
 	int		 ch, check = 0, explain = 0, serve_opts_given = 0;
 	int		 compile = 0, image_given = 0;
-	int		 follow = 0, stats = 0, report_given = 0;
+	int		 follow = 0, stats = 0, report_given = 0, nopts = 0;
 	long		 n;
 	struct report_opts ro = { .top = REPORT_TOP_DEFAULT,
 	    .unused_days = REPORT_UNUSED_DEFAULT };
@@ -800,7 +800,8 @@ main(int argc, char *argv[])
 	}
 
 	while ((ch = getopt_long(argc, argv, "c:o:X:hV", longopts, NULL)) !=
-	    -1)
+	    -1) {
+		nopts++;
 		switch (ch) {
 		case 'c':
 			config = optarg;
@@ -907,14 +908,13 @@ main(int argc, char *argv[])
 			usage(stderr);
 			return EXIT_USAGE;
 		}
+	}
 	argc -= optind;
 	argv += optind;
 
+	/* --import takes no other option: whatever it is, it is a mistake. */
 	if (import != NULL) {
-		if (check || compile || explain || stats || listen_on != NULL ||
-		    config != NULL || output != NULL || image_given || follow ||
-		    report_given || serve_opts_given || mode >= 0 ||
-		    workers != 0) {
+		if (nopts != 1) {
 			fprintf(stderr, "fcgi-redirect: --import takes only "
 			    "the files to read\n");
 			return EXIT_USAGE;

@@ -138,4 +138,11 @@ imp_expect "bulk: subpath" \
 imp_expect "bulk: other host" \
     "$(imp_answer "$T/bulk.ini" /p/1.html www.example.org)" "404 -"
 
+# --import takes no other option: any is a usage error (exit 2).
+for opt in "-c x.ini" "-X POST" "--at 2026-01-01T00:00:00Z" "--check"; do
+	# shellcheck disable=SC2086
+	"$IMP_BIN" --import csv $opt "$T/bulk.csv" >/dev/null 2>&1
+	imp_expect "--import with $opt" "$?" 2
+done
+
 imp_summary import/csv
