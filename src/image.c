@@ -447,9 +447,7 @@ ruleset_rule(const struct ruleset *rs, uint32_t no, struct rule *r)
 	r->kind = (enum rule_kind)ir->kind;
 	r->pattern = rs->strings + ir->pattern;
 	r->pattern_len = ir->pattern_len;
-	/* "path?query" (compile.c); the strings end with a NUL. */
-	r->query = r->pattern[r->pattern_len] == '?' ?
-	    r->pattern + r->pattern_len + 1 : NULL;
+	r->query = ruleset_query(rs, no);
 	r->re = NULL;
 	r->target = rs->strings + ir->target;
 	r->target_len = ir->target_len;

@@ -315,8 +315,12 @@ rule_key(struct layout *l, const struct rule *r, uint32_t pat, size_t *n,
 	else if ((*variant & OPT_SLASH_EITHER) && *n > 1 &&
 	    r->pattern[*n - 1] == '/')
 		(*n)--;
-	/* The pattern as stored: "path" or "path?query" (rule_lay()). */
-	if (!(*variant & OPT_CASE_IGNORE) && *n == r->pattern_len) {
+	/*
+	 * The pattern as stored: "path" or "path?query" (rule_lay()), or
+	 * its start when slash = either took a '/' off a path alone.
+	 */
+	if (!(*variant & OPT_CASE_IGNORE) && (qn == 0 ||
+	    *n == r->pattern_len)) {
 		*n += qn > 0 ? 1 + qn : 0;
 		return pat;
 	}
